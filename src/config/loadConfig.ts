@@ -1,0 +1,178 @@
+import { readFileSync } from 'node:fs';
+import { configError, ShopError } from '../errors.ts';
+import { type IniSections, parseIni, parseList } from './ini.ts';
+import { type ActorName, type ShopConfig, STATUS_NAMES, type StatusName } from './shopConfig.ts';
+
+export const DEFAULT_CONFIG_FILE = 'config_sys/default.ini';
+
+/**
+ * Reads and validates the system configuration. Any problem throws a ShopError (exit code 2)
+ * whose message names the file, the section and the key.
+ *
+ * @example
+ * const config = loadConfig('config_sys/default.ini');
+ * config.topics.pizzaBaked; // 'pizza-baked'
+ */
+export function loadConfig(file: string = DEFAULT_CONFIG_FILE): ShopConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (cause) {
+    throw new ShopError('CONFIG_UNREADABLE', `${file}: cannot read the configuration file (${(cause as Error).message})`, {
+      exitCode: 2,
+      cause,
+    });
+  }
+  return parseConfig(text, file);
+}
+
+/** Validates configuration text; `file` is only used in messages. */
+export function parseConfig(text: string, file: string): ShopConfig {
+  const r = new Reader(parseIni(text), file);
+
+  const ids = {} as Record<StatusName, number>;
+  for (const name of STATUS_NAMES) ids[name] = r.int('status-id', name, { min: 0 });
+  const labels = new Map<number, string>();
+  for (const name of STATUS_NAMES) labels.set(ids[name], r.str('status-label', name));
+  const elseLabel = r.str('status-label', 'else');
+
+  const completedWhen = r.list('state-store-orders', 'status_completed_when').map((name) => {
+    if (!(STATUS_NAMES as readonly string[]).includes(name)) {
+      throw configError(file, 'state-store-orders', 'status_completed_when', `unknown status name '${name}' (known: ${STATUS_NAMES.join(', ')})`);
+    }
+    return ids[name as StatusName];
+  });
+
+  const actorKeys: Record<ActorName, string> = {
+    web: 'webapp',
+    assemble: 'microservice_assembled',
+    bake: 'microservice_baked',
+    delivery: 'microservice_delivery',
+    status: 'microservice_status',
+  };
+  const perActor = (section: string) =>
+    Object.fromEntries(Object.entries(actorKeys).map(([actor, key]) => [actor, r.str(section, key)])) as Record<ActorName, string>;
+
+  const config: ShopConfig = {
+    file,
+    topics: {
+      pizzaOrdered: r.str('kafka-topics', 'pizza_ordered'),
+      pizzaAssembled: r.str('kafka-topics', 'pizza_assembled'),
+      pizzaBaked: r.str('kafka-topics', 'pizza_baked'),
+      pizzaDelivered: r.str('kafka-topics', 'pizza_delivered'),
+      pizzaPending: r.str('kafka-topics', 'pizza_pending'),
+      pizzaStatus: r.str('kafka-topics', 'pizza_status'),
+      pizzaCancelled: r.str('kafka-topics', 'pizza_cancelled'),
+      deadLetter: r.str('kafka-topics', 'dead_letter'),
+    },
+    topicConfig: {
+      numPartitions: r.int('kafka-topic-config', 'num_partitions', { min: 1 }),
+      replicationFactor: r.int('kafka-topic-config', 'replication_factor', { min: 1 }),
+    },
+    groupIds: perActor('kafka-consumer-group-id'),
+    clientIds: perActor('kafka-client-id'),
+    status: { ids, labels, elseLabel },
+    menu: {
+      sauce: r.list('pizza', 'sauce', { nonEmpty: true }),
+      cheese: r.list('pizza', 'cheese', { nonEmpty: true }),
+      mainTopping: r.list('pizza', 'main_topping', { nonEmpty: true }),
+      extraToppings: r.list('pizza', 'extra_toppings'),
+    },
+    ordersStore: {
+      module: r.str('state-store-orders', 'db_module_class'),
+      name: r.str('state-store-orders', 'name'),
+      tableCustomers: r.str('state-store-orders', 'table_customers'),
+      tableOrders: r.str('state-store-orders', 'table_orders'),
+      tableStatus: r.str('state-store-orders', 'table_status'),
+      retentionHours: r.num('state-store-orders', 'retention_hours', { min: 0 }),
+      watchdogMinutes: r.num('state-store-orders', 'status_watchdog_minutes', { min: 0, exclusiveMin: true }),
+      invalidTimeoutMinutes: r.num('state-store-orders', 'status_invalid_timeout_minutes', { min: 0, exclusiveMin: true }),
+      completedWhen,
+    },
+    deliveryStore: {
+      module: r.str('state-store-delivery', 'db_module_class'),
+      name: r.str('state-store-delivery', 'name'),
+      table: r.str('state-store-delivery', 'table_name'),
+      retentionHours: r.num('state-store-delivery', 'retention_hours', { min: 0 }),
+    },
+    shop: {
+      speed: r.num('shop', 'speed', { min: 0 }),
+      dataDir: r.str('shop', 'data_dir'),
+      webPort: r.int('shop', 'web_port', { min: 0, max: 65535 }),
+      localPartitions: r.int('shop', 'local_partitions', { min: 1 }),
+    },
+    capacity: {
+      assemble: r.int('station-capacity', 'assemble', { min: 1 }),
+      bake: r.int('station-capacity', 'bake', { min: 1 }),
+      delivery: r.int('station-capacity', 'delivery', { min: 1 }),
+    },
+    timings: {
+      assembleModulo: r.int('timings', 'assemble_modulo', { min: 1 }),
+      assembleBaseSeconds: r.num('timings', 'assemble_base_seconds', { min: 0 }),
+      bakeModulo: r.int('timings', 'bake_modulo', { min: 1 }),
+      bakeBaseSeconds: r.num('timings', 'bake_base_seconds', { min: 0 }),
+      deliveryModulo: r.int('timings', 'delivery_modulo', { min: 1 }),
+      deliveryBaseSeconds: r.num('timings', 'delivery_base_seconds', { min: 0 }),
+      deliveryLateFactor: r.num('timings', 'delivery_late_factor', { min: 0 }),
+    },
+  };
+  const topicNames = Object.values(config.topics);
+  if (new Set(topicNames).size !== topicNames.length) {
+    throw configError(file, 'kafka-topics', null, 'two aliases name the same topic');
+  }
+  return config;
+}
+
+interface NumberRule {
+  min?: number;
+  max?: number;
+  exclusiveMin?: boolean;
+}
+
+class Reader {
+  constructor(
+    private readonly sections: IniSections,
+    private readonly file: string,
+  ) {}
+
+  str(section: string, key: string): string {
+    const body = this.sections[section];
+    if (!body) throw configError(this.file, section, null, 'missing section');
+    const value = body[key];
+    if (value === undefined) throw configError(this.file, section, key, 'missing key');
+    if (value.trim() === '') throw configError(this.file, section, key, 'empty value');
+    return value.trim();
+  }
+
+  num(section: string, key: string, rule: NumberRule = {}): number {
+    const raw = this.str(section, key);
+    const value = Number(raw);
+    if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(raw) || !Number.isFinite(value)) {
+      throw configError(this.file, section, key, `'${raw}' is not a number`);
+    }
+    if (rule.min !== undefined && (value < rule.min || (rule.exclusiveMin && value === rule.min))) {
+      throw configError(this.file, section, key, `${raw} must be ${rule.exclusiveMin ? 'greater than' : 'at least'} ${rule.min}`);
+    }
+    if (rule.max !== undefined && value > rule.max) {
+      throw configError(this.file, section, key, `${raw} must be at most ${rule.max}`);
+    }
+    return value;
+  }
+
+  int(section: string, key: string, rule: NumberRule = {}): number {
+    const value = this.num(section, key, rule);
+    if (!Number.isInteger(value)) throw configError(this.file, section, key, `${value} is not a whole number`);
+    return value;
+  }
+
+  list(section: string, key: string, options: { nonEmpty?: boolean } = {}): string[] {
+    const body = this.sections[section];
+    if (!body) throw configError(this.file, section, null, 'missing section');
+    const value = body[key];
+    if (value === undefined) throw configError(this.file, section, key, 'missing key');
+    const items = parseList(value);
+    if (options.nonEmpty && items.length === 0) throw configError(this.file, section, key, 'the list is empty');
+    if (new Set(items).size !== items.length) throw configError(this.file, section, key, 'the list has duplicates');
+    return items;
+  }
+}

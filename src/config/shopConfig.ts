@@ -1,0 +1,86 @@
+/** The typed system configuration, as loaded from `config_sys/*.ini` by `loadConfig`. */
+
+export const STATUS_NAMES = [
+  'stuck',
+  'order_placed',
+  'pending',
+  'pizza_assembled',
+  'pizza_baked',
+  'unknown',
+  'something_wrong',
+  'cancelled',
+  'delivered',
+] as const;
+export type StatusName = (typeof STATUS_NAMES)[number];
+
+export interface Topics {
+  pizzaOrdered: string;
+  pizzaAssembled: string;
+  pizzaBaked: string;
+  pizzaDelivered: string;
+  pizzaPending: string;
+  pizzaStatus: string;
+  pizzaCancelled: string;
+  deadLetter: string;
+}
+
+/** The actors of the shop, by the names the command line uses. */
+export const ACTOR_NAMES = ['web', 'assemble', 'bake', 'delivery', 'status'] as const;
+export type ActorName = (typeof ACTOR_NAMES)[number];
+
+export interface Menu {
+  sauce: string[];
+  cheese: string[];
+  mainTopping: string[];
+  extraToppings: string[];
+}
+
+export interface StatusConfig {
+  /** code of each named status */
+  ids: Record<StatusName, number>;
+  /** label of each known code */
+  labels: Map<number, string>;
+  /** label for any other code (`[status-label] else`) */
+  elseLabel: string;
+}
+
+export interface ShopConfig {
+  /** the file this was loaded from (for messages) */
+  file: string;
+  topics: Topics;
+  topicConfig: { numPartitions: number; replicationFactor: number };
+  groupIds: Record<Exclude<ActorName, never>, string>;
+  clientIds: Record<ActorName, string>;
+  status: StatusConfig;
+  menu: Menu;
+  ordersStore: {
+    module: string;
+    name: string;
+    tableCustomers: string;
+    tableOrders: string;
+    tableStatus: string;
+    retentionHours: number;
+    watchdogMinutes: number;
+    invalidTimeoutMinutes: number;
+    /** codes of the statuses that finish an order */
+    completedWhen: number[];
+  };
+  deliveryStore: { module: string; name: string; table: string; retentionHours: number };
+  shop: { speed: number; dataDir: string; webPort: number; localPartitions: number };
+  capacity: { assemble: number; bake: number; delivery: number };
+  timings: {
+    assembleModulo: number;
+    assembleBaseSeconds: number;
+    bakeModulo: number;
+    bakeBaseSeconds: number;
+    deliveryModulo: number;
+    deliveryBaseSeconds: number;
+    deliveryLateFactor: number;
+  };
+}
+
+/** The label the customer sees for a status code. */
+export function statusLabel(config: Pick<ShopConfig, 'status'>, code: number | null | undefined): string {
+  if (code === null || code === undefined) return config.status.elseLabel;
+  return config.status.labels.get(code) ?? config.status.elseLabel;
+}

@@ -1,0 +1,110 @@
+import { ShopError } from '../errors.ts';
+
+/**
+ * The wire format: message values on the shop's topics, exactly as the original Python services
+ * wrote them (SPEC.md). Every message is keyed by the order id. Parsing happens at the edge: a
+ * value that does not fit throws a MalformedMessage error, which the actor host routes to the
+ * dead-letter topic.
+ */
+
+export interface OrderDetails {
+  extra_toppings: string[];
+  username: string;
+  customer_id: string;
+  sauce: string;
+  cheese: string;
+  main_topping: string;
+}
+
+export interface PizzaOrdered {
+  status: number;
+  timestamp: number;
+  order: OrderDetails;
+}
+export interface PizzaAssembled {
+  status: number;
+  baking_time: number;
+  timestamp: number;
+}
+/** pizza-baked, pizza-delivered, pizza-pending, pizza-cancelled and pizza-status share this shape */
+export interface StatusChanged {
+  status: number;
+  timestamp: number;
+}
+
+export const ORDER_ID = /^[0-9a-f]{8}$/;
+export const CUSTOMER_ID = /^[0-9a-f]{32}$/;
+
+export function malformed(reason: string): ShopError {
+  return new ShopError('MALFORMED_MESSAGE', reason, { httpStatus: 400 });
+}
+
+function decodeJson(value: Uint8Array | string): Record<string, unknown> {
+  const text = typeof value === 'string' ? value : new TextDecoder('utf-8', { fatal: true }).decode(value);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw malformed('value is not JSON');
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw malformed('value is not a JSON object');
+  return parsed as Record<string, unknown>;
+}
+
+function int(obj: Record<string, unknown>, field: string, alias?: string): number {
+  const v = obj[field] ?? (alias ? obj[alias] : undefined);
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw malformed(`field '${field}' must be a number`);
+  return v;
+}
+
+function str(obj: Record<string, unknown>, field: string): string {
+  const v = obj[field];
+  if (typeof v !== 'string') throw malformed(`field '${field}' must be a string`);
+  return v;
+}
+
+/** Checks a message key is an order id. */
+export function parseOrderId(key: string | null): string {
+  if (key === null || !ORDER_ID.test(key)) throw malformed(`key ${JSON.stringify(key)} is not an order id (8 lowercase hex)`);
+  return key;
+}
+
+export function parsePizzaOrdered(value: Uint8Array | string): PizzaOrdered {
+  const obj = decodeJson(value);
+  const order = obj.order;
+  if (order === null || typeof order !== 'object' || Array.isArray(order)) throw malformed("field 'order' must be an object");
+  const o = order as Record<string, unknown>;
+  const extras = o.extra_toppings ?? [];
+  if (!Array.isArray(extras) || extras.some((e) => typeof e !== 'string')) throw malformed("field 'extra_toppings' must be a list of strings");
+  const customerId = str(o, 'customer_id');
+  if (!CUSTOMER_ID.test(customerId)) throw malformed("field 'customer_id' must be 32 lowercase hex characters");
+  return {
+    status: int(obj, 'status'),
+    timestamp: int(obj, 'timestamp'),
+    order: {
+      extra_toppings: extras as string[],
+      username: str(o, 'username'),
+      customer_id: customerId,
+      sauce: str(o, 'sauce'),
+      cheese: str(o, 'cheese'),
+      main_topping: str(o, 'main_topping'),
+    },
+  };
+}
+
+export function parsePizzaAssembled(value: Uint8Array | string): PizzaAssembled {
+  const obj = decodeJson(value);
+  const bakingTime = int(obj, 'baking_time');
+  if (bakingTime < 0) throw malformed("field 'baking_time' must not be negative");
+  return { status: int(obj, 'status'), baking_time: bakingTime, timestamp: int(obj, 'timestamp') };
+}
+
+/** pizza-baked, -delivered, -pending, -cancelled, -status (which also accepts ksqlDB's `STATUS`). */
+export function parseStatusChanged(value: Uint8Array | string): StatusChanged {
+  const obj = decodeJson(value);
+  return { status: int(obj, 'status', 'STATUS'), timestamp: int(obj, 'timestamp', 'TIMESTAMP') };
+}
+
+export function encode(value: PizzaOrdered | PizzaAssembled | StatusChanged): string {
+  return JSON.stringify(value);
+}

@@ -1,0 +1,128 @@
+/**
+ * The one transport contract. Kafka is the only channel between actors; two sibling
+ * implementations honour this contract — the embedded log (`embeddedLog.ts`, the default, in one
+ * process) and Kafka (`kafkaTransport.ts`, through kafkajs) — and one contract suite
+ * (`test/contract/transport.contract.ts`) runs against both. Code above this file must never tell
+ * which one it runs on.
+ *
+ * Guarantees:
+ * - **Keys to partitions.** A keyed message goes to `partitionForKey(key, partitions)`
+ *   (Java-compatible murmur2, `partitioner.ts`), so one order's messages on one topic stay in order.
+ * - **Per-partition order.** Within a partition, offsets grow by one per message and a consumer is
+ *   handed messages in offset order, one at a time (the next only after the handler's promise settles).
+ * - **At-least-once.** A group's position moves only by `commit`. Messages past the committed
+ *   offset are delivered again to whichever member owns the partition next — after its member
+ *   stops, crashes or the partition is reassigned. Handlers must tolerate duplicates.
+ * - **Consumer groups.** Members of one group share the partitions of the subscribed topics
+ *   (each partition has at most one owner) and rebalance when a member joins or leaves. Different
+ *   groups each see every message. A group with no committed offset starts from the earliest one.
+ * - **Durability** (embedded log on a file; Kafka): a `send` that resolved survives a restart of
+ *   the process, and so does a `commit` that resolved.
+ */
+
+/** Header values are UTF-8 strings. */
+export type Headers = Record<string, string>;
+
+export interface OutgoingMessage {
+  /** the order id, usually; null spreads messages over partitions */
+  key: string | null;
+  /** JSON text or raw bytes */
+  value: string | Uint8Array;
+  headers?: Headers;
+  /** ms since epoch; defaults to the transport's clock */
+  timestamp?: number;
+}
+
+export interface RecordMetadata {
+  topic: string;
+  partition: number;
+  offset: number;
+}
+
+export interface TopicPartition {
+  topic: string;
+  partition: number;
+}
+
+/** A message as handed to a consumer. */
+export interface DeliveredMessage {
+  topic: string;
+  partition: number;
+  offset: number;
+  key: string | null;
+  value: Uint8Array;
+  headers: Headers;
+  timestamp: number;
+}
+
+/** Position to commit: `offset` is the next offset to read (last processed + 1), as in Kafka. */
+export interface OffsetCommit extends TopicPartition {
+  offset: number;
+}
+
+export interface TopicSpec {
+  topic: string;
+  partitions: number;
+  /** ignored by the embedded log */
+  replicationFactor?: number;
+}
+
+export interface RebalanceListener {
+  /** called with the partitions this member now owns, after a rebalance */
+  onAssigned?(partitions: TopicPartition[]): void | Promise<void>;
+  /** called with the partitions this member is about to lose; commit what is finished here */
+  onRevoked?(partitions: TopicPartition[]): void | Promise<void>;
+}
+
+export interface ConsumerOptions {
+  groupId: string;
+  clientId?: string;
+  /** topics to read; they must exist (see `Transport.ensureTopics`) */
+  topics: string[];
+}
+
+export type MessageHandler = (message: DeliveredMessage) => Promise<void>;
+
+export interface Producer {
+  /**
+   * Appends messages to a topic. Resolves once every message is stored (durably, where the
+   * transport is durable), with each message's partition and offset, in the order given.
+   */
+  send(topic: string, messages: OutgoingMessage[]): Promise<RecordMetadata[]>;
+}
+
+export interface Consumer {
+  /**
+   * Joins the group and starts handing messages to `handler`, partition by partition in offset
+   * order. Resolves once the member is running (it may own no partition yet). A handler that
+   * throws is a bug of the caller: the message is not committed and the member stops; poison
+   * messages are the caller's to route to a dead-letter topic.
+   */
+  run(handler: MessageHandler, listener?: RebalanceListener): Promise<void>;
+  /** Records the group's position; only partitions this member owns are accepted. */
+  commit(offsets: OffsetCommit[]): Promise<void>;
+  /** Stops fetching from these partitions (those it owns); delivery resumes on `resume`. */
+  pause(partitions: TopicPartition[]): void;
+  resume(partitions: TopicPartition[]): void;
+  /** Partitions this member owns now. */
+  assignment(): TopicPartition[];
+  /** Leaves the group: waits for the handler in progress, then partitions move to other members. */
+  close(): Promise<void>;
+}
+
+export interface Transport {
+  /** Creates missing topics with the given partitions; existing topics are left as they are. */
+  ensureTopics(topics: TopicSpec[]): Promise<void>;
+  /** Partition count of a topic (after `ensureTopics`). */
+  partitions(topic: string): Promise<number>;
+  producer(): Producer;
+  consumer(options: ConsumerOptions): Consumer;
+  /**
+   * Highest offset + 1 of each partition of a topic (the end of the log), for lag and metrics.
+   */
+  endOffsets(topic: string): Promise<Map<number, number>>;
+  /** Committed offsets of a group for a topic (absent partitions have none). */
+  committedOffsets(groupId: string, topic: string): Promise<Map<number, number>>;
+  /** Closes every producer and consumer made by this transport, then the transport itself. */
+  close(): Promise<void>;
+}
