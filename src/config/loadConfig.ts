@@ -64,6 +64,7 @@ export function parseConfig(text: string, file: string): ShopConfig {
       pizzaStatus: r.str('kafka-topics', 'pizza_status'),
       pizzaCancelled: r.str('kafka-topics', 'pizza_cancelled'),
       deadLetter: r.str('kafka-topics', 'dead_letter'),
+      logs: r.str('kafka-topics', 'logs'),
     },
     topicConfig: {
       numPartitions: r.int('kafka-topic-config', 'num_partitions', { min: 1 }),

@@ -22,6 +22,7 @@ export interface Topics {
   pizzaStatus: string;
   pizzaCancelled: string;
   deadLetter: string;
+  logs: string;
 }
 
 /** The actors of the shop, by the names the command line uses. */
