@@ -1,0 +1,145 @@
+import type { Clock, TimerHandle } from '../clock.ts';
+import type { Logger } from '../log/logger.ts';
+
+/**
+ * An actor as the supervisor sees it: something started, that may crash, and that stops
+ * gracefully (stop taking work, hand over, commit, close).
+ */
+export interface RunningActor {
+  stop(): Promise<void>;
+  /** Settles (with the reason) if the actor crashes; never settles while it runs well. */
+  readonly crashed: Promise<Error>;
+}
+
+export interface ActorSpec {
+  name: string;
+  start(): Promise<RunningActor>;
+}
+
+export interface SupervisorOptions {
+  actors: ActorSpec[];
+  logger: Logger;
+  clock: Clock;
+  /** first restart delay; doubles per consecutive crash up to maxBackoffMs */
+  initialBackoffMs?: number;
+  maxBackoffMs?: number;
+  /** an actor that ran this long without crashing starts again from the initial backoff */
+  stableAfterMs?: number;
+}
+
+export interface ActorState {
+  name: string;
+  state: 'starting' | 'running' | 'restarting' | 'stopped';
+  restarts: number;
+  lastError?: string;
+}
+
+export interface Supervisor {
+  /** Starts every actor; rejects if one cannot start the first time. */
+  start(): Promise<void>;
+  /** Stops every actor (in reverse start order); pending restarts are cancelled. */
+  stop(): Promise<void>;
+  states(): ActorState[];
+}
+
+/**
+ * Hosts actors in one process and restarts a crashed one with exponential backoff, saying so in
+ * the log.
+ *
+ * @example
+ * const supervisor = createSupervisor({ actors: [{ name: 'bake', start: startBake }], logger, clock });
+ * await supervisor.start();
+ * process.once('SIGTERM', () => supervisor.stop());
+ */
+export function createSupervisor(options: SupervisorOptions): Supervisor {
+  const { logger, clock } = options;
+  const initial = options.initialBackoffMs ?? 500;
+  const max = options.maxBackoffMs ?? 30_000;
+  const stableAfter = options.stableAfterMs ?? 60_000;
+  let stopping = false;
+
+  interface Slot {
+    spec: ActorSpec;
+    info: ActorState;
+    actor?: RunningActor;
+    startedAt: number;
+    consecutive: number;
+    timer?: TimerHandle;
+  }
+  const slots: Slot[] = options.actors.map((spec) => ({
+    spec,
+    info: { name: spec.name, state: 'starting', restarts: 0 },
+    startedAt: 0,
+    consecutive: 0,
+  }));
+
+  const watch = (slot: Slot, actor: RunningActor) => {
+    actor.crashed.then(
+      (error) => onCrash(slot, actor, error),
+      (error) => onCrash(slot, actor, error instanceof Error ? error : new Error(String(error))),
+    );
+  };
+
+  const launch = async (slot: Slot) => {
+    slot.info.state = 'starting';
+    const actor = await slot.spec.start();
+    if (stopping) {
+      await actor.stop();
+      return;
+    }
+    slot.actor = actor;
+    slot.startedAt = clock.now();
+    slot.info.state = 'running';
+    watch(slot, actor);
+  };
+
+  const onCrash = (slot: Slot, actor: RunningActor, error: Error) => {
+    if (stopping || slot.actor !== actor) return;
+    slot.actor = undefined;
+    slot.consecutive = clock.now() - slot.startedAt >= stableAfter ? 1 : slot.consecutive + 1;
+    const delay = Math.min(max, initial * 2 ** (slot.consecutive - 1));
+    slot.info.state = 'restarting';
+    slot.info.lastError = error.message;
+    logger.error(`actor ${slot.spec.name} crashed: ${error.message}; restarting in ${delay} ms (attempt ${slot.consecutive})`, {
+      crashedActor: slot.spec.name,
+      error: error.stack ?? error.message,
+    });
+    actor.stop().catch(() => {});
+    slot.timer = clock.setTimeout(() => {
+      slot.timer = undefined;
+      if (stopping) return;
+      slot.info.restarts += 1;
+      launch(slot).then(
+        () => logger.info(`actor ${slot.spec.name} restarted`, { restartedActor: slot.spec.name, restarts: slot.info.restarts }),
+        (e: unknown) => onCrash(slot, actor, e instanceof Error ? e : new Error(String(e))),
+      );
+    }, delay);
+  };
+
+  return {
+    async start() {
+      for (const slot of slots) {
+        await launch(slot);
+        logger.info(`actor ${slot.spec.name} started`, { startedActor: slot.spec.name });
+      }
+    },
+    async stop() {
+      stopping = true;
+      for (const slot of [...slots].reverse()) {
+        if (slot.timer !== undefined) clock.clearTimeout(slot.timer);
+        const actor = slot.actor;
+        slot.actor = undefined;
+        slot.info.state = 'stopped';
+        if (actor) {
+          try {
+            await actor.stop();
+            logger.info(`actor ${slot.spec.name} stopped`, { stoppedActor: slot.spec.name });
+          } catch (e) {
+            logger.error(`actor ${slot.spec.name} did not stop cleanly: ${(e as Error).message}`);
+          }
+        }
+      }
+    },
+    states: () => slots.map((s) => ({ ...s.info })),
+  };
+}
