@@ -167,5 +167,8 @@ export function storeClosedError(path: string): ShopError {
 }
 
 export function asyncTransactionError(): ShopError {
-  return new ShopError('STORE_ASYNC_TRANSACTION', 'a state store transaction must be synchronous: the function returned a promise (rolled back)');
+  return new ShopError(
+    'STORE_ASYNC_TRANSACTION',
+    'a state store transaction must be synchronous: the function returned a promise (rolled back)',
+  );
 }

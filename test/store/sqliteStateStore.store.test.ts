@@ -85,7 +85,9 @@ describe(`SqliteStateStore on a real file (${runtime})`, () => {
     store.collection('customers');
     const tables = store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all<{ name: string }>();
     expect(tables.map((t) => t.name)).toEqual(['customers', 'orders']);
-    expect(store.db.prepare('SELECT id, doc, at, idx FROM orders').all()).toEqual([{ id: '1a2b3c4d', doc: '{"status":100}', at: 42, idx: 'c1' }]);
+    expect(store.db.prepare('SELECT id, doc, at, idx FROM orders').all()).toEqual([
+      { id: '1a2b3c4d', doc: '{"status":100}', at: 42, idx: 'c1' },
+    ]);
     store.close();
   });
 
