@@ -11,7 +11,7 @@ export const SQLITE_MODULE = 'sqlite';
 
 export interface OpenStateStoreOptions {
   /**
-   * `db_module_class`: `sqlite` for the built-in store; otherwise a module exporting
+   * `db_module_class`: `sqlite` (any case) for the built-in store; otherwise a module exporting
    * `createStateStore(options)` — a path (starting with `.` or `/`, resolved against `cwd`)
    * or a package name.
    */
@@ -40,7 +40,7 @@ export interface OpenStateStoreOptions {
 export async function openStateStore(options: OpenStateStoreOptions): Promise<StateStore> {
   const clock = options.clock ?? systemClock;
   const name = options.module.trim();
-  if (name === SQLITE_MODULE) return new SqliteStateStore({ path: options.path, clock });
+  if (name.toLowerCase() === SQLITE_MODULE) return new SqliteStateStore({ path: options.path, clock });
 
   const fail = (problem: string, cause?: unknown) =>
     new ShopError(

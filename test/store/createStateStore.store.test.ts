@@ -43,6 +43,9 @@ describe(`openStateStore (${runtime})`, () => {
     store.collection<number>('orders').put('1a2b3c4d', 100);
     expect(existsSync(path)).toBe(true);
     store.close();
+    const spelledDifferently = await openStateStore({ module: ' SQLite ', path: ':memory:' });
+    expect(spelledDifferently).toBeInstanceOf(SqliteStateStore);
+    spelledDifferently.close();
   });
 
   it('loads a module by path, relative to the working directory, and hands it the path and clock', async () => {
