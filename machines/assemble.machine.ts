@@ -1,6 +1,14 @@
 import { enqueueActions, setup } from 'xstate';
 import type { AssembleEmitted, AssembleEvent, PizzaAssembledEmitted } from './events.ts';
-import { type Job, type StationContext, type StationInput, StationStep, initialStationContext, stationGuards, stationStates } from './station.ts';
+import {
+  type Job,
+  type StationContext,
+  type StationInput,
+  StationStep,
+  initialStationContext,
+  stationGuards,
+  stationStates,
+} from './station.ts';
 
 /**
  * The assemble station: takes pizza-ordered (with `assembleMs` and `bakingTime` from
@@ -15,12 +23,16 @@ import { type Job, type StationContext, type StationInput, StationStep, initialS
  * stationNextDeadline(actor.getSnapshot().context); // 9000
  */
 export function stepAssemble(context: StationContext, event: AssembleEvent): StationStep<StationContext, PizzaAssembledEmitted> {
-  const step = new StationStep(context, event.now, (job: Job, at): PizzaAssembledEmitted => ({
-    type: 'pizza.assembled',
-    orderId: job.orderId,
-    at,
-    bakingTime: job.bakingTime ?? 0,
-  }));
+  const step = new StationStep(
+    context,
+    event.now,
+    (job: Job, at): PizzaAssembledEmitted => ({
+      type: 'pizza.assembled',
+      orderId: job.orderId,
+      at,
+      bakingTime: job.bakingTime ?? 0,
+    }),
+  );
   switch (event.type) {
     case 'ORDER.PLACED':
       step.receive({

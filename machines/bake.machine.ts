@@ -1,6 +1,14 @@
 import { enqueueActions, setup } from 'xstate';
 import type { BakeEmitted, BakeEvent, PizzaBakedEmitted } from './events.ts';
-import { type Job, type StationContext, type StationInput, StationStep, initialStationContext, stationGuards, stationStates } from './station.ts';
+import {
+  type Job,
+  type StationContext,
+  type StationInput,
+  StationStep,
+  initialStationContext,
+  stationGuards,
+  stationStates,
+} from './station.ts';
 
 /**
  * The bake station: takes pizza-assembled (with `bakeMs` from `bakeMs(baking_time, speed)`), bakes
@@ -14,7 +22,11 @@ import { type Job, type StationContext, type StationInput, StationStep, initialS
  * actor.send({ type: 'CLOCK.TICK', now: 13_000 }); // emits pizza.baked, work.finished
  */
 export function stepBake(context: StationContext, event: BakeEvent): StationStep<StationContext, PizzaBakedEmitted> {
-  const step = new StationStep(context, event.now, (job: Job, at): PizzaBakedEmitted => ({ type: 'pizza.baked', orderId: job.orderId, at }));
+  const step = new StationStep(
+    context,
+    event.now,
+    (job: Job, at): PizzaBakedEmitted => ({ type: 'pizza.baked', orderId: job.orderId, at }),
+  );
   switch (event.type) {
     case 'PIZZA.ASSEMBLED':
       step.receive({ orderId: event.orderId, durationMs: event.bakeMs, inputs: event.ref ? [event.ref] : [] });

@@ -1,6 +1,14 @@
 import { enqueueActions, setup } from 'xstate';
 import type { DeliveryEmitted, DeliveryEvent, InputRef, StationEmitted } from './events.ts';
-import { type Job, type StationContext, type StationInput, StationStep, initialStationContext, stationGuards, stationStates } from './station.ts';
+import {
+  type Job,
+  type StationContext,
+  type StationInput,
+  StationStep,
+  initialStationContext,
+  stationGuards,
+  stationStates,
+} from './station.ts';
 
 /**
  * The delivery station, with the original's race. It reads pizza-ordered only to remember the
@@ -121,7 +129,12 @@ export function stepDelivery(context: DeliveryContext, event: DeliveryEvent): De
   }
 }
 
-function ignored(step: DeliveryStep, orderId: string, reason: 'already-finished' | 'already-cancelled' | 'already-pending' | 'duplicate', inputs: InputRef[]) {
+function ignored(
+  step: DeliveryStep,
+  orderId: string,
+  reason: 'already-finished' | 'already-cancelled' | 'already-pending' | 'duplicate',
+  inputs: InputRef[],
+) {
   step.ignore(orderId, reason, inputs);
   return step;
 }

@@ -191,12 +191,15 @@ export interface WorkDroppedEmitted extends Commits {
   /** what was dropped */
   was: 'queued' | 'working' | 'pending' | 'customer';
 }
-/** Work handed back without output or commit: its partitions were revoked. */
+/**
+ * Work handed back without output: its partitions were revoked. Do NOT commit `refs` (another
+ * member gets those messages again); the field is not called `inputs` for that reason.
+ */
 export interface WorkReleasedEmitted {
   type: 'work.released';
   orderId: string;
   at: number;
-  inputs: InputRef[];
+  refs: InputRef[];
 }
 /**
  * An input that caused no new work. `inputs` are those to commit now; for a duplicate of work in

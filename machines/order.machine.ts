@@ -178,7 +178,8 @@ export const orderMachine = setup({
         const seenBefore = context.history.some((h) => h.event === event.type);
         reason = params.reason !== 'stale' ? params.reason : seenBefore ? 'duplicate' : 'late';
       }
-      const statusName = params.applied && params.status ? params.status : event.type === 'CLOCK.TICK' ? undefined : EVENT_STATUS[event.type];
+      const statusName =
+        params.applied && params.status ? params.status : event.type === 'CLOCK.TICK' ? undefined : EVENT_STATUS[event.type];
       const entry: HistoryEntry = {
         event: event.type,
         status: statusName === undefined ? null : context.statusIds[statusName],

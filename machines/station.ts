@@ -194,12 +194,19 @@ export class StationStep<C extends StationContext, E extends { type: string }> {
   receive(job: Omit<Job, 'startedAt' | 'dueAt' | 'receivedAt'>): void {
     this.settle();
     const { orderId } = job;
-    if (this.isFinished(orderId)) return this.ignore(orderId, 'already-finished', job.inputs);
-    if (this.isCancelled(orderId)) return this.ignore(orderId, 'already-cancelled', job.inputs);
+    if (this.isFinished(orderId)) {
+      this.ignore(orderId, 'already-finished', job.inputs);
+      return;
+    }
+    if (this.isCancelled(orderId)) {
+      this.ignore(orderId, 'already-cancelled', job.inputs);
+      return;
+    }
     const existing = this.findJob(orderId);
     if (existing) {
       this.attach(orderId, job.inputs);
-      return this.ignore(orderId, existing.where === 'working' ? 'already-working' : 'already-queued', []);
+      this.ignore(orderId, existing.where === 'working' ? 'already-working' : 'already-queued', []);
+      return;
     }
     this.set({ queue: [...this.context.queue, { ...job, receivedAt: this.now, startedAt: null, dueAt: null }] } as Partial<C>);
     this.settle();
@@ -232,8 +239,14 @@ export class StationStep<C extends StationContext, E extends { type: string }> {
   cancel(orderId: string, ref: InputRef | undefined, dropExtra?: () => WorkDroppedEmitted['was'] | undefined): void {
     this.settle();
     const refs = ref ? [ref] : [];
-    if (this.isFinished(orderId)) return this.ignore(orderId, 'already-finished', refs);
-    if (this.isCancelled(orderId)) return this.ignore(orderId, 'already-cancelled', refs);
+    if (this.isFinished(orderId)) {
+      this.ignore(orderId, 'already-finished', refs);
+      return;
+    }
+    if (this.isCancelled(orderId)) {
+      this.ignore(orderId, 'already-cancelled', refs);
+      return;
+    }
     this.markCancelled(orderId);
     const removed = this.remove(orderId);
     if (removed) {
@@ -263,7 +276,7 @@ export class StationStep<C extends StationContext, E extends { type: string }> {
     const released = [...this.context.working, ...this.context.queue].filter((j) => j.inputs.length > 0 && j.inputs.every(revoked));
     for (const job of released) {
       this.remove(job.orderId);
-      this.emit({ type: 'work.released', orderId: job.orderId, at: this.now, inputs: job.inputs });
+      this.emit({ type: 'work.released', orderId: job.orderId, at: this.now, refs: job.inputs });
     }
     this.settle();
   }
