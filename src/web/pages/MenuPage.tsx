@@ -1,0 +1,65 @@
+import type { Menu } from '../../config/shopConfig.ts';
+import type { Session } from '../session/sessionCookie.ts';
+import { Layout, Problems } from './Layout.tsx';
+
+export interface MenuChoice {
+  sauce?: unknown;
+  cheese?: unknown;
+  main_topping?: unknown;
+  extra_toppings?: unknown;
+}
+
+/** The menu as a form: one sauce, one cheese, one main topping (radio buttons), any extras (checkboxes). */
+export function MenuPage(props: { session: Session; menu: Menu; chosen?: MenuChoice; problems?: { field: string; problem: string }[] }): JSX.Element {
+  const chosen = props.chosen ?? {};
+  const extras = Array.isArray(chosen.extra_toppings) ? chosen.extra_toppings : [];
+  const group = (field: 'sauce' | 'cheese' | 'main_topping', title: string, options: string[]) => (
+    <fieldset class="choice">
+      <legend>{title}</legend>
+      {options.map((option, i) => (
+        <label class="option">
+          <input type="radio" name={field} value={option} required={i === 0} checked={chosen[field] === option} />
+          <span safe>{option}</span>
+        </label>
+      ))}
+    </fieldset>
+  );
+  return (
+    <Layout title="Menu" session={props.session} active="menu" scripts={['/public/menu.js']}>
+      <section class="card">
+        <h1>Build your pizza</h1>
+        <Problems problems={props.problems ?? []} />
+        <form method="post" action="/" class="menu" id="menu-form">
+          <div class="menu-grid">
+            <div class="pizza-preview" aria-hidden="true">
+              <div class="pizza" id="pizza-preview">
+                <div class="base" />
+                <div class="layer sauce" />
+                <div class="layer cheese" />
+                <div class="toppings" />
+              </div>
+              <p class="muted" id="pizza-summary">Choose a sauce, a cheese and a main topping.</p>
+            </div>
+            <div>
+              {group('sauce', 'Sauce (one)', props.menu.sauce)}
+              {group('cheese', 'Cheese (one)', props.menu.cheese)}
+              {group('main_topping', 'Main topping (one)', props.menu.mainTopping)}
+              <fieldset class="choice">
+                <legend>Extra toppings (any)</legend>
+                {props.menu.extraToppings.map((option) => (
+                  <label class="option">
+                    <input type="checkbox" name="extra_toppings" value={option} checked={extras.includes(option)} />
+                    <span safe>{option}</span>
+                  </label>
+                ))}
+              </fieldset>
+              <button type="submit" class="primary">
+                Order this pizza
+              </button>
+            </div>
+          </div>
+        </form>
+      </section>
+    </Layout>
+  );
+}

@@ -1,0 +1,46 @@
+import { Elysia } from 'elysia';
+import { layoutGraph } from '../diagram/layoutGraph.ts';
+import { topologyGraph } from '../diagram/topologyGraph.ts';
+import { htmlResponse, jsonResponse, redirectTo, unauthenticated } from '../httpErrors.ts';
+import { FlowPage } from '../pages/FlowPage.tsx';
+import { allTopics, sideTopics } from '../../topology.ts';
+import type { WebContext } from '../webContext.ts';
+
+/** Messages on each topic of the shop: the end offsets summed over partitions. */
+export async function topicCounts(ctx: WebContext): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  await Promise.all(
+    allTopics(ctx.config).map(async (topic) => {
+      try {
+        const ends = await ctx.transport.endOffsets(topic);
+        counts.set(topic, [...ends.values()].reduce((a, b) => a + b, 0));
+      } catch {
+        // a topic that does not exist yet holds no message
+        counts.set(topic, 0);
+      }
+    }),
+  );
+  return counts;
+}
+
+/** Flow / lineage: `GET /flow` and `GET /api/flow` — which actor writes and reads which topic, with message counts. */
+export function flowPlugin(ctx: WebContext) {
+  const side = sideTopics(ctx.config);
+  return new Elysia({ name: 'web.flow', seed: ctx })
+    .get('/flow', async ({ request }) => {
+      const session = ctx.sessionOf(request);
+      if (!session) return redirectTo('/login');
+      const counts = await topicCounts(ctx);
+      const graph = topologyGraph(ctx.topology, counts, [side.logs, side.deadLetter]);
+      return htmlResponse(await (<FlowPage session={session} topology={ctx.topology} counts={counts} diagram={{ graph, layout: layoutGraph(graph) }} side={side} />));
+    })
+    .get('/api/flow', async ({ request }) => {
+      if (!ctx.sessionOf(request)) throw unauthenticated();
+      const counts = await topicCounts(ctx);
+      return jsonResponse({
+        actors: ctx.topology.map((a) => ({ actor: a.actor, group_id: a.groupId, consumes: a.consumes, produces: a.produces, role: a.role })),
+        side_topics: { logs: side.logs, dead_letter: side.deadLetter },
+        messages: Object.fromEntries(counts),
+      });
+    });
+}

@@ -1,0 +1,53 @@
+import { Elysia } from 'elysia';
+import { machineDiagrams } from '../diagram/machineDiagram.ts';
+import { stationStates } from '../diagram/stationStates.ts';
+import { htmlResponse, jsonResponse, redirectTo, unauthenticated } from '../httpErrors.ts';
+import { KitchenPage } from '../pages/KitchenPage.tsx';
+import { STATIONS, type StationSummary, summarizeStation } from '../view/kitchenBoard.ts';
+import type { WebContext } from '../webContext.ts';
+
+/** Every station's summary now, with the states its diagram lights. */
+export function kitchenSummaries(ctx: WebContext): { summary: StationSummary; current: string[] }[] {
+  const board = ctx.view.store.getKitchen();
+  const now = ctx.clock.now();
+  return STATIONS.map((station) => {
+    const summary = summarizeStation(board, station, ctx.config.capacity[station], now);
+    return { summary, current: stationStates(ctx.machines.stations[station], summary) };
+  });
+}
+
+/** The kitchen board JSON (`GET /api/kitchen`, and the payload of `GET /api/kitchen/events`). */
+export function kitchenJson(ctx: WebContext) {
+  return {
+    at: ctx.clock.now(),
+    stations: kitchenSummaries(ctx).map(({ summary: s, current }) => ({
+      station: s.station,
+      capacity: s.capacity,
+      in_progress: s.inProgress.map((p) => ({ order_id: p.orderId, since: p.since })),
+      queued: s.queued.map((p) => ({ order_id: p.orderId, since: p.since })),
+      queue_length: s.queueLength,
+      done_last_minute: s.perMinute,
+      done: s.done,
+      states: current,
+    })),
+  };
+}
+
+/** The kitchen board: `GET /kitchen` and `GET /api/kitchen`. */
+export function kitchenPlugin(ctx: WebContext) {
+  return new Elysia({ name: 'web.kitchen', seed: ctx })
+    .get('/kitchen', async ({ request }) => {
+      const session = ctx.sessionOf(request);
+      if (!session) return redirectTo('/login');
+      const stations = kitchenSummaries(ctx).map(({ summary, current }) => ({
+        summary,
+        current,
+        diagrams: machineDiagrams(ctx.machines.stations[summary.station]),
+      }));
+      return htmlResponse(await (<KitchenPage session={session} stations={stations} speed={ctx.speed} />));
+    })
+    .get('/api/kitchen', ({ request }) => {
+      if (!ctx.sessionOf(request)) throw unauthenticated();
+      return jsonResponse(kitchenJson(ctx));
+    });
+}

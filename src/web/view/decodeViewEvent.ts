@@ -1,0 +1,72 @@
+import type { ShopConfig } from '../../config/shopConfig.ts';
+import { malformed, parseOrderId, parsePizzaAssembled, parsePizzaOrdered, parseStatusChanged } from '../../events/messages.ts';
+import type { LogLevel } from '../../log/logger.ts';
+import { type ActorTopology, producerOf } from '../../topology.ts';
+import type { DeliveredMessage } from '../../transport/transport.ts';
+import type { LogPosition, Stage, ViewEvent } from './viewEvent.ts';
+
+const LEVELS: readonly string[] = ['debug', 'info', 'warn', 'error'];
+
+/**
+ * Turns one message of any topic the web reads into a ViewEvent, at the edge: a value that does
+ * not fit the wire format throws MALFORMED_MESSAGE; a message the view has no use for (a log line
+ * about no order) gives null.
+ *
+ * @example
+ * const decode = viewEventDecoder(config, shopTopology(config));
+ * decode(message); // { type: 'StatusChanged', orderId: '1a2b3c4d', status: 200, … }
+ */
+export function viewEventDecoder(config: Pick<ShopConfig, 'topics'>, topology: ActorTopology[]): (message: DeliveredMessage) => ViewEvent | null {
+  const t = config.topics;
+  const stages = new Map<string, Exclude<Stage, 'ordered'>>([
+    [t.pizzaAssembled, 'assembled'],
+    [t.pizzaBaked, 'baked'],
+    [t.pizzaDelivered, 'delivered'],
+    [t.pizzaPending, 'pending'],
+    [t.pizzaCancelled, 'cancelled'],
+  ]);
+  return (message) => {
+    const source: LogPosition = {
+      topic: message.topic,
+      partition: message.partition,
+      offset: message.offset,
+      timestamp: message.timestamp,
+      actor: producerOf(topology, message.topic) ?? 'unknown',
+    };
+    if (message.topic === t.logs) return decodeLogLine(message, source);
+    const orderId = parseOrderId(message.key);
+    if (message.topic === t.pizzaOrdered) {
+      const v = parsePizzaOrdered(message.value);
+      return { type: 'OrderPlaced', orderId, at: v.timestamp, status: v.status, order: v.order, source };
+    }
+    if (message.topic === t.pizzaStatus) {
+      const v = parseStatusChanged(message.value);
+      return { type: 'StatusChanged', orderId, at: v.timestamp, status: v.status, source };
+    }
+    const stage = stages.get(message.topic);
+    if (!stage) return null;
+    if (stage === 'assembled') {
+      const v = parsePizzaAssembled(message.value);
+      return { type: 'StageReached', orderId, at: v.timestamp, status: v.status, stage, bakingTime: v.baking_time, source };
+    }
+    const v = parseStatusChanged(message.value);
+    return { type: 'StageReached', orderId, at: v.timestamp, status: v.status, stage, source };
+  };
+}
+
+function decodeLogLine(message: DeliveredMessage, source: LogPosition): ViewEvent | null {
+  let line: unknown;
+  try {
+    line = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(message.value));
+  } catch {
+    throw malformed('log line is not JSON');
+  }
+  if (line === null || typeof line !== 'object' || Array.isArray(line)) throw malformed('log line is not a JSON object');
+  const { at, level, actor, msg, orderId, ...fields } = line as Record<string, unknown>;
+  if (typeof at !== 'number' || typeof actor !== 'string' || typeof msg !== 'string' || typeof level !== 'string' || !LEVELS.includes(level)) {
+    throw malformed('log line needs at, level, actor and msg');
+  }
+  const id = typeof orderId === 'string' ? orderId : message.key;
+  if (id === null || !/^[0-9a-f]{8}$/.test(id)) return null;
+  return { type: 'LineLogged', orderId: id, at, level: level as LogLevel, actor, msg, fields, source: { ...source, actor } };
+}

@@ -1,0 +1,38 @@
+import { randomBytes } from 'node:crypto';
+import { statusLabel } from '../config/shopConfig.ts';
+import { type ActorTopology, shopTopology } from '../topology.ts';
+import type { Session } from './session/sessionCookie.ts';
+import { readCookie, SESSION_COOKIE } from './session/sessionCookie.ts';
+import type { StatusIds } from './view/orderView.ts';
+import type { WebDeps } from './webDeps.ts';
+
+/** What every feature plugin gets: the dependencies plus a few helpers made from them once. */
+export interface WebContext extends WebDeps {
+  statusIds: StatusIds;
+  topology: ActorTopology[];
+  label(code: number | null): string;
+  /** the session of a request, or undefined (no cookie, or not signed by us) */
+  sessionOf(request: Request): Session | undefined;
+  newOrderId(): string;
+  newCustomerId(): string;
+}
+
+export function webContext(deps: WebDeps): WebContext {
+  const ids = deps.ids ?? { orderId: () => randomBytes(4).toString('hex'), customerId: () => randomBytes(16).toString('hex') };
+  return {
+    ...deps,
+    statusIds: deps.config.status.ids,
+    topology: shopTopology(deps.config),
+    label: (code) => statusLabel(deps.config, code),
+    sessionOf: (request) => deps.sessions.decode(readCookie(request.headers.get('cookie'), SESSION_COOKIE)),
+    newOrderId() {
+      // 8 hex digits: 4 billion ids; retry the rare clash with an order this view knows
+      for (let i = 0; i < 10; i++) {
+        const id = ids.orderId();
+        if (!deps.view.store.getOrder(id)) return id;
+      }
+      throw new Error('could not find a free order id');
+    },
+    newCustomerId: () => ids.customerId(),
+  };
+}

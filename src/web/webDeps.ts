@@ -1,0 +1,50 @@
+import type { AnyStateMachine } from 'xstate';
+import type { Clock } from '../clock.ts';
+import type { ShopConfig } from '../config/shopConfig.ts';
+import type { Logger } from '../log/logger.ts';
+import type { Producer, Transport } from '../transport/transport.ts';
+import type { SessionCodec } from './session/sessionCookie.ts';
+import type { StationName } from './view/kitchenBoard.ts';
+import type { WebView } from './view/webView.ts';
+
+/** Counters of the web's consumer, for /metrics. */
+export interface WebConsumerStats {
+  /** messages consumed by this web instance, by topic */
+  consumed: Map<string, number>;
+  /** messages the view could not decode (counted, logged, skipped) */
+  malformed: number;
+}
+
+/**
+ * Everything the web app is a function of. `createWebApp(deps)` builds the Elysia app from these
+ * and never listens; `createWebActor` makes them from the configuration and the transport.
+ *
+ * @example
+ * const app = createWebApp({ config, producer: transport.producer(), transport, view, clock, logger,
+ *   sessions: createSessionCodec(secret), groupId: 'pizza-webapp-1-ab12cd34', machines });
+ * const res = await app.handle(new Request('http://localhost/health-check')); // 'Ok'
+ */
+export interface WebDeps {
+  config: ShopConfig;
+  producer: Producer;
+  /** for /metrics: end offsets and committed offsets (consumer lag) */
+  transport: Pick<Transport, 'endOffsets' | 'committedOffsets'>;
+  view: WebView;
+  clock: Clock;
+  logger: Logger;
+  sessions: SessionCodec;
+  /** this web instance's consumer group (for its lag) */
+  groupId: string;
+  /** the statecharts the pages draw */
+  machines: { order: AnyStateMachine; stations: Record<StationName, AnyStateMachine> };
+  /** the consumer's counters; absent when the web runs without a consumer (some tests) */
+  consumerStats?: () => WebConsumerStats;
+  /** mark cookies Secure (serve over HTTPS); default false */
+  secureCookies?: boolean;
+  /** id makers, replaceable in tests; default: random hex */
+  ids?: { orderId(): string; customerId(): string };
+  /** SSE keep-alive comment interval; default 15 s (on `clock`) */
+  heartbeatMs?: number;
+  /** the speed factor the shop runs at, shown on pages */
+  speed?: number;
+}
