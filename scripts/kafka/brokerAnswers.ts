@@ -1,4 +1,5 @@
 import { Kafka, logLevel } from 'kafkajs';
+import { quietKafkaJsTimerWarning } from '../../src/transport/kafka/quietKafkaJsTimerWarning.ts';
 
 /**
  * True when a Kafka broker at `bootstrap` ("host:port") answers a metadata request within
@@ -9,6 +10,7 @@ import { Kafka, logLevel } from 'kafkajs';
  * if (!(await brokerAnswers('127.0.0.1:9092'))) console.warn('no broker');
  */
 export async function brokerAnswers(bootstrap: string, timeoutMs = 2_000): Promise<boolean> {
+  quietKafkaJsTimerWarning();
   const kafka = new Kafka({
     clientId: 'pizza-shop-probe',
     brokers: bootstrap.split(',').map((b) => b.trim()),

@@ -1,0 +1,282 @@
+import type { ConsumerConfig, EachBatchPayload, Kafka, Consumer as KafkaJsConsumer } from 'kafkajs';
+import { ShopError } from '../../errors.ts';
+import type { Consumer, MessageHandler, OffsetCommit, RebalanceListener, TopicPartition } from '../transport.ts';
+import { fromKafkaMessage } from './kafkaMessages.ts';
+
+type State = 'created' | 'running' | 'closing' | 'closed' | 'crashed';
+
+const tpKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
+
+/** Partitions handled at the same time by one member (each partition stays in order). */
+const PARTITIONS_IN_PARALLEL = 32;
+
+export interface KafkaGroupMemberOptions {
+  kafka: Kafka;
+  groupId: string;
+  topics: string[];
+  /** kafkajs consumer settings from the INI (session timeout, heartbeat, ...) */
+  config: Omit<ConsumerConfig, 'groupId'>;
+  /** fails with UNKNOWN_TOPIC when a topic is missing (KRaft brokers reject fetches for it) */
+  checkTopics: (topics: string[]) => Promise<void>;
+  onError: (error: unknown, context: string) => void;
+  /** called once the member is closed or crashed, so the transport stops tracking it */
+  forget: (member: KafkaGroupMember) => void;
+}
+
+/**
+ * One member of a Kafka consumer group, through a kafkajs consumer with manual commits.
+ *
+ * kafkajs rebalances eagerly (every rebalance takes every partition away, and a partition kept
+ * across it restarts at the group's committed offset), and it has no revoke hook. So: when kafkajs
+ * reports a rebalance (REBALANCING) or a crash it will restart from, this member waits for the
+ * handlers in progress and calls `onRevoked` with everything it owned (commits are still accepted
+ * there); on GROUP_JOIN it owns the new assignment and calls `onAssigned`. Listener calls run in
+ * order, and no handler starts before the listener calls queued ahead of it have finished.
+ */
+export class KafkaGroupMember implements Consumer {
+  private state: State = 'created';
+  private consumer: KafkaJsConsumer | undefined;
+  private handler: MessageHandler | undefined;
+  private listener: RebalanceListener = {};
+  /** partitions this member owns in the current generation */
+  private readonly owned = new Map<string, TopicPartition>();
+  /** partitions revoked whose onRevoked has not finished: commits for them are still accepted */
+  private readonly revoking = new Map<string, TopicPartition>();
+  /** what the last GROUP_JOIN assigned, to tell partitions new to this member */
+  private lastAssigned = new Set<string>();
+  /** owned partitions paused by the caller (mirrors kafkajs's own pause state) */
+  private readonly paused = new Set<string>();
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private listenerChain: Promise<void> = Promise.resolve();
+  private closing$: Promise<void> | undefined;
+
+  constructor(private readonly options: KafkaGroupMemberOptions) {}
+
+  get groupId(): string {
+    return this.options.groupId;
+  }
+
+  async run(handler: MessageHandler, listener: RebalanceListener = {}): Promise<void> {
+    if (this.state !== 'created') {
+      throw new ShopError('CONSUMER_STATE', `kafka consumer of group ${this.groupId}: run() called when ${this.state}`);
+    }
+    if (typeof handler !== 'function') throw new ShopError('CONSUMER_STATE', `kafka consumer of group ${this.groupId}: run() needs a handler function`);
+    await this.options.checkTopics(this.options.topics);
+    this.handler = handler;
+    this.listener = listener;
+    this.state = 'running';
+
+    const consumer = this.options.kafka.consumer({ ...this.options.config, groupId: this.groupId, allowAutoTopicCreation: false });
+    this.consumer = consumer;
+    consumer.on(consumer.events.REBALANCING, () => this.revokeAll('rebalance'));
+    consumer.on(consumer.events.GROUP_JOIN, (event) => this.assigned(event.payload.memberAssignment));
+    consumer.on(consumer.events.CRASH, (event) => {
+      const { error, restart } = event.payload;
+      if (restart) {
+        // kafkajs reconnects and joins again (a broker restart, a lost coordinator)
+        this.options.onError(error, `kafka consumer of group ${this.groupId} lost its connection and rejoins`);
+        this.revokeAll('crash');
+      } else {
+        this.die(error, `kafka consumer of group ${this.groupId} stopped`);
+      }
+    });
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topics: this.options.topics, fromBeginning: true });
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: PARTITIONS_IN_PARALLEL,
+        eachBatch: (payload) => this.eachBatch(payload),
+      });
+    } catch (error) {
+      this.state = 'crashed';
+      this.options.forget(this);
+      await consumer.disconnect().catch(() => {});
+      throw new ShopError('KAFKA_CONSUMER_FAILED', `kafka consumer of group ${this.groupId} could not join: ${(error as Error).message}`, {
+        cause: error,
+        retriable: true,
+      });
+    }
+  }
+
+  async commit(offsets: OffsetCommit[]): Promise<void> {
+    if (this.state !== 'running' && this.state !== 'closing') {
+      throw new ShopError('NOT_A_MEMBER', `kafka consumer of group ${this.groupId} is ${this.state}: commit refused`);
+    }
+    for (const c of offsets) {
+      const key = tpKey(c.topic, c.partition);
+      if (!this.owned.has(key) && !this.revoking.has(key)) {
+        throw new ShopError('NOT_PARTITION_OWNER', `kafka consumer of group ${this.groupId} does not own ${c.topic}[${c.partition}]: commit refused`);
+      }
+      if (!Number.isInteger(c.offset) || c.offset < 0) {
+        throw new ShopError('INVALID_OFFSET', `commit of ${c.topic}[${c.partition}]: offset ${c.offset} is not a non-negative integer`);
+      }
+    }
+    if (offsets.length === 0 || !this.consumer) return;
+    try {
+      await this.consumer.commitOffsets(offsets.map((c) => ({ topic: c.topic, partition: c.partition, offset: String(c.offset) })));
+    } catch (error) {
+      // Typically REBALANCE_IN_PROGRESS or ILLEGAL_GENERATION: the partition moves, its next owner
+      // starts at the last commit that succeeded and the work is delivered again.
+      throw new ShopError('COMMIT_FAILED', `kafka consumer of group ${this.groupId}: commit failed: ${(error as Error).message}`, {
+        cause: error,
+        retriable: true,
+      });
+    }
+  }
+
+  pause(partitions: TopicPartition[]): void {
+    const mine = this.ownedAmong(partitions);
+    for (const tp of mine) this.paused.add(tpKey(tp.topic, tp.partition));
+    if (mine.length > 0) this.consumer?.pause(byTopic(mine));
+  }
+
+  resume(partitions: TopicPartition[]): void {
+    const mine = this.ownedAmong(partitions);
+    for (const tp of mine) this.paused.delete(tpKey(tp.topic, tp.partition));
+    if (mine.length > 0) this.consumer?.resume(byTopic(mine));
+  }
+
+  assignment(): TopicPartition[] {
+    return [...this.owned.values()].map((tp) => ({ ...tp }));
+  }
+
+  close(): Promise<void> {
+    if (this.closing$) return this.closing$;
+    if (this.state !== 'running') {
+      if (this.state === 'created') this.state = 'closed';
+      this.options.forget(this);
+      return Promise.resolve();
+    }
+    this.state = 'closing';
+    const consumer = this.consumer as KafkaJsConsumer;
+    if (this.owned.size > 0) consumer.pause(byTopic([...this.owned.values()]));
+    this.closing$ = (async () => {
+      await this.settleListeners();
+      await Promise.allSettled([...this.inFlight]);
+      const lost = [...this.owned.values()];
+      for (const [key, tp] of this.owned) this.revoking.set(key, tp);
+      this.owned.clear();
+      if (lost.length > 0) await this.callListener('onRevoked', lost);
+      this.revoking.clear();
+      // leaves the group: the coordinator hands the partitions to the other members at once
+      await consumer.disconnect().catch((error: unknown) => this.options.onError(error, `kafka consumer of group ${this.groupId}: disconnect`));
+      if (this.state === 'closing') this.state = 'closed';
+      this.options.forget(this);
+    })();
+    return this.closing$;
+  }
+
+  /**
+   * Hands a fetched batch over message by message. An offset is resolved (kafkajs's fetch
+   * position) only after its handler settled; when the member stops handing over (paused, revoked,
+   * closing, crashed) the rest of the batch is left unresolved and fetched again later.
+   */
+  private async eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    const { topic, partition } = batch;
+    const key = tpKey(topic, partition);
+    for (const message of batch.messages) {
+      if (!isRunning() || isStale()) return;
+      await this.settleListeners();
+      // Not ours to hand over any more (a rebalance or close happened while it was fetched), or
+      // paused: leave it unresolved, so it is fetched again on resume or by the next owner.
+      if (this.state !== 'running' || !this.owned.has(key) || this.paused.has(key)) return;
+      const delivered = fromKafkaMessage(topic, partition, message);
+      const handling = Promise.resolve().then(() => (this.handler as MessageHandler)(delivered));
+      this.inFlight.add(handling);
+      try {
+        await handling;
+      } catch (error) {
+        // The contract: a handler that throws stops the member; its message is not committed and
+        // goes to the next owner. Disconnecting is not awaited here: kafkajs waits for this very
+        // call to return before it leaves the group.
+        this.die(error, `handler of kafka consumer of group ${this.groupId} on ${topic}[${partition}]@${delivered.offset}; the member stops`);
+        return;
+      } finally {
+        this.inFlight.delete(handling);
+      }
+      resolveOffset(message.offset);
+      await heartbeat();
+    }
+  }
+
+  private revokeAll(why: string): void {
+    if (this.owned.size === 0) return;
+    const lost = [...this.owned.values()];
+    for (const [key, tp] of this.owned) this.revoking.set(key, tp);
+    this.owned.clear();
+    this.queueListener(async () => {
+      await Promise.allSettled([...this.inFlight]);
+      await this.callListener('onRevoked', lost);
+      for (const tp of lost) {
+        const key = tpKey(tp.topic, tp.partition);
+        if (!this.owned.has(key)) this.revoking.delete(key);
+      }
+    }, why);
+  }
+
+  private assigned(memberAssignment: Record<string, number[]>): void {
+    if (this.state !== 'running') return;
+    // A join without a REBALANCING event before it (e.g. after UNKNOWN_MEMBER_ID) still revokes.
+    this.revokeAll('rejoin');
+    const now: TopicPartition[] = [];
+    for (const [topic, partitions] of Object.entries(memberAssignment)) for (const partition of partitions) now.push({ topic, partition });
+    const keys = new Set(now.map((tp) => tpKey(tp.topic, tp.partition)));
+    // kafkajs remembers pauses across assignments; a partition new to this member starts unpaused,
+    // as it would on a fresh member (a partition kept through the rebalance stays as it was).
+    const fresh = now.filter((tp) => !this.lastAssigned.has(tpKey(tp.topic, tp.partition)));
+    for (const tp of fresh) this.paused.delete(tpKey(tp.topic, tp.partition));
+    if (fresh.length > 0) this.consumer?.resume(byTopic(fresh));
+    this.lastAssigned = keys;
+    for (const tp of now) this.owned.set(tpKey(tp.topic, tp.partition), tp);
+    this.queueListener(() => this.callListener('onAssigned', now.map((tp) => ({ ...tp }))), 'assign');
+  }
+
+  private die(error: unknown, context: string): void {
+    if (this.state === 'crashed' || this.state === 'closed') return;
+    this.state = 'crashed';
+    this.owned.clear();
+    this.revoking.clear();
+    this.options.onError(error, context);
+    this.options.forget(this);
+    void this.consumer?.disconnect().catch(() => {});
+  }
+
+  private queueListener(step: () => Promise<void>, what: string): void {
+    this.listenerChain = this.listenerChain.then(step).catch((error: unknown) => this.options.onError(error, `kafka consumer of group ${this.groupId}: ${what}`));
+  }
+
+  /** Resolves once every listener call queued so far (and any queued meanwhile) has finished. */
+  private async settleListeners(): Promise<void> {
+    let chain: Promise<void>;
+    do {
+      chain = this.listenerChain;
+      await chain;
+    } while (chain !== this.listenerChain);
+  }
+
+  private async callListener(name: 'onAssigned' | 'onRevoked', partitions: TopicPartition[]): Promise<void> {
+    const fn = this.listener[name];
+    if (!fn) return;
+    try {
+      await fn.call(this.listener, partitions);
+    } catch (error) {
+      this.options.onError(error, `${name} of kafka consumer of group ${this.groupId}`);
+    }
+  }
+
+  private ownedAmong(partitions: TopicPartition[]): TopicPartition[] {
+    return partitions.filter((tp) => this.owned.has(tpKey(tp.topic, tp.partition)));
+  }
+}
+
+function byTopic(partitions: TopicPartition[]): { topic: string; partitions: number[] }[] {
+  const map = new Map<string, number[]>();
+  for (const tp of partitions) {
+    const list = map.get(tp.topic);
+    if (list) list.push(tp.partition);
+    else map.set(tp.topic, [tp.partition]);
+  }
+  return [...map].map(([topic, list]) => ({ topic, partitions: list }));
+}

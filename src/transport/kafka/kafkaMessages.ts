@@ -1,0 +1,66 @@
+import type { IHeaders, KafkaMessage, Message } from 'kafkajs';
+import type { Clock } from '../../clock.ts';
+import { ShopError } from '../../errors.ts';
+import type { DeliveredMessage, Headers, OutgoingMessage } from '../transport.ts';
+
+const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
+
+/** A ShopError unless `topic` is a legal Kafka topic name. */
+export function assertTopicName(topic: string): void {
+  if (typeof topic !== 'string' || !TOPIC_NAME.test(topic) || topic === '.' || topic === '..') {
+    throw new ShopError('INVALID_TOPIC', `kafka: '${String(topic)}' is not a valid topic name (letters, digits, '.', '_', '-'; at most 249)`);
+  }
+}
+
+function invalidMessage(topic: string, index: number, problem: string): ShopError {
+  return new ShopError('INVALID_MESSAGE', `kafka: send to '${topic}', message ${index}: ${problem}; nothing was sent`, { httpStatus: 400 });
+}
+
+/**
+ * Checks one outgoing message and turns it into a kafkajs message (a fresh object per call, so
+ * the partitioner can remember it). Throws INVALID_MESSAGE for a bad key, value, header or
+ * timestamp; the caller checks the whole batch before sending any of it.
+ */
+export function toKafkaMessage(topic: string, index: number, m: OutgoingMessage, clock: Clock): Message {
+  if (m === null || typeof m !== 'object') throw invalidMessage(topic, index, 'not an object');
+  const { key, value, headers = {}, timestamp } = m;
+  if (key !== null && typeof key !== 'string') throw invalidMessage(topic, index, `key must be a string or null, got ${typeof key}`);
+  let bytes: Buffer;
+  if (typeof value === 'string') bytes = Buffer.from(value, 'utf8');
+  else if (value instanceof Uint8Array) bytes = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+  else throw invalidMessage(topic, index, `value must be a string or a Uint8Array, got ${value === null ? 'null' : typeof value}`);
+  if (headers === null || typeof headers !== 'object') throw invalidMessage(topic, index, 'headers must be an object of strings');
+  const kafkaHeaders: IHeaders = {};
+  for (const [name, v] of Object.entries(headers)) {
+    if (typeof v !== 'string') throw invalidMessage(topic, index, `header '${name}' must be a string, got ${typeof v}`);
+    kafkaHeaders[name] = v;
+  }
+  if (timestamp !== undefined && !Number.isFinite(timestamp)) throw invalidMessage(topic, index, `timestamp must be a number, got ${timestamp}`);
+  return { key, value: bytes, headers: kafkaHeaders, timestamp: String(Math.trunc(timestamp ?? clock.now())) };
+}
+
+function headerText(value: Buffer | string | (Buffer | string)[] | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  // Kafka allows a header name twice; the contract has one value per name: the first one wins.
+  const first = Array.isArray(value) ? value[0] : value;
+  if (first === undefined) return undefined;
+  return typeof first === 'string' ? first : first.toString('utf8');
+}
+
+/** A message fetched by kafkajs, as the contract hands it to a handler (its own copy of the bytes). */
+export function fromKafkaMessage(topic: string, partition: number, message: KafkaMessage): DeliveredMessage {
+  const headers: Headers = {};
+  for (const [name, value] of Object.entries(message.headers ?? {})) {
+    const text = headerText(value);
+    if (text !== undefined) headers[name] = text;
+  }
+  return {
+    topic,
+    partition,
+    offset: Number(message.offset),
+    key: message.key === null ? null : message.key.toString('utf8'),
+    value: message.value === null ? new Uint8Array(0) : new Uint8Array(message.value),
+    headers,
+    timestamp: Number(message.timestamp),
+  };
+}

@@ -1,0 +1,268 @@
+import { type Admin, Kafka, type KafkaConfig, type Producer as KafkaJsProducer, type Message } from 'kafkajs';
+import { type Clock, systemClock } from '../clock.ts';
+import type { KafkaClientConfig } from '../config/loadKafkaConfig.ts';
+import { ShopError } from '../errors.ts';
+import type { Logger } from '../log/logger.ts';
+import { createJavaPartitioner } from './kafka/javaPartitioner.ts';
+import { toKafkaClientOptions } from './kafka/kafkaClientOptions.ts';
+import { KafkaGroupMember } from './kafka/kafkaGroupMember.ts';
+import { KAFKAJS_LEVEL, type KafkaLogLevel, kafkaJsLogCreator } from './kafka/kafkaJsLogCreator.ts';
+import { assertTopicName, toKafkaMessage } from './kafka/kafkaMessages.ts';
+import { quietKafkaJsTimerWarning } from './kafka/quietKafkaJsTimerWarning.ts';
+import type { Consumer, ConsumerOptions, OutgoingMessage, Producer, RecordMetadata, TopicSpec, Transport } from './transport.ts';
+
+export type { KafkaLogLevel } from './kafka/kafkaJsLogCreator.ts';
+
+export interface KafkaTransportOptions {
+  /** the `[kafka]` client INI (`loadKafkaConfig`); unsupported properties are refused here */
+  kafka: KafkaClientConfig;
+  /** gives messages sent without a timestamp their timestamp; default the wall clock */
+  clock?: Clock;
+  /** kafkajs's own log lines kept: default 'error' with a logger, 'nothing' without */
+  logLevel?: KafkaLogLevel;
+  /** where kafkajs's log lines go (as the `kafka` actor); default the console */
+  logger?: Logger;
+  /** errors nobody awaits (a handler that threw, a listener, a consumer crash); default logger/console */
+  onError?: (error: unknown, context: string) => void;
+}
+
+/**
+ * Consumer settings unless the INI says otherwise. kafkajs heartbeats only between fetches and
+ * messages (no background thread), so an idle member notices a rebalance after at most one fetch
+ * wait: half a second (Java's fetch.max.wait.ms) instead of kafkajs's 5 s keeps rebalances and
+ * hand-overs quick.
+ */
+const CONSUMER_DEFAULTS = { maxWaitTimeInMs: 500, heartbeatInterval: 1_000 };
+
+/**
+ * The transport contract on a real Kafka cluster, through kafkajs 2.2.4: the INI's `[kafka]`
+ * properties mapped onto kafkajs (`kafka/kafkaClientOptions.ts`), keyed messages placed with the
+ * same Java-compatible murmur2 as the embedded log (`kafka/javaPartitioner.ts`), consumers with
+ * manual commits (`kafka/kafkaGroupMember.ts`).
+ *
+ * Where it honestly differs from the embedded log: rebalances are eager (every rebalance revokes
+ * every partition, and a partition kept across it restarts at the committed offset, so
+ * uncommitted messages come again to the same member); a handler must return well within the
+ * session timeout because kafkajs heartbeats between messages; `ensureTopics` uses the given
+ * replication factor as is (the broker refuses more replicas than it has brokers) and the broker
+ * default when none is given.
+ *
+ * @example
+ * const transport = createKafkaTransport({ kafka: loadKafkaConfig('config_sys/kafka/local.ini') });
+ * await transport.ensureTopics([{ topic: 'pizza-ordered', partitions: 6, replicationFactor: 1 }]);
+ * await transport.producer().send('pizza-ordered', [{ key: '1a2b3c4d', value: '{"status":100}' }]);
+ */
+export function createKafkaTransport(options: KafkaTransportOptions): Transport {
+  quietKafkaJsTimerWarning();
+  const clock = options.clock ?? systemClock;
+  const mapped = toKafkaClientOptions(options.kafka);
+  const level = options.logLevel ?? (options.logger ? 'error' : 'nothing');
+  const onError =
+    options.onError ??
+    ((error: unknown, context: string) => {
+      if (options.logger) options.logger.error(`${context}: ${(error as Error)?.message ?? String(error)}`);
+      else console.error(`kafka transport: ${context}:`, error);
+    });
+  const baseConfig: KafkaConfig = {
+    ...mapped.client,
+    logLevel: KAFKAJS_LEVEL[level],
+    ...(options.logger ? { logCreator: kafkaJsLogCreator(options.logger) } : {}),
+  };
+  const kafka = new Kafka(baseConfig);
+  const consumerConfig = { ...CONSUMER_DEFAULTS, ...mapped.consumer };
+
+  const members = new Set<KafkaGroupMember>();
+  const knownTopics = new Set<string>();
+  let closed = false;
+  let admin$: Promise<Admin> | undefined;
+  let producer$: Promise<KafkaJsProducer> | undefined;
+  const placed = new WeakMap<object, number>();
+
+  const assertOpen = () => {
+    if (closed) throw new ShopError('TRANSPORT_CLOSED', 'kafka: the transport is closed');
+  };
+
+  const unreachable = (what: string, error: unknown) =>
+    new ShopError('KAFKA_UNAVAILABLE', `kafka: ${what} failed (bootstrap.servers = ${mapped.client.brokers}; ${options.kafka.file}): ${(error as Error).message}`, {
+      cause: error,
+      retriable: true,
+    });
+
+  // One admin and one producer per transport, connected on first use; a failed connect is retried
+  // on the next call.
+  const getAdmin = (): Promise<Admin> => {
+    admin$ ??= (async () => {
+      const admin = kafka.admin();
+      await admin.connect();
+      return admin;
+    })().catch((error: unknown) => {
+      admin$ = undefined;
+      throw unreachable('connecting the admin client', error);
+    });
+    return admin$;
+  };
+
+  const getProducer = (): Promise<KafkaJsProducer> => {
+    producer$ ??= (async () => {
+      const producer = kafka.producer({ createPartitioner: createJavaPartitioner(placed), allowAutoTopicCreation: false });
+      await producer.connect();
+      return producer;
+    })().catch((error: unknown) => {
+      producer$ = undefined;
+      throw unreachable('connecting the producer', error);
+    });
+    return producer$;
+  };
+
+  /** Partition count of each topic, or UNKNOWN_TOPIC for the first missing one. */
+  const topicPartitions = async (topics: string[]): Promise<Map<string, number>> => {
+    const admin = await getAdmin();
+    const existing = new Set(await admin.listTopics());
+    const missing = topics.find((t) => !existing.has(t));
+    if (missing !== undefined) {
+      throw new ShopError('UNKNOWN_TOPIC', `kafka: topic '${missing}' does not exist (create it with ensureTopics first)`);
+    }
+    const { topics: metadata } = await admin.fetchTopicMetadata({ topics });
+    const counts = new Map<string, number>();
+    for (const t of metadata) {
+      counts.set(t.name, t.partitions.length);
+      knownTopics.add(t.name);
+    }
+    return counts;
+  };
+
+  const checkTopics = async (topics: string[]): Promise<void> => {
+    const unknown = topics.filter((t) => !knownTopics.has(t));
+    if (unknown.length > 0) await topicPartitions(unknown);
+  };
+
+  const producer: Producer = {
+    async send(topic: string, messages: OutgoingMessage[]): Promise<RecordMetadata[]> {
+      assertOpen();
+      assertTopicName(topic);
+      if (!Array.isArray(messages)) throw new ShopError('INVALID_MESSAGE', `kafka: send to '${topic}': messages must be an array; nothing was sent`);
+      // The whole batch is checked before any of it goes out: a bad message rejects the batch.
+      const prepared: Message[] = messages.map((m, i) => toKafkaMessage(topic, i, m, clock));
+      if (prepared.length === 0) return [];
+      await checkTopics([topic]);
+      const kafkaProducer = await getProducer();
+      let results: Awaited<ReturnType<KafkaJsProducer['send']>>;
+      try {
+        results = await kafkaProducer.send({ topic, messages: prepared, acks: mapped.acks });
+      } catch (error) {
+        throw new ShopError('SEND_FAILED', `kafka: send to '${topic}' failed: ${(error as Error).message}`, { cause: error, retriable: true });
+      }
+      // kafkajs answers with one base offset per partition; messages of one partition were
+      // appended in the order given, so each one's offset is the base plus its rank there.
+      const next = new Map<number, number>();
+      for (const r of results) next.set(r.partition, Number(r.baseOffset));
+      return prepared.map((m) => {
+        const partition = placed.get(m);
+        const offset = partition === undefined ? undefined : next.get(partition);
+        if (partition === undefined || offset === undefined) {
+          throw new ShopError('SEND_FAILED', `kafka: send to '${topic}': no offset reported for a message (partition ${partition})`);
+        }
+        next.set(partition, offset + 1);
+        return { topic, partition, offset };
+      });
+    },
+  };
+
+  return {
+    async ensureTopics(specs: TopicSpec[]): Promise<void> {
+      assertOpen();
+      for (const spec of specs) {
+        assertTopicName(spec.topic);
+        if (!Number.isInteger(spec.partitions) || spec.partitions < 1) {
+          throw new ShopError('INVALID_ARGUMENT', `kafka: partitions of topic '${spec.topic}' must be a positive integer, got ${spec.partitions}`);
+        }
+        if (spec.replicationFactor !== undefined && (!Number.isInteger(spec.replicationFactor) || spec.replicationFactor < 1)) {
+          throw new ShopError('INVALID_ARGUMENT', `kafka: replication factor of topic '${spec.topic}' must be a positive integer, got ${spec.replicationFactor}`);
+        }
+      }
+      const admin = await getAdmin();
+      const existing = new Set(await admin.listTopics());
+      const missing = specs.filter((s, i) => !existing.has(s.topic) && specs.findIndex((o) => o.topic === s.topic) === i);
+      if (missing.length > 0) {
+        try {
+          await admin.createTopics({
+            waitForLeaders: true,
+            topics: missing.map((s) => ({ topic: s.topic, numPartitions: s.partitions, replicationFactor: s.replicationFactor ?? -1 })),
+          });
+        } catch (error) {
+          const errors: { type?: string; message?: string }[] = (error as { errors?: { type?: string }[] }).errors ?? [error as { type?: string }];
+          // another process may have created the same topics meanwhile: that is fine
+          if (!errors.every((e) => e.type === 'TOPIC_ALREADY_EXISTS')) {
+            const factor = errors.find((e) => e.type === 'INVALID_REPLICATION_FACTOR');
+            const hint = factor
+              ? ' (the replication factor is larger than the number of brokers: use replication_factor = 1 in [kafka-topic-config] for a single local broker)'
+              : '';
+            throw new ShopError('KAFKA_TOPIC_CREATE_FAILED', `kafka: creating topics ${missing.map((s) => s.topic).join(', ')} failed: ${errors.map((e) => e.message).join('; ')}${hint}`, {
+              cause: error,
+            });
+          }
+        }
+      }
+      for (const s of specs) knownTopics.add(s.topic);
+    },
+
+    async partitions(topic: string): Promise<number> {
+      assertOpen();
+      assertTopicName(topic);
+      return (await topicPartitions([topic])).get(topic) as number;
+    },
+
+    producer(): Producer {
+      assertOpen();
+      return producer;
+    },
+
+    consumer(consumerOptions: ConsumerOptions): Consumer {
+      assertOpen();
+      const { groupId, topics } = consumerOptions;
+      if (typeof groupId !== 'string' || groupId.length === 0) throw new ShopError('INVALID_ARGUMENT', 'kafka: a consumer needs a non-empty groupId');
+      if (!Array.isArray(topics) || topics.length === 0) throw new ShopError('INVALID_ARGUMENT', `kafka: consumer of group '${groupId}' needs at least one topic`);
+      for (const t of topics) assertTopicName(t);
+      // kafkajs takes the client id per Kafka instance; a consumer naming its own gets one.
+      const client = consumerOptions.clientId ? new Kafka({ ...baseConfig, clientId: consumerOptions.clientId }) : kafka;
+      const member = new KafkaGroupMember({
+        kafka: client,
+        groupId,
+        topics: [...new Set(topics)],
+        config: consumerConfig,
+        checkTopics,
+        onError,
+        forget: (m) => members.delete(m),
+      });
+      members.add(member);
+      return member;
+    },
+
+    async endOffsets(topic: string): Promise<Map<number, number>> {
+      assertOpen();
+      await checkTopics([topic]);
+      const offsets = await (await getAdmin()).fetchTopicOffsets(topic);
+      return new Map(offsets.map((o) => [o.partition, Number(o.high)]));
+    },
+
+    async committedOffsets(groupId: string, topic: string): Promise<Map<number, number>> {
+      assertOpen();
+      await checkTopics([topic]);
+      const [entry] = await (await getAdmin()).fetchOffsets({ groupId, topics: [topic] });
+      const result = new Map<number, number>();
+      for (const p of entry?.partitions ?? []) {
+        const offset = Number(p.offset);
+        if (offset >= 0) result.set(p.partition, offset);
+      }
+      return result;
+    },
+
+    async close(): Promise<void> {
+      if (closed) return;
+      closed = true;
+      await Promise.all([...members].map((m) => m.close()));
+      const [admin, kafkaProducer] = await Promise.all([admin$?.catch(() => undefined), producer$?.catch(() => undefined)]);
+      await Promise.all([admin?.disconnect(), kafkaProducer?.disconnect()]);
+    },
+  };
+}
