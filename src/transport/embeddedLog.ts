@@ -102,7 +102,10 @@ export function createEmbeddedLog(options: EmbeddedLogOptions = {}): EmbeddedLog
 
   function committedOf(groupId: string): Map<string, number> {
     let map = committedByGroup.get(groupId);
-    if (!map) committedByGroup.set(groupId, (map = new Map()));
+    if (!map) {
+      map = new Map();
+      committedByGroup.set(groupId, map);
+    }
     return map;
   }
 
@@ -211,7 +214,10 @@ export function createEmbeddedLog(options: EmbeddedLogOptions = {}): EmbeddedLog
       }
       for (const t of subscribed) assertTopicName(t);
       let group = groups.get(groupId);
-      if (!group) groups.set(groupId, (group = new ConsumerGroup(groupId, core)));
+      if (!group) {
+        group = new ConsumerGroup(groupId, core);
+        groups.set(groupId, group);
+      }
       const memberId = `${consumerOptions.clientId ?? 'consumer'}-${++memberSeq}`;
       const member = new GroupMember(memberId, groupId, [...new Set(subscribed)], group, core, (m) => members.delete(m));
       members.add(member);
@@ -255,7 +261,8 @@ function prepareMessage(topic: string, index: number, m: OutgoingMessage, clock:
   if (key !== null && typeof key !== 'string') throw invalidMessage(topic, index, `key must be a string or null, got ${typeof key}`);
   let bytes: Uint8Array;
   if (typeof value === 'string') bytes = new TextEncoder().encode(value);
-  else if (value instanceof Uint8Array) bytes = new Uint8Array(value); // the log's own copy
+  else if (value instanceof Uint8Array)
+    bytes = new Uint8Array(value); // the log's own copy
   else throw invalidMessage(topic, index, `value must be a string or a Uint8Array, got ${value === null ? 'null' : typeof value}`);
   if (headers === null || typeof headers !== 'object') throw invalidMessage(topic, index, 'headers must be an object of strings');
   const copied: Headers = {};
@@ -263,7 +270,8 @@ function prepareMessage(topic: string, index: number, m: OutgoingMessage, clock:
     if (typeof v !== 'string') throw invalidMessage(topic, index, `header '${name}' must be a string, got ${typeof v}`);
     copied[name] = v;
   }
-  if (timestamp !== undefined && !Number.isFinite(timestamp)) throw invalidMessage(topic, index, `timestamp must be a number, got ${timestamp}`);
+  if (timestamp !== undefined && !Number.isFinite(timestamp))
+    throw invalidMessage(topic, index, `timestamp must be a number, got ${timestamp}`);
   return { key, value: bytes, headers: copied, timestamp: timestamp ?? clock.now() };
 }
 
@@ -274,7 +282,10 @@ function invalidMessage(topic: string, index: number, problem: string): ShopErro
 
 function assertTopicName(topic: string): void {
   if (typeof topic !== 'string' || !TOPIC_NAME.test(topic) || topic === '.' || topic === '..') {
-    throw new ShopError('INVALID_TOPIC', `embedded log: '${String(topic)}' is not a valid topic name (letters, digits, '.', '_', '-'; at most 249)`);
+    throw new ShopError(
+      'INVALID_TOPIC',
+      `embedded log: '${String(topic)}' is not a valid topic name (letters, digits, '.', '_', '-'; at most 249)`,
+    );
   }
 }
 

@@ -201,7 +201,10 @@ export function transportContract(name: string, factory: TransportContractFactor
 
           const r = new Recorder();
           await member(unique('g'), [topic], r);
-          await wait(() => r.seen.length === keys.length, () => `expected ${keys.length} messages, saw ${r.seen.length}`);
+          await wait(
+            () => r.seen.length === keys.length,
+            () => `expected ${keys.length} messages, saw ${r.seen.length}`,
+          );
           for (const m of r.seen) expect(m.partition).toBe(partitionForKey(m.key as string, 6));
         },
         testTimeout,
@@ -211,7 +214,10 @@ export function transportContract(name: string, factory: TransportContractFactor
         'spreads messages without a key over the partitions',
         async () => {
           const topic = await topicWith(3);
-          const metas = await produce(topic, numbered('n', 12, () => null));
+          const metas = await produce(
+            topic,
+            numbered('n', 12, () => null),
+          );
           expect(new Set(metas.map((m) => m.partition))).toEqual(new Set([0, 1, 2]));
         },
         testTimeout,
@@ -252,7 +258,10 @@ export function transportContract(name: string, factory: TransportContractFactor
           const after = Date.now();
           const r = new Recorder();
           await member(unique('g'), [topic], r);
-          await wait(() => r.seen.length === 2, () => `expected 2 messages, saw ${r.seen.length}`);
+          await wait(
+            () => r.seen.length === 2,
+            () => `expected 2 messages, saw ${r.seen.length}`,
+          );
           const keyed = r.seen.find((m) => m.key === 'order-1') as DeliveredMessage;
           const unkeyed = r.seen.find((m) => m.key === null) as DeliveredMessage;
           expect(keyed.topic).toBe(topic);
@@ -286,14 +295,20 @@ export function transportContract(name: string, factory: TransportContractFactor
             },
           });
           const c = await member(unique('g'), [topic], r);
-          await wait(() => owns(c, allPartitions(topic, 3)), () => `expected all 3 partitions: ${describeAssignment(c)}`);
+          await wait(
+            () => owns(c, allPartitions(topic, 3)),
+            () => `expected all 3 partitions: ${describeAssignment(c)}`,
+          );
           for (let round = 0; round < 4; round++) {
             await produce(
               topic,
               keys.flatMap((key) => Array.from({ length: 5 }, (_, i) => ({ key, value: `${key}:${round * 5 + i}` }))),
             );
           }
-          await wait(() => r.seen.length === 60, () => `expected 60 messages, saw ${r.seen.length}`);
+          await wait(
+            () => r.seen.length === 60,
+            () => `expected 60 messages, saw ${r.seen.length}`,
+          );
           expect(overlap).toBe(0);
           for (const key of keys) {
             const values = r.seen.filter((m) => m.key === key).map(text);
@@ -314,8 +329,15 @@ export function transportContract(name: string, factory: TransportContractFactor
           await produce(topic, numbered('early', 15));
           const r = new Recorder();
           await member(unique('g'), [topic], r);
-          await wait(() => r.seen.length === 15, () => `expected 15 messages, saw ${r.seen.length}`);
-          expect(r.texts().sort()).toEqual(numbered('early', 15).map((m) => m.value as string).sort());
+          await wait(
+            () => r.seen.length === 15,
+            () => `expected 15 messages, saw ${r.seen.length}`,
+          );
+          expect(r.texts().sort()).toEqual(
+            numbered('early', 15)
+              .map((m) => m.value as string)
+              .sort(),
+          );
           for (let p = 0; p < 3; p++) expect(r.offsetsOf(p)[0] ?? 0).toBe(0);
         },
         testTimeout,
@@ -331,7 +353,10 @@ export function transportContract(name: string, factory: TransportContractFactor
           await member(unique('g1'), [topic], r1);
           await member(unique('g2'), [topic], r2);
           await produce(topic, numbered('later', 10));
-          await wait(() => r1.seen.length === 30 && r2.seen.length === 30, () => `expected 30 + 30, saw ${r1.seen.length} + ${r2.seen.length}`);
+          await wait(
+            () => r1.seen.length === 30 && r2.seen.length === 30,
+            () => `expected 30 + 30, saw ${r1.seen.length} + ${r2.seen.length}`,
+          );
           const expected = [...numbered('both', 20), ...numbered('later', 10)].map((m) => m.value as string).sort();
           expect(r1.texts().sort()).toEqual(expected);
           expect(r2.texts().sort()).toEqual(expected);
@@ -345,7 +370,10 @@ export function transportContract(name: string, factory: TransportContractFactor
           const topic = await topicWith(3);
           const r = new Recorder();
           const c = await member(unique('g'), [topic], r);
-          await wait(() => owns(c, allPartitions(topic, 3)), () => `expected all 3 partitions, ${describeAssignment(c)}`);
+          await wait(
+            () => owns(c, allPartitions(topic, 3)),
+            () => `expected all 3 partitions, ${describeAssignment(c)}`,
+          );
           await wait(
             () => r.assigned.some((tps) => tps.length === 3),
             () => `onAssigned never reported the 3 partitions: ${JSON.stringify(r.assigned)}`,
@@ -366,9 +394,15 @@ export function transportContract(name: string, factory: TransportContractFactor
           const rb = new Recorder({ commitEach: true });
           const a = await member(groupId, [topic], ra);
           const b = await member(groupId, [topic], rb);
-          await wait(() => sharedDisjointly([a, b], allPartitions(topic, 4)), () => `no disjoint split: ${describeAssignment(a, b)}`);
+          await wait(
+            () => sharedDisjointly([a, b], allPartitions(topic, 4)),
+            () => `no disjoint split: ${describeAssignment(a, b)}`,
+          );
           const metas = await produce(topic, numbered('shared', 40));
-          await wait(() => ra.seen.length + rb.seen.length === 40, () => `expected 40 in all, saw ${ra.seen.length} + ${rb.seen.length}`);
+          await wait(
+            () => ra.seen.length + rb.seen.length === 40,
+            () => `expected 40 in all, saw ${ra.seen.length} + ${rb.seen.length}`,
+          );
           const seen = [...ra.seen, ...rb.seen].map((m) => `${m.partition}@${m.offset}`);
           expect(new Set(seen).size).toBe(40);
           expect(new Set(seen)).toEqual(new Set(metas.map((m) => `${m.partition}@${m.offset}`)));
@@ -386,7 +420,10 @@ export function transportContract(name: string, factory: TransportContractFactor
           const groupId = unique('g');
           const ra = new Recorder({ commitEach: true });
           const a = await member(groupId, [topic], ra);
-          await wait(() => owns(a, allPartitions(topic, 4)), () => `first member should own all: ${describeAssignment(a)}`);
+          await wait(
+            () => owns(a, allPartitions(topic, 4)),
+            () => `first member should own all: ${describeAssignment(a)}`,
+          );
           await produce(topic, numbered('before', 20));
           await wait(async () => {
             const [ends, committed] = await Promise.all([transport.endOffsets(topic), transport.committedOffsets(groupId, topic)]);
@@ -395,14 +432,20 @@ export function transportContract(name: string, factory: TransportContractFactor
 
           const rb = new Recorder({ commitEach: true });
           const b = await member(groupId, [topic], rb);
-          await wait(() => sharedDisjointly([a, b], allPartitions(topic, 4)), () => `no disjoint split after the join: ${describeAssignment(a, b)}`);
+          await wait(
+            () => sharedDisjointly([a, b], allPartitions(topic, 4)),
+            () => `no disjoint split after the join: ${describeAssignment(a, b)}`,
+          );
           const revokedFromA = new Set(ra.revoked.flat().map(tpKeyOf));
           for (const tp of b.assignment()) expect(revokedFromA.has(tpKeyOf(tp))).toBe(true);
           expect(rb.seen).toEqual([]);
 
           await produce(topic, numbered('after', 20));
           const countAfter = () => [...ra.seen, ...rb.seen].filter((m) => text(m).startsWith('after-')).length;
-          await wait(() => countAfter() === 20, () => `expected the 20 later messages, saw ${countAfter()}`);
+          await wait(
+            () => countAfter() === 20,
+            () => `expected the 20 later messages, saw ${countAfter()}`,
+          );
           expect(rb.seen.every((m) => text(m).startsWith('after-'))).toBe(true);
           expect(rb.seen.length).toBeGreaterThan(0);
           const ownedByB = new Set(b.assignment().map((tp) => tp.partition));
@@ -427,29 +470,42 @@ export function transportContract(name: string, factory: TransportContractFactor
             onRevoked: async (tps) => {
               const lost = new Set(tps.map(tpKeyOf));
               const done = finished.filter((m) => lost.has(tpKeyOf(m)));
-              if (done.length > 0) await ra.consumer.commit(done.map((m) => ({ topic: m.topic, partition: m.partition, offset: m.offset + 1 })));
+              if (done.length > 0)
+                await ra.consumer.commit(done.map((m) => ({ topic: m.topic, partition: m.partition, offset: m.offset + 1 })));
             },
           });
           const a = await member(groupId, [topic], ra);
-          await wait(() => owns(a, allPartitions(topic, 2)), () => `first member should own both: ${describeAssignment(a)}`);
+          await wait(
+            () => owns(a, allPartitions(topic, 2)),
+            () => `first member should own both: ${describeAssignment(a)}`,
+          );
           // Round-robin or not, the joining member takes one of the two partitions; put work on both.
           await produce(topic, [
             { key: keyFor(0, 2, 'move'), value: 'first-0' },
             { key: keyFor(1, 2, 'move'), value: 'first-1' },
           ]);
-          await wait(() => ra.seen.length === 2, () => `both first messages should be in progress, saw ${ra.seen.length}`);
+          await wait(
+            () => ra.seen.length === 2,
+            () => `both first messages should be in progress, saw ${ra.seen.length}`,
+          );
 
           const rb = new Recorder({ commitEach: true });
           const b = await member(groupId, [topic], rb);
           await flushPromises();
           slow.open();
-          await wait(() => sharedDisjointly([a, b], allPartitions(topic, 2)), () => `no split after the join: ${describeAssignment(a, b)}`);
+          await wait(
+            () => sharedDisjointly([a, b], allPartitions(topic, 2)),
+            () => `no split after the join: ${describeAssignment(a, b)}`,
+          );
           await produce(topic, [
             { key: keyFor(0, 2, 'move'), value: 'second-0' },
             { key: keyFor(1, 2, 'move'), value: 'second-1' },
           ]);
           const moved = (b.assignment()[0] as TopicPartition).partition;
-          await wait(() => rb.texts().includes(`second-${moved}`), () => `the new owner never got second-${moved}: ${rb.texts()}`);
+          await wait(
+            () => rb.texts().includes(`second-${moved}`),
+            () => `the new owner never got second-${moved}: ${rb.texts()}`,
+          );
           expect(rb.texts()).toEqual([`second-${moved}`]);
         },
         testTimeout,
@@ -464,10 +520,16 @@ export function transportContract(name: string, factory: TransportContractFactor
           const rb = new Recorder({ commitEach: true });
           const a = await member(groupId, [topic], ra);
           const b = await member(groupId, [topic], rb);
-          await wait(() => sharedDisjointly([a, b], allPartitions(topic, 4)), () => `no disjoint split: ${describeAssignment(a, b)}`);
+          await wait(
+            () => sharedDisjointly([a, b], allPartitions(topic, 4)),
+            () => `no disjoint split: ${describeAssignment(a, b)}`,
+          );
           const leaving = b.assignment();
           await b.close();
-          await wait(() => owns(a, allPartitions(topic, 4)), () => `the remaining member should own all 4: ${describeAssignment(a)}`);
+          await wait(
+            () => owns(a, allPartitions(topic, 4)),
+            () => `the remaining member should own all 4: ${describeAssignment(a)}`,
+          );
           expect(b.assignment()).toEqual([]);
           await wait(
             () => ra.assigned.some((tps) => tps.length === 4),
@@ -478,7 +540,10 @@ export function transportContract(name: string, factory: TransportContractFactor
             () => `the leaving member was not told what it lost: ${JSON.stringify(rb.revoked)}`,
           );
           await produce(topic, numbered('after-leave', 20));
-          await wait(() => ra.seen.length === 20, () => `expected 20 messages at the remaining member, saw ${ra.seen.length}`);
+          await wait(
+            () => ra.seen.length === 20,
+            () => `expected 20 messages at the remaining member, saw ${ra.seen.length}`,
+          );
           expect(rb.seen).toEqual([]);
         },
         testTimeout,
@@ -492,7 +557,10 @@ export function transportContract(name: string, factory: TransportContractFactor
           const metas = await produce(topic, numbered('work', 30, spread(3)));
           const ra = new Recorder();
           const a = await member(groupId, [topic], ra);
-          await wait(() => ra.seen.length === 30, () => `expected 30 messages, saw ${ra.seen.length}`);
+          await wait(
+            () => ra.seen.length === 30,
+            () => `expected 30 messages, saw ${ra.seen.length}`,
+          );
           // Finished: offsets 0..2 of every partition; the rest was handed over but never committed.
           await a.commit([0, 1, 2].map((partition) => ({ topic, partition, offset: 3 })));
           expect(await transport.committedOffsets(groupId, topic)).toEqual(new Map([0, 1, 2].map((p) => [p, 3])));
@@ -501,7 +569,10 @@ export function transportContract(name: string, factory: TransportContractFactor
           const rb = new Recorder();
           await member(groupId, [topic], rb);
           const expected = metas.filter((m) => m.offset >= 3).map((m) => `${m.partition}@${m.offset}`);
-          await wait(() => rb.seen.length === expected.length, () => `expected ${expected.length} redelivered, saw ${rb.seen.length}`);
+          await wait(
+            () => rb.seen.length === expected.length,
+            () => `expected ${expected.length} redelivered, saw ${rb.seen.length}`,
+          );
           expect(rb.seen.map((m) => `${m.partition}@${m.offset}`).sort()).toEqual(expected.sort());
           for (let p = 0; p < 3; p++) expect(rb.offsetsOf(p)[0]).toBe(3);
         },
@@ -513,10 +584,16 @@ export function transportContract(name: string, factory: TransportContractFactor
         async () => {
           const topic = await topicWith(1);
           const groupId = unique('g');
-          await produce(topic, numbered('x', 10, () => 'same-key'));
+          await produce(
+            topic,
+            numbered('x', 10, () => 'same-key'),
+          );
           const ra = new Recorder();
           const a = await member(groupId, [topic], ra);
-          await wait(() => ra.seen.length === 10, () => `expected 10 messages, saw ${ra.seen.length}`);
+          await wait(
+            () => ra.seen.length === 10,
+            () => `expected 10 messages, saw ${ra.seen.length}`,
+          );
           expect(await transport.committedOffsets(groupId, topic)).toEqual(new Map());
           // processed offsets 0..3: the position to commit is 4
           await a.commit([{ topic, partition: 0, offset: 4 }]);
@@ -524,7 +601,10 @@ export function transportContract(name: string, factory: TransportContractFactor
           await a.close();
           const rb = new Recorder();
           await member(groupId, [topic], rb);
-          await wait(() => rb.seen.length === 6, () => `expected 6 messages from offset 4, saw ${rb.seen.length}`);
+          await wait(
+            () => rb.seen.length === 6,
+            () => `expected 6 messages from offset 4, saw ${rb.seen.length}`,
+          );
           expect(rb.seen.map((m) => m.offset)).toEqual([4, 5, 6, 7, 8, 9]);
           expect(rb.texts()).toEqual(['x-4', 'x-5', 'x-6', 'x-7', 'x-8', 'x-9']);
         },
@@ -538,7 +618,10 @@ export function transportContract(name: string, factory: TransportContractFactor
           const groupId = unique('g');
           const a = await member(groupId, [topic], new Recorder());
           const b = await member(groupId, [topic], new Recorder());
-          await wait(() => sharedDisjointly([a, b], allPartitions(topic, 2)), () => `no disjoint split: ${describeAssignment(a, b)}`);
+          await wait(
+            () => sharedDisjointly([a, b], allPartitions(topic, 2)),
+            () => `no disjoint split: ${describeAssignment(a, b)}`,
+          );
           await produce(topic, [
             { key: keyFor(0, 2, 'own'), value: 'p0' },
             { key: keyFor(1, 2, 'own'), value: 'p1' },
@@ -557,7 +640,10 @@ export function transportContract(name: string, factory: TransportContractFactor
         'close waits for the handler in progress and then delivers nothing more',
         async () => {
           const topic = await topicWith(1);
-          await produce(topic, numbered('c', 5, () => 'k'));
+          await produce(
+            topic,
+            numbered('c', 5, () => 'k'),
+          );
           const events: string[] = [];
           const g = gate();
           const r = new Recorder({
@@ -586,7 +672,10 @@ export function transportContract(name: string, factory: TransportContractFactor
           const topic = await topicWith(2);
           const r = new Recorder();
           const c = await member(unique('g'), [topic], r);
-          await wait(() => owns(c, allPartitions(topic, 2)), () => `expected both partitions: ${describeAssignment(c)}`);
+          await wait(
+            () => owns(c, allPartitions(topic, 2)),
+            () => `expected both partitions: ${describeAssignment(c)}`,
+          );
           c.pause([{ topic, partition: 0 }]);
           await produce(topic, [
             { key: keyFor(0, 2, 'p'), value: 'on-paused' },
@@ -614,9 +703,14 @@ export function transportContract(name: string, factory: TransportContractFactor
           expect(await transport.endOffsets(topic)).toEqual(ends);
           const r = new Recorder({ commitEach: true });
           await member(groupId, [topic], r);
-          await wait(() => r.seen.length === 9, () => `expected 9 messages, saw ${r.seen.length}`);
           await wait(
-            async () => JSON.stringify([...(await transport.committedOffsets(groupId, topic))].sort()) === JSON.stringify([...ends].filter(([, e]) => e > 0).sort()),
+            () => r.seen.length === 9,
+            () => `expected 9 messages, saw ${r.seen.length}`,
+          );
+          await wait(
+            async () =>
+              JSON.stringify([...(await transport.committedOffsets(groupId, topic))].sort()) ===
+              JSON.stringify([...ends].filter(([, e]) => e > 0).sort()),
             'committed offsets never reached the end offsets',
           );
         },
@@ -631,7 +725,10 @@ export function transportContract(name: string, factory: TransportContractFactor
         async () => {
           const topic = await topicWith(1);
           const groupId = unique('g');
-          await produce(topic, numbered('crash', 10, () => 'k'));
+          await produce(
+            topic,
+            numbered('crash', 10, () => 'k'),
+          );
           const stuck = gate();
           const ra = new Recorder({
             onMessage: async (m) => {
@@ -640,14 +737,20 @@ export function transportContract(name: string, factory: TransportContractFactor
             },
           });
           const a = await member(groupId, [topic], ra);
-          await wait(() => ra.seen.length === 7, () => `expected to reach offset 6, saw ${ra.seen.length}`);
+          await wait(
+            () => ra.seen.length === 7,
+            () => `expected to reach offset 6, saw ${ra.seen.length}`,
+          );
           expect(await transport.committedOffsets(groupId, topic)).toEqual(new Map([[0, 3]]));
           await crash(a);
           expect(ra.revoked).toEqual([]);
 
           const rb = new Recorder();
           await member(groupId, [topic], rb);
-          await wait(() => rb.seen.length === 7, () => `expected offsets 3..9 again, saw ${rb.seen.map((m) => m.offset)}`);
+          await wait(
+            () => rb.seen.length === 7,
+            () => `expected offsets 3..9 again, saw ${rb.seen.map((m) => m.offset)}`,
+          );
           expect(rb.seen.map((m) => m.offset)).toEqual([3, 4, 5, 6, 7, 8, 9]);
           expect(await transport.committedOffsets(groupId, topic)).toEqual(new Map([[0, 3]]));
         },
@@ -668,7 +771,10 @@ export function transportContract(name: string, factory: TransportContractFactor
           ]);
           const ra = new Recorder();
           const a = await member(groupId, [topic], ra);
-          await wait(() => ra.seen.length === 21, () => `expected 21 messages, saw ${ra.seen.length}`);
+          await wait(
+            () => ra.seen.length === 21,
+            () => `expected 21 messages, saw ${ra.seen.length}`,
+          );
           await a.commit([0, 1, 2].map((partition) => ({ topic, partition, offset: 2 })));
           await a.close();
           const endsBefore = await transport.endOffsets(topic);
@@ -686,12 +792,18 @@ export function transportContract(name: string, factory: TransportContractFactor
           const rb = new Recorder();
           await member(groupId, [topic], rb);
           const expected = [...metas, next].filter((m) => m && m.offset >= 2).length;
-          await wait(() => rb.seen.length === expected, () => `expected ${expected} messages past the committed offsets, saw ${rb.seen.length}`);
+          await wait(
+            () => rb.seen.length === expected,
+            () => `expected ${expected} messages past the committed offsets, saw ${rb.seen.length}`,
+          );
           for (let p = 0; p < 3; p++) expect(rb.offsetsOf(p)[0]).toBe(2);
 
           const rc = new Recorder();
           await member(unique('g'), [topic], rc);
-          await wait(() => rc.seen.length === 22, () => `a new group should see all 22 messages, saw ${rc.seen.length}`);
+          await wait(
+            () => rc.seen.length === 22,
+            () => `a new group should see all 22 messages, saw ${rc.seen.length}`,
+          );
           const first = rc.seen.find((m) => m.key === 'order-1' && m.offset === 0) as DeliveredMessage;
           expect([...first.value]).toEqual([1, 2, 3]);
           expect(first.headers).toEqual({ h: 'v' });

@@ -15,7 +15,10 @@ export interface AssignableMember {
  *   [0, 1, 2].map((partition) => ({ topic: 't', partition })));
  * // Map { 'a' => [t/0, t/2], 'b' => [t/1] }
  */
-export function assignRoundRobin(members: readonly AssignableMember[], partitions: readonly TopicPartition[]): Map<string, TopicPartition[]> {
+export function assignRoundRobin(
+  members: readonly AssignableMember[],
+  partitions: readonly TopicPartition[],
+): Map<string, TopicPartition[]> {
   const result = new Map<string, TopicPartition[]>(members.map((m) => [m.id, []]));
   if (members.length === 0) return result;
   const sorted = [...partitions].sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition));

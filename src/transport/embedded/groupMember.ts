@@ -1,12 +1,5 @@
 import { ShopError } from '../../errors.ts';
-import type {
-  Consumer,
-  DeliveredMessage,
-  MessageHandler,
-  OffsetCommit,
-  RebalanceListener,
-  TopicPartition,
-} from '../transport.ts';
+import type { Consumer, DeliveredMessage, MessageHandler, OffsetCommit, RebalanceListener, TopicPartition } from '../transport.ts';
 import type { ConsumerGroup } from './consumerGroup.ts';
 import type { StoredCommit, StoredMessage } from './logStore.ts';
 import { type LogCore, tpKey } from './logCore.ts';
@@ -173,7 +166,10 @@ export class GroupMember implements EmbeddedConsumer {
       }
       const end = this.core.partitionLog(c.topic, c.partition).end;
       if (!Number.isInteger(c.offset) || c.offset < 0 || c.offset > end) {
-        throw new ShopError('INVALID_OFFSET', `commit of ${c.topic}[${c.partition}]: offset ${c.offset} is not in 0..${end} (end of the log)`);
+        throw new ShopError(
+          'INVALID_OFFSET',
+          `commit of ${c.topic}[${c.partition}]: offset ${c.offset} is not in 0..${end} (end of the log)`,
+        );
       }
       commits.push({ groupId: this.groupId, topic: c.topic, partition: c.partition, offset: c.offset });
     }
@@ -243,7 +239,10 @@ export class GroupMember implements EmbeddedConsumer {
     for (const [, f] of lost) f.stop();
     await this.whileAlive(Promise.all(lost.map(([, f]) => f.inFlight)));
     if (!this.alive) return;
-    await this.callListener('onRevoked', lost.map(([, f]) => ({ ...f.tp })));
+    await this.callListener(
+      'onRevoked',
+      lost.map(([, f]) => ({ ...f.tp })),
+    );
     for (const [key, f] of lost) if (this.owned.get(key) === f) this.owned.delete(key);
   }
 
@@ -291,7 +290,10 @@ export class GroupMember implements EmbeddedConsumer {
         // The contract: a handler that throws stops the member; its message is not committed
         // and goes to the next owner.
         if (this.alive) {
-          this.core.reportError(error, `handler of ${this.memberId} (group ${this.groupId}) on ${fetcher.tp.topic}[${fetcher.tp.partition}]@${stored.offset}; the member stops`);
+          this.core.reportError(
+            error,
+            `handler of ${this.memberId} (group ${this.groupId}) on ${fetcher.tp.topic}[${fetcher.tp.partition}]@${stored.offset}; the member stops`,
+          );
           this.die();
         }
         this.core.notify();

@@ -59,10 +59,14 @@ export class WriteBuffer {
       });
     } catch (cause) {
       for (const { log } of appends) log.rollback();
-      const error = new ShopError('LOG_WRITE_FAILED', `embedded log: could not store ${appends.length} message(s) and ${commits.length} commit(s): ${(cause as Error).message}`, {
-        retriable: true,
-        cause,
-      });
+      const error = new ShopError(
+        'LOG_WRITE_FAILED',
+        `embedded log: could not store ${appends.length} message(s) and ${commits.length} commit(s): ${(cause as Error).message}`,
+        {
+          retriable: true,
+          cause,
+        },
+      );
       for (const w of waiters) w.reject(error);
       this.onFlushed();
       return;
