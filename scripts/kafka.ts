@@ -47,10 +47,17 @@ async function main(argv: string[]): Promise<number> {
       const result = await startLocalBroker(options);
       if (result.status === 'started') {
         const total = ((performance.now() - started) / 1000).toFixed(1);
-        say(`broker ready at ${result.bootstrap} (answered ${((result.readyMs ?? 0) / 1000).toFixed(1)} s after launch, ${total} s in all)`);
+        say(
+          `broker ready at ${result.bootstrap} (answered ${((result.readyMs ?? 0) / 1000).toFixed(1)} s after launch, ${total} s in all)`,
+        );
       }
-      const ini = result.bootstrap === '127.0.0.1:9092' ? 'config_sys/kafka/local.ini' : `<an INI whose [kafka] bootstrap.servers = ${result.bootstrap}>`;
-      console.log(`\nPoint the shop at it:\n  bun run start --kafka ${ini}\nStop it:\n  bun run kafka:stop${values.data ? ` --data ${values.data}` : ''}`);
+      const ini =
+        result.bootstrap === '127.0.0.1:9092'
+          ? 'config_sys/kafka/local.ini'
+          : `<an INI whose [kafka] bootstrap.servers = ${result.bootstrap}>`;
+      console.log(
+        `\nPoint the shop at it:\n  bun run start --kafka ${ini}\nStop it:\n  bun run kafka:stop${values.data ? ` --data ${values.data}` : ''}`,
+      );
       return 0;
     }
     case 'stop': {
@@ -64,7 +71,9 @@ async function main(argv: string[]): Promise<number> {
         say(`not running (data ${status.dataDir})`);
         return 3;
       }
-      say(`running, pid ${status.pid}, ${status.bootstrap} ${status.answers ? 'answers' : 'does NOT answer yet'}; data ${status.dataDir}; log ${status.log}`);
+      say(
+        `running, pid ${status.pid}, ${status.bootstrap} ${status.answers ? 'answers' : 'does NOT answer yet'}; data ${status.dataDir}; log ${status.log}`,
+      );
       return 0;
     }
     case 'jars': {

@@ -29,7 +29,8 @@ export function kafkaLibsDir(): string {
 const INSTALL_HINT = {
   java: 'Java 17 or newer is needed for the local Kafka broker: install a JDK (Debian/Ubuntu: `apt-get install openjdk-17-jdk-headless`, macOS: `brew install openjdk@17`).',
   mvn: 'Maven is needed (once) to download the Kafka jars from Maven Central: install it (Debian/Ubuntu: `apt-get install maven`, macOS: `brew install maven`).',
-  javac: 'javac (a JDK, not only a JRE) is needed to compile the Java partition check: install a JDK (Debian/Ubuntu: `apt-get install openjdk-17-jdk-headless`).',
+  javac:
+    'javac (a JDK, not only a JRE) is needed to compile the Java partition check: install a JDK (Debian/Ubuntu: `apt-get install openjdk-17-jdk-headless`).',
 } as const;
 
 /** The path of a command on PATH, or a ShopError saying what to install. */
@@ -46,7 +47,8 @@ export function requireJava17(): string {
   const text = `${probe.stderr.toString()}${probe.stdout.toString()}`;
   const match = /version "(\d+)(?:\.(\d+))?/.exec(text);
   const major = match ? Number(match[1] === '1' ? match[2] : match[1]) : Number.NaN;
-  if (!(major >= 17)) throw new ShopError('TOOL_MISSING', `${java} is not Java 17 or newer (${text.split('\n')[0]?.trim()}). ${INSTALL_HINT.java}`);
+  if (!(major >= 17))
+    throw new ShopError('TOOL_MISSING', `${java} is not Java 17 or newer (${text.split('\n')[0]?.trim()}). ${INSTALL_HINT.java}`);
   return java;
 }
 
@@ -84,7 +86,10 @@ export async function resolveKafkaJars(say: (line: string) => void = () => {}): 
   if (code !== 0) {
     rmSync(staging, { recursive: true, force: true });
     const tail = `${out}${err}`.trim().split('\n').slice(-25).join('\n');
-    throw new ShopError('KAFKA_JARS_UNAVAILABLE', `mvn could not resolve the Kafka jars (exit ${code}); is Maven Central reachable?\n${tail}`);
+    throw new ShopError(
+      'KAFKA_JARS_UNAVAILABLE',
+      `mvn could not resolve the Kafka jars (exit ${code}); is Maven Central reachable?\n${tail}`,
+    );
   }
   const jars = readdirSync(staging).filter((f) => f.endsWith('.jar'));
   if (!jars.some((f) => f.startsWith(`kafka_2.13-${KAFKA_VERSION}`))) {

@@ -156,13 +156,19 @@ export async function startLocalBroker(options: LocalBrokerOptions = {}): Promis
   if (!existsSync(join(paths.kraftDir, 'meta.properties'))) {
     const id = clusterId();
     say(`formatting KRaft storage in ${paths.kraftDir} (cluster ${id})`);
-    const format = Bun.spawnSync([java, '-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', id, '-c', paths.properties, '--ignore-formatted'], {
-      stdout: 'pipe',
-      stderr: 'pipe',
-      env: { ...process.env, KAFKA_LOG4J_OPTS: '' },
-    });
+    const format = Bun.spawnSync(
+      [java, '-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', id, '-c', paths.properties, '--ignore-formatted'],
+      {
+        stdout: 'pipe',
+        stderr: 'pipe',
+        env: { ...process.env, KAFKA_LOG4J_OPTS: '' },
+      },
+    );
     if (format.exitCode !== 0) {
-      throw new ShopError('KAFKA_START_FAILED', `formatting ${paths.kraftDir} failed (exit ${format.exitCode}):\n${format.stdout}${format.stderr}`.trim());
+      throw new ShopError(
+        'KAFKA_START_FAILED',
+        `formatting ${paths.kraftDir} failed (exit ${format.exitCode}):\n${format.stdout}${format.stderr}`.trim(),
+      );
     }
   }
 

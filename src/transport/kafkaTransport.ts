@@ -5,13 +5,19 @@ import { ShopError } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
 import { createJavaPartitioner } from './kafka/javaPartitioner.ts';
 import { toKafkaClientOptions } from './kafka/kafkaClientOptions.ts';
-import { KafkaGroupMember } from './kafka/kafkaGroupMember.ts';
+import { type KafkaConsumer, KafkaGroupMember } from './kafka/kafkaGroupMember.ts';
 import { KAFKAJS_LEVEL, type KafkaLogLevel, kafkaJsLogCreator } from './kafka/kafkaJsLogCreator.ts';
 import { assertTopicName, toKafkaMessage } from './kafka/kafkaMessages.ts';
 import { quietKafkaJsTimerWarning } from './kafka/quietKafkaJsTimerWarning.ts';
-import type { Consumer, ConsumerOptions, OutgoingMessage, Producer, RecordMetadata, TopicSpec, Transport } from './transport.ts';
+import type { ConsumerOptions, OutgoingMessage, Producer, RecordMetadata, TopicSpec, Transport } from './transport.ts';
 
+export type { KafkaConsumer } from './kafka/kafkaGroupMember.ts';
 export type { KafkaLogLevel } from './kafka/kafkaJsLogCreator.ts';
+
+/** The Kafka transport: the contract, with consumers that can also simulate a crash (tests). */
+export interface KafkaTransport extends Transport {
+  consumer(options: ConsumerOptions): KafkaConsumer;
+}
 
 export interface KafkaTransportOptions {
   /** the `[kafka]` client INI (`loadKafkaConfig`); unsupported properties are refused here */
@@ -52,7 +58,7 @@ const CONSUMER_DEFAULTS = { maxWaitTimeInMs: 500, heartbeatInterval: 1_000 };
  * await transport.ensureTopics([{ topic: 'pizza-ordered', partitions: 6, replicationFactor: 1 }]);
  * await transport.producer().send('pizza-ordered', [{ key: '1a2b3c4d', value: '{"status":100}' }]);
  */
-export function createKafkaTransport(options: KafkaTransportOptions): Transport {
+export function createKafkaTransport(options: KafkaTransportOptions): KafkaTransport {
   quietKafkaJsTimerWarning();
   const clock = options.clock ?? systemClock;
   const mapped = toKafkaClientOptions(options.kafka);
@@ -83,10 +89,14 @@ export function createKafkaTransport(options: KafkaTransportOptions): Transport 
   };
 
   const unreachable = (what: string, error: unknown) =>
-    new ShopError('KAFKA_UNAVAILABLE', `kafka: ${what} failed (bootstrap.servers = ${mapped.client.brokers}; ${options.kafka.file}): ${(error as Error).message}`, {
-      cause: error,
-      retriable: true,
-    });
+    new ShopError(
+      'KAFKA_UNAVAILABLE',
+      `kafka: ${what} failed (bootstrap.servers = ${mapped.client.brokers}; ${options.kafka.file}): ${(error as Error).message}`,
+      {
+        cause: error,
+        retriable: true,
+      },
+    );
 
   // One admin and one producer per transport, connected on first use; a failed connect is retried
   // on the next call.
@@ -140,7 +150,8 @@ export function createKafkaTransport(options: KafkaTransportOptions): Transport 
     async send(topic: string, messages: OutgoingMessage[]): Promise<RecordMetadata[]> {
       assertOpen();
       assertTopicName(topic);
-      if (!Array.isArray(messages)) throw new ShopError('INVALID_MESSAGE', `kafka: send to '${topic}': messages must be an array; nothing was sent`);
+      if (!Array.isArray(messages))
+        throw new ShopError('INVALID_MESSAGE', `kafka: send to '${topic}': messages must be an array; nothing was sent`);
       // The whole batch is checked before any of it goes out: a bad message rejects the batch.
       const prepared: Message[] = messages.map((m, i) => toKafkaMessage(topic, i, m, clock));
       if (prepared.length === 0) return [];
@@ -150,7 +161,10 @@ export function createKafkaTransport(options: KafkaTransportOptions): Transport 
       try {
         results = await kafkaProducer.send({ topic, messages: prepared, acks: mapped.acks });
       } catch (error) {
-        throw new ShopError('SEND_FAILED', `kafka: send to '${topic}' failed: ${(error as Error).message}`, { cause: error, retriable: true });
+        throw new ShopError('SEND_FAILED', `kafka: send to '${topic}' failed: ${(error as Error).message}`, {
+          cause: error,
+          retriable: true,
+        });
       }
       // kafkajs answers with one base offset per partition; messages of one partition were
       // appended in the order given, so each one's offset is the base plus its rank there.
@@ -174,10 +188,16 @@ export function createKafkaTransport(options: KafkaTransportOptions): Transport 
       for (const spec of specs) {
         assertTopicName(spec.topic);
         if (!Number.isInteger(spec.partitions) || spec.partitions < 1) {
-          throw new ShopError('INVALID_ARGUMENT', `kafka: partitions of topic '${spec.topic}' must be a positive integer, got ${spec.partitions}`);
+          throw new ShopError(
+            'INVALID_ARGUMENT',
+            `kafka: partitions of topic '${spec.topic}' must be a positive integer, got ${spec.partitions}`,
+          );
         }
         if (spec.replicationFactor !== undefined && (!Number.isInteger(spec.replicationFactor) || spec.replicationFactor < 1)) {
-          throw new ShopError('INVALID_ARGUMENT', `kafka: replication factor of topic '${spec.topic}' must be a positive integer, got ${spec.replicationFactor}`);
+          throw new ShopError(
+            'INVALID_ARGUMENT',
+            `kafka: replication factor of topic '${spec.topic}' must be a positive integer, got ${spec.replicationFactor}`,
+          );
         }
       }
       const admin = await getAdmin();
@@ -190,16 +210,22 @@ export function createKafkaTransport(options: KafkaTransportOptions): Transport 
             topics: missing.map((s) => ({ topic: s.topic, numPartitions: s.partitions, replicationFactor: s.replicationFactor ?? -1 })),
           });
         } catch (error) {
-          const errors: { type?: string; message?: string }[] = (error as { errors?: { type?: string }[] }).errors ?? [error as { type?: string }];
+          const errors: { type?: string; message?: string }[] = (error as { errors?: { type?: string }[] }).errors ?? [
+            error as { type?: string },
+          ];
           // another process may have created the same topics meanwhile: that is fine
           if (!errors.every((e) => e.type === 'TOPIC_ALREADY_EXISTS')) {
             const factor = errors.find((e) => e.type === 'INVALID_REPLICATION_FACTOR');
             const hint = factor
               ? ' (the replication factor is larger than the number of brokers: use replication_factor = 1 in [kafka-topic-config] for a single local broker)'
               : '';
-            throw new ShopError('KAFKA_TOPIC_CREATE_FAILED', `kafka: creating topics ${missing.map((s) => s.topic).join(', ')} failed: ${errors.map((e) => e.message).join('; ')}${hint}`, {
-              cause: error,
-            });
+            throw new ShopError(
+              'KAFKA_TOPIC_CREATE_FAILED',
+              `kafka: creating topics ${missing.map((s) => s.topic).join(', ')} failed: ${errors.map((e) => e.message).join('; ')}${hint}`,
+              {
+                cause: error,
+              },
+            );
           }
         }
       }
@@ -217,11 +243,13 @@ export function createKafkaTransport(options: KafkaTransportOptions): Transport 
       return producer;
     },
 
-    consumer(consumerOptions: ConsumerOptions): Consumer {
+    consumer(consumerOptions: ConsumerOptions): KafkaConsumer {
       assertOpen();
       const { groupId, topics } = consumerOptions;
-      if (typeof groupId !== 'string' || groupId.length === 0) throw new ShopError('INVALID_ARGUMENT', 'kafka: a consumer needs a non-empty groupId');
-      if (!Array.isArray(topics) || topics.length === 0) throw new ShopError('INVALID_ARGUMENT', `kafka: consumer of group '${groupId}' needs at least one topic`);
+      if (typeof groupId !== 'string' || groupId.length === 0)
+        throw new ShopError('INVALID_ARGUMENT', 'kafka: a consumer needs a non-empty groupId');
+      if (!Array.isArray(topics) || topics.length === 0)
+        throw new ShopError('INVALID_ARGUMENT', `kafka: consumer of group '${groupId}' needs at least one topic`);
       for (const t of topics) assertTopicName(t);
       // kafkajs takes the client id per Kafka instance; a consumer naming its own gets one.
       const client = consumerOptions.clientId ? new Kafka({ ...baseConfig, clientId: consumerOptions.clientId }) : kafka;

@@ -85,7 +85,10 @@ export function toKafkaClientOptions(config: KafkaClientConfig): KafkaClientOpti
 
   const servers = get('bootstrap.servers');
   if (!servers) throw fail('bootstrap.servers', 'missing key');
-  const brokers = servers.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const brokers = servers
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   for (const broker of brokers) {
     if (!/^[^\s:/]+:\d{1,5}$/.test(broker) && !/^\[[0-9a-fA-F:]+\]:\d{1,5}$/.test(broker)) {
       throw fail('bootstrap.servers', `'${broker}' is not host:port`);
@@ -107,7 +110,8 @@ export function toKafkaClientOptions(config: KafkaClientConfig): KafkaClientOpti
   const password = get('sasl.password');
   let sasl: SASLOptions | undefined;
   if (usesSasl) {
-    if (!mechanismRaw) throw fail('sasl.mechanisms', `missing key (security.protocol = ${protocol} needs one of ${Object.keys(MECHANISMS).join(', ')})`);
+    if (!mechanismRaw)
+      throw fail('sasl.mechanisms', `missing key (security.protocol = ${protocol} needs one of ${Object.keys(MECHANISMS).join(', ')})`);
     const mechanism = MECHANISMS[mechanismRaw.toUpperCase() as keyof typeof MECHANISMS];
     if (!mechanism) throw fail(mechanismKey, `'${mechanismRaw}' is not supported (use one of ${Object.keys(MECHANISMS).join(', ')})`);
     if (!username) throw fail('sasl.username', `missing key (security.protocol = ${protocol})`);
@@ -115,7 +119,8 @@ export function toKafkaClientOptions(config: KafkaClientConfig): KafkaClientOpti
     sasl = { mechanism, username, password };
   } else {
     for (const key of [mechanismKey, 'sasl.username', 'sasl.password']) {
-      if (get(key) !== undefined) throw fail(key, `set, but security.protocol = ${protocol} does not use SASL (use SASL_SSL or SASL_PLAINTEXT)`);
+      if (get(key) !== undefined)
+        throw fail(key, `set, but security.protocol = ${protocol} does not use SASL (use SASL_SSL or SASL_PLAINTEXT)`);
     }
   }
 

@@ -1,4 +1,4 @@
-import type { ConsumerConfig, EachBatchPayload, Kafka, Consumer as KafkaJsConsumer } from 'kafkajs';
+import { type ConsumerConfig, type EachBatchPayload, type Kafka, type Consumer as KafkaJsConsumer, PartitionAssigners } from 'kafkajs';
 import { ShopError } from '../../errors.ts';
 import type { Consumer, MessageHandler, OffsetCommit, RebalanceListener, TopicPartition } from '../transport.ts';
 import { fromKafkaMessage } from './kafkaMessages.ts';
@@ -9,6 +9,18 @@ const tpKey = (topic: string, partition: number) => `${topic}\u0000${partition}`
 
 /** Partitions handled at the same time by one member (each partition stays in order). */
 const PARTITIONS_IN_PARALLEL = 32;
+
+/** A Kafka consumer: the contract plus a simulated crash, for tests. */
+export interface KafkaConsumer extends Consumer {
+  /**
+   * Simulates a crash (a process killed mid-work): stops handing over at once, without waiting
+   * for the handler in progress, without `onRevoked` and without committing; a handler still
+   * running can no longer commit. Unlike a killed process, the member then leaves the group
+   * (LeaveGroup), so its partitions move at once instead of after the session timeout. Resolves
+   * once it has left.
+   */
+  abandon(): Promise<void>;
+}
 
 export interface KafkaGroupMemberOptions {
   kafka: Kafka;
@@ -26,14 +38,18 @@ export interface KafkaGroupMemberOptions {
 /**
  * One member of a Kafka consumer group, through a kafkajs consumer with manual commits.
  *
- * kafkajs rebalances eagerly (every rebalance takes every partition away, and a partition kept
- * across it restarts at the group's committed offset), and it has no revoke hook. So: when kafkajs
- * reports a rebalance (REBALANCING) or a crash it will restart from, this member waits for the
- * handlers in progress and calls `onRevoked` with everything it owned (commits are still accepted
- * there); on GROUP_JOIN it owns the new assignment and calls `onAssigned`. Listener calls run in
+ * kafkajs rebalances eagerly: every rebalance takes every partition away, and a partition kept
+ * across it restarts at the group's committed offset. It has no revoke hook, so this member makes
+ * one, as Java's consumer does it: before each JoinGroup request it waits for the handlers in
+ * progress and calls `onRevoked` with everything it owned, while the old generation can still
+ * commit. (kafkajs looks the group coordinator up right before every JoinGroup; the member wraps
+ * that lookup on the consumer's own cluster object, which kafkajs hands to partition assigners.
+ * Pinned kafkajs 2.2.4; if the lookup is ever not there, `onRevoked` still runs, on kafkajs's
+ * REBALANCING event, only without the guarantee that its commits land before the rejoin.)
+ * On GROUP_JOIN the member owns the new assignment and calls `onAssigned`. Listener calls run in
  * order, and no handler starts before the listener calls queued ahead of it have finished.
  */
-export class KafkaGroupMember implements Consumer {
+export class KafkaGroupMember implements KafkaConsumer {
   private state: State = 'created';
   private consumer: KafkaJsConsumer | undefined;
   private handler: MessageHandler | undefined;
@@ -48,7 +64,14 @@ export class KafkaGroupMember implements Consumer {
   private readonly paused = new Set<string>();
   private readonly inFlight = new Set<Promise<unknown>>();
   private listenerChain: Promise<void> = Promise.resolve();
+  /** settles when kafkajs's run() does: the first join is over (or failed) */
+  private started$: Promise<void> = Promise.resolve();
   private closing$: Promise<void> | undefined;
+  private markDead!: () => void;
+  /** settles when the member crashes: whatever waits on its handler stops waiting */
+  private readonly dead = new Promise<void>((resolve) => {
+    this.markDead = resolve;
+  });
 
   constructor(private readonly options: KafkaGroupMemberOptions) {}
 
@@ -56,26 +79,41 @@ export class KafkaGroupMember implements Consumer {
     return this.options.groupId;
   }
 
+  /**
+   * Subscribes and starts joining the group; resolves before the join completes (the member may
+   * own nothing yet), because a join waits for every other member to rejoin — which may be waiting
+   * on this caller.
+   */
   async run(handler: MessageHandler, listener: RebalanceListener = {}): Promise<void> {
     if (this.state !== 'created') {
       throw new ShopError('CONSUMER_STATE', `kafka consumer of group ${this.groupId}: run() called when ${this.state}`);
     }
-    if (typeof handler !== 'function') throw new ShopError('CONSUMER_STATE', `kafka consumer of group ${this.groupId}: run() needs a handler function`);
+    if (typeof handler !== 'function')
+      throw new ShopError('CONSUMER_STATE', `kafka consumer of group ${this.groupId}: run() needs a handler function`);
     await this.options.checkTopics(this.options.topics);
     this.handler = handler;
     this.listener = listener;
-    this.state = 'running';
 
-    const consumer = this.options.kafka.consumer({ ...this.options.config, groupId: this.groupId, allowAutoTopicCreation: false });
+    const consumer = this.options.kafka.consumer({
+      ...this.options.config,
+      groupId: this.groupId,
+      allowAutoTopicCreation: false,
+      partitionAssigners: [
+        (args) => {
+          this.revokeBeforeJoin(args.cluster as unknown as { findGroupCoordinator?: (...a: unknown[]) => Promise<unknown> });
+          return PartitionAssigners.roundRobin(args);
+        },
+      ],
+    });
     this.consumer = consumer;
-    consumer.on(consumer.events.REBALANCING, () => this.revokeAll('rebalance'));
+    consumer.on(consumer.events.REBALANCING, () => this.revokeAll());
     consumer.on(consumer.events.GROUP_JOIN, (event) => this.assigned(event.payload.memberAssignment));
     consumer.on(consumer.events.CRASH, (event) => {
       const { error, restart } = event.payload;
       if (restart) {
         // kafkajs reconnects and joins again (a broker restart, a lost coordinator)
         this.options.onError(error, `kafka consumer of group ${this.groupId} lost its connection and rejoins`);
-        this.revokeAll('crash');
+        this.revokeAll();
       } else {
         this.die(error, `kafka consumer of group ${this.groupId} stopped`);
       }
@@ -83,21 +121,31 @@ export class KafkaGroupMember implements Consumer {
     try {
       await consumer.connect();
       await consumer.subscribe({ topics: this.options.topics, fromBeginning: true });
-      await consumer.run({
-        autoCommit: false,
-        eachBatchAutoResolve: false,
-        partitionsConsumedConcurrently: PARTITIONS_IN_PARALLEL,
-        eachBatch: (payload) => this.eachBatch(payload),
-      });
     } catch (error) {
       this.state = 'crashed';
       this.options.forget(this);
       await consumer.disconnect().catch(() => {});
-      throw new ShopError('KAFKA_CONSUMER_FAILED', `kafka consumer of group ${this.groupId} could not join: ${(error as Error).message}`, {
-        cause: error,
-        retriable: true,
-      });
+      throw new ShopError(
+        'KAFKA_CONSUMER_FAILED',
+        `kafka consumer of group ${this.groupId} could not subscribe: ${(error as Error).message}`,
+        {
+          cause: error,
+          retriable: true,
+        },
+      );
     }
+    this.state = 'running';
+    this.started$ = consumer
+      .run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: PARTITIONS_IN_PARALLEL,
+        eachBatch: (payload) => this.eachBatch(payload),
+      })
+      .catch((error: unknown) => {
+        // not awaited: die() itself waits for this promise before disconnecting
+        void this.die(error, `kafka consumer of group ${this.groupId} could not join`);
+      });
   }
 
   async commit(offsets: OffsetCommit[]): Promise<void> {
@@ -107,7 +155,10 @@ export class KafkaGroupMember implements Consumer {
     for (const c of offsets) {
       const key = tpKey(c.topic, c.partition);
       if (!this.owned.has(key) && !this.revoking.has(key)) {
-        throw new ShopError('NOT_PARTITION_OWNER', `kafka consumer of group ${this.groupId} does not own ${c.topic}[${c.partition}]: commit refused`);
+        throw new ShopError(
+          'NOT_PARTITION_OWNER',
+          `kafka consumer of group ${this.groupId} does not own ${c.topic}[${c.partition}]: commit refused`,
+        );
       }
       if (!Number.isInteger(c.offset) || c.offset < 0) {
         throw new ShopError('INVALID_OFFSET', `commit of ${c.topic}[${c.partition}]: offset ${c.offset} is not a non-negative integer`);
@@ -151,21 +202,37 @@ export class KafkaGroupMember implements Consumer {
     }
     this.state = 'closing';
     const consumer = this.consumer as KafkaJsConsumer;
-    if (this.owned.size > 0) consumer.pause(byTopic([...this.owned.values()]));
     this.closing$ = (async () => {
+      // kafkajs cannot leave in the middle of its first join: let that finish first.
+      await this.started$;
+      if (this.state !== 'closing') return; // crashed meanwhile
+      if (this.owned.size > 0) consumer.pause(byTopic([...this.owned.values()]));
       await this.settleListeners();
-      await Promise.allSettled([...this.inFlight]);
+      await this.whileAlive(Promise.allSettled([...this.inFlight]));
       const lost = [...this.owned.values()];
       for (const [key, tp] of this.owned) this.revoking.set(key, tp);
       this.owned.clear();
       if (lost.length > 0) await this.callListener('onRevoked', lost);
       this.revoking.clear();
       // leaves the group: the coordinator hands the partitions to the other members at once
-      await consumer.disconnect().catch((error: unknown) => this.options.onError(error, `kafka consumer of group ${this.groupId}: disconnect`));
+      await consumer
+        .disconnect()
+        .catch((error: unknown) => this.options.onError(error, `kafka consumer of group ${this.groupId}: disconnect`));
       if (this.state === 'closing') this.state = 'closed';
       this.options.forget(this);
     })();
     return this.closing$;
+  }
+
+  async abandon(): Promise<void> {
+    if (this.state === 'created') {
+      this.state = 'closed';
+      this.options.forget(this);
+      return;
+    }
+    if (this.state !== 'running' && this.state !== 'closing') return;
+    const left = this.die(undefined, 'abandoned');
+    await left;
   }
 
   /**
@@ -186,65 +253,95 @@ export class KafkaGroupMember implements Consumer {
       const handling = Promise.resolve().then(() => (this.handler as MessageHandler)(delivered));
       this.inFlight.add(handling);
       try {
-        await handling;
+        await this.whileAlive(handling);
       } catch (error) {
         // The contract: a handler that throws stops the member; its message is not committed and
         // goes to the next owner. Disconnecting is not awaited here: kafkajs waits for this very
         // call to return before it leaves the group.
-        this.die(error, `handler of kafka consumer of group ${this.groupId} on ${topic}[${partition}]@${delivered.offset}; the member stops`);
+        void this.die(
+          error,
+          `handler of kafka consumer of group ${this.groupId} on ${topic}[${partition}]@${delivered.offset}; the member stops`,
+        );
         return;
       } finally {
         this.inFlight.delete(handling);
       }
+      if ((this.state as State) === 'crashed') return; // abandoned while the handler ran
       resolveOffset(message.offset);
       await heartbeat();
     }
   }
 
-  private revokeAll(why: string): void {
-    if (this.owned.size === 0) return;
+  /** Wraps the cluster's coordinator lookup so that `onRevoked` runs before every JoinGroup. */
+  private revokeBeforeJoin(cluster: { findGroupCoordinator?: (...a: unknown[]) => Promise<unknown> }): void {
+    const find = cluster.findGroupCoordinator;
+    if (typeof find !== 'function' || (find as { revokesFirst?: boolean }).revokesFirst) return;
+    const wrapped = async (...args: unknown[]) => {
+      this.revokeAll();
+      await this.settleListeners();
+      return find.apply(cluster, args);
+    };
+    (wrapped as { revokesFirst?: boolean }).revokesFirst = true;
+    cluster.findGroupCoordinator = wrapped;
+  }
+
+  /** Revokes everything owned (once per generation): waits for handlers, then `onRevoked`. */
+  private revokeAll(): void {
+    if (this.owned.size === 0 || this.state !== 'running') return;
     const lost = [...this.owned.values()];
     for (const [key, tp] of this.owned) this.revoking.set(key, tp);
     this.owned.clear();
     this.queueListener(async () => {
-      await Promise.allSettled([...this.inFlight]);
+      await this.whileAlive(Promise.allSettled([...this.inFlight]));
       await this.callListener('onRevoked', lost);
       for (const tp of lost) {
         const key = tpKey(tp.topic, tp.partition);
         if (!this.owned.has(key)) this.revoking.delete(key);
       }
-    }, why);
+    }, 'revoke');
   }
 
   private assigned(memberAssignment: Record<string, number[]>): void {
     if (this.state !== 'running') return;
-    // A join without a REBALANCING event before it (e.g. after UNKNOWN_MEMBER_ID) still revokes.
-    this.revokeAll('rejoin');
+    this.revokeAll(); // normally done before the join already
     const now: TopicPartition[] = [];
     for (const [topic, partitions] of Object.entries(memberAssignment)) for (const partition of partitions) now.push({ topic, partition });
-    const keys = new Set(now.map((tp) => tpKey(tp.topic, tp.partition)));
     // kafkajs remembers pauses across assignments; a partition new to this member starts unpaused,
     // as it would on a fresh member (a partition kept through the rebalance stays as it was).
     const fresh = now.filter((tp) => !this.lastAssigned.has(tpKey(tp.topic, tp.partition)));
     for (const tp of fresh) this.paused.delete(tpKey(tp.topic, tp.partition));
     if (fresh.length > 0) this.consumer?.resume(byTopic(fresh));
-    this.lastAssigned = keys;
+    this.lastAssigned = new Set(now.map((tp) => tpKey(tp.topic, tp.partition)));
     for (const tp of now) this.owned.set(tpKey(tp.topic, tp.partition), tp);
-    this.queueListener(() => this.callListener('onAssigned', now.map((tp) => ({ ...tp }))), 'assign');
+    this.queueListener(
+      () =>
+        this.callListener(
+          'onAssigned',
+          now.map((tp) => ({ ...tp })),
+        ),
+      'assign',
+    );
   }
 
-  private die(error: unknown, context: string): void {
-    if (this.state === 'crashed' || this.state === 'closed') return;
+  /** Stops the member at once (no onRevoked, no commit) and leaves the group; resolves once it has. */
+  private die(error: unknown, context: string): Promise<void> {
+    if (this.state === 'crashed' || this.state === 'closed') return Promise.resolve();
     this.state = 'crashed';
     this.owned.clear();
     this.revoking.clear();
-    this.options.onError(error, context);
+    this.markDead();
+    if (error !== undefined) this.options.onError(error, context);
     this.options.forget(this);
-    void this.consumer?.disconnect().catch(() => {});
+    return (async () => {
+      await this.started$;
+      await this.consumer?.disconnect().catch(() => {});
+    })();
   }
 
   private queueListener(step: () => Promise<void>, what: string): void {
-    this.listenerChain = this.listenerChain.then(step).catch((error: unknown) => this.options.onError(error, `kafka consumer of group ${this.groupId}: ${what}`));
+    this.listenerChain = this.listenerChain
+      .then(step)
+      .catch((error: unknown) => this.options.onError(error, `kafka consumer of group ${this.groupId}: ${what}`));
   }
 
   /** Resolves once every listener call queued so far (and any queued meanwhile) has finished. */
@@ -252,18 +349,23 @@ export class KafkaGroupMember implements Consumer {
     let chain: Promise<void>;
     do {
       chain = this.listenerChain;
-      await chain;
-    } while (chain !== this.listenerChain);
+      await this.whileAlive(chain);
+    } while (chain !== this.listenerChain && this.state !== 'crashed');
   }
 
   private async callListener(name: 'onAssigned' | 'onRevoked', partitions: TopicPartition[]): Promise<void> {
     const fn = this.listener[name];
     if (!fn) return;
     try {
-      await fn.call(this.listener, partitions);
+      await this.whileAlive(Promise.resolve(fn.call(this.listener, partitions)));
     } catch (error) {
       this.options.onError(error, `${name} of kafka consumer of group ${this.groupId}`);
     }
+  }
+
+  /** Waits for `p`, or less if the member crashes meanwhile (a crashed member's work is abandoned). */
+  private async whileAlive<T>(p: Promise<T>): Promise<T | undefined> {
+    return Promise.race([p, this.dead.then(() => undefined)]);
   }
 
   private ownedAmong(partitions: TopicPartition[]): TopicPartition[] {

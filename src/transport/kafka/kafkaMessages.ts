@@ -8,7 +8,10 @@ const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
 /** A ShopError unless `topic` is a legal Kafka topic name. */
 export function assertTopicName(topic: string): void {
   if (typeof topic !== 'string' || !TOPIC_NAME.test(topic) || topic === '.' || topic === '..') {
-    throw new ShopError('INVALID_TOPIC', `kafka: '${String(topic)}' is not a valid topic name (letters, digits, '.', '_', '-'; at most 249)`);
+    throw new ShopError(
+      'INVALID_TOPIC',
+      `kafka: '${String(topic)}' is not a valid topic name (letters, digits, '.', '_', '-'; at most 249)`,
+    );
   }
 }
 
@@ -35,7 +38,8 @@ export function toKafkaMessage(topic: string, index: number, m: OutgoingMessage,
     if (typeof v !== 'string') throw invalidMessage(topic, index, `header '${name}' must be a string, got ${typeof v}`);
     kafkaHeaders[name] = v;
   }
-  if (timestamp !== undefined && !Number.isFinite(timestamp)) throw invalidMessage(topic, index, `timestamp must be a number, got ${timestamp}`);
+  if (timestamp !== undefined && !Number.isFinite(timestamp))
+    throw invalidMessage(topic, index, `timestamp must be a number, got ${timestamp}`);
   return { key, value: bytes, headers: kafkaHeaders, timestamp: String(Math.trunc(timestamp ?? clock.now())) };
 }
 
