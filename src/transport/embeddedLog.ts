@@ -3,6 +3,7 @@ import { type Clock, systemClock } from '../clock.ts';
 import { ShopError } from '../errors.ts';
 import { ConsumerGroup } from './embedded/consumerGroup.ts';
 import { type EmbeddedConsumer, GroupMember } from './embedded/groupMember.ts';
+import { lockFile } from './embedded/lockFile.ts';
 import { type LogCore, tpKey } from './embedded/logCore.ts';
 import { type LogStore, memoryLogStore, type StoredMessage } from './embedded/logStore.ts';
 import { PartitionLog } from './embedded/partitionLog.ts';
@@ -53,7 +54,7 @@ const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
 /**
  * The default transport: Kafka's semantics (topics with partitions, murmur2 keys, consumer groups
  * with rebalancing, committed offsets, redelivery of what was not committed) inside one process.
- * Durable on a SQLite file (one process per file); in memory when no path is given.
+ * Durable on a SQLite file (one process per file, guarded by `<file>.lock`); in memory when no path is given.
  *
  * @example
  * const log = createEmbeddedLog({ path: 'data/log.db' });
@@ -77,7 +78,14 @@ export function createEmbeddedLog(options: EmbeddedLogOptions = {}): EmbeddedLog
   if (path !== null && openPaths.has(path)) {
     throw new ShopError('LOG_IN_USE', `embedded log: ${path} is already open in this process (close the other transport first)`);
   }
-  const store: LogStore = path === null ? memoryLogStore() : openSqliteLogStore(path);
+  const lock = path === null ? null : lockFile(path);
+  let store: LogStore;
+  try {
+    store = path === null ? memoryLogStore() : openSqliteLogStore(path);
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
   if (path !== null) openPaths.add(path);
 
   const topics = new Map<string, PartitionLog[]>();
@@ -249,6 +257,7 @@ export function createEmbeddedLog(options: EmbeddedLogOptions = {}): EmbeddedLog
       await Promise.all([...members].map((m) => m.close()));
       writes.flush();
       store.close();
+      lock?.release();
       if (path !== null) openPaths.delete(path);
       notify();
     },

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openSqlite } from '../../src/store/sqlite.ts';
 import { createEmbeddedLog, type EmbeddedLog } from '../../src/transport/embeddedLog.ts';
 import type { DeliveredMessage, OutgoingMessage, RecordMetadata } from '../../src/transport/transport.ts';
+import { waitFor } from '../support/waitFor.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'embedded-log-store-'));
 let files = 0;
@@ -95,7 +96,7 @@ describe('embedded log on a SQLite file', () => {
     await log.close();
   });
 
-  it('a send that resolved survives a crash of the process (SIGKILL, no close)', async () => {
+  it('a send that resolved survives a crash of the process (SIGKILL, no close); its stale lock is taken over', async () => {
     const path = freshPath();
     const child = spawnSync('bun', [join(import.meta.dirname, 'fixtures', 'sendThenDie.ts'), path, 'crashy', '40'], {
       encoding: 'utf8',
@@ -107,6 +108,7 @@ describe('embedded log on a SQLite file', () => {
     const acknowledged = lines.slice(0, -1).map((l) => JSON.parse(l) as RecordMetadata);
     expect(acknowledged).toHaveLength(40);
 
+    expect(existsSync(`${path}.lock`)).toBe(true); // left by the killed process: stale, taken over
     const log = createEmbeddedLog({ path });
     const stored = await readAll(log, 'crashy');
     expect(stored).toHaveLength(40);
@@ -175,6 +177,30 @@ describe('embedded log on a SQLite file', () => {
     db.exec('PRAGMA user_version = 7');
     db.close();
     expect(() => createEmbeddedLog({ path: foreign })).toThrow(/not an embedded log file/);
+  });
+
+  it('refuses a file another process has open, and opens it once that process is gone', async () => {
+    const path = freshPath();
+    const child = spawn('bun', [join(import.meta.dirname, 'fixtures', 'holdOpen.ts'), path], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (chunk) => {
+      out += String(chunk);
+    });
+    child.stderr.on('data', (chunk) => {
+      err += String(chunk);
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    try {
+      await waitFor(() => out.includes('ready'), { timeoutMs: 30_000, message: () => `the child never opened the log: ${err}` });
+      expect(() => createEmbeddedLog({ path })).toThrow(`in use by process ${child.pid}`);
+    } finally {
+      child.stdin.end();
+    }
+    expect(await exited).toBe(0);
+    const log = createEmbeddedLog({ path });
+    expect(await log.endOffsets('held')).toEqual(new Map([[0, 1]]));
+    await log.close();
   });
 
   it('in memory mode writes nothing to disk', async () => {
