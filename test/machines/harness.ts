@@ -1,6 +1,6 @@
 import { type AnyStateMachine, createActor } from 'xstate';
 import { nextDeadline } from '../../machines/index.ts';
-import type { OrderContext, StationContext } from '../../machines/index.ts';
+import type { DeliveryContext, OrderContext } from '../../machines/index.ts';
 import type { VirtualClock } from '../../src/clock.ts';
 import type { TimerHandle } from '../../src/clock.ts';
 
@@ -24,7 +24,7 @@ export function startHost(machine: AnyStateMachine, options: { clock: VirtualClo
     batch.push(event);
   });
 
-  const context = () => actor.getSnapshot().context as OrderContext & StationContext;
+  const context = () => actor.getSnapshot().context as OrderContext & DeliveryContext;
   const rearm = () => {
     if (timer !== undefined) clock.clearTimeout(timer);
     timer = undefined;
