@@ -68,6 +68,8 @@ export interface HistoryEntry {
   applied: boolean;
   /** why not, when it did not */
   reason?: EventIgnoredEmitted['reason'];
+  /** a malformed message: what the parser said */
+  problem?: string;
 }
 
 export interface OrderContext {
@@ -189,6 +191,7 @@ export const orderMachine = setup({
       };
       if (event.type !== 'CLOCK.TICK' && event.timestamp !== undefined) entry.timestamp = event.timestamp;
       if (reason) entry.reason = reason;
+      if (event.type === 'MESSAGE.MALFORMED') entry.problem = event.reason;
       const history = [...context.history, entry];
       if (history.length > context.historyLimit) history.splice(0, history.length - context.historyLimit);
       enqueue.assign({ history });

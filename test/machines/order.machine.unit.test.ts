@@ -267,7 +267,12 @@ describe('order machine: malformed messages for this order', () => {
     expect(statuses(order)).toEqual([ids.order_placed, ids.something_wrong]);
     expect(order.value()).toBe('somethingWrong');
     expect(order.timerArmed()).toBe(false);
-    expect(order.context().history.at(-1)).toMatchObject({ event: 'MESSAGE.MALFORMED', status: ids.something_wrong, applied: true });
+    expect(order.context().history.at(-1)).toMatchObject({
+      event: 'MESSAGE.MALFORMED',
+      status: ids.something_wrong,
+      applied: true,
+      problem: 'value is not JSON',
+    });
 
     order.send(message('MESSAGE.MALFORMED', { stage: 'delivered', reason: 'again' }));
     expect(statuses(order)).toEqual([ids.order_placed, ids.something_wrong]);
