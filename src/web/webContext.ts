@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { statusLabel } from '../config/shopConfig.ts';
 import { type ActorTopology, shopTopology } from '../topology.ts';
+import { type ShopMachines, shopMachines } from './diagram/shopMachines.ts';
 import type { Session } from './session/sessionCookie.ts';
 import { readCookie, SESSION_COOKIE } from './session/sessionCookie.ts';
 import type { StatusIds } from './view/orderView.ts';
@@ -8,6 +9,7 @@ import type { WebDeps } from './webDeps.ts';
 
 /** What every feature plugin gets: the dependencies plus a few helpers made from them once. */
 export interface WebContext extends WebDeps {
+  machines: ShopMachines;
   statusIds: StatusIds;
   topology: ActorTopology[];
   label(code: number | null): string;
@@ -21,6 +23,7 @@ export function webContext(deps: WebDeps): WebContext {
   const ids = deps.ids ?? { orderId: () => randomBytes(4).toString('hex'), customerId: () => randomBytes(16).toString('hex') };
   return {
     ...deps,
+    machines: deps.machines ?? shopMachines(deps.config),
     statusIds: deps.config.status.ids,
     topology: shopTopology(deps.config),
     label: (code) => statusLabel(deps.config, code),

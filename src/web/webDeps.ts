@@ -1,10 +1,9 @@
-import type { AnyStateMachine } from 'xstate';
 import type { Clock } from '../clock.ts';
 import type { ShopConfig } from '../config/shopConfig.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Producer, Transport } from '../transport/transport.ts';
 import type { SessionCodec } from './session/sessionCookie.ts';
-import type { StationName } from './view/kitchenBoard.ts';
+import type { ShopMachines } from './diagram/shopMachines.ts';
 import type { WebView } from './view/webView.ts';
 
 /** Counters of the web's consumer, for /metrics. */
@@ -35,8 +34,8 @@ export interface WebDeps {
   sessions: SessionCodec;
   /** this web instance's consumer group (for its lag) */
   groupId: string;
-  /** the statecharts the pages draw */
-  machines: { order: AnyStateMachine; stations: Record<StationName, AnyStateMachine> };
+  /** the statecharts the pages draw; default the shop's machines (`shopMachines(config)`) */
+  machines?: ShopMachines;
   /** the consumer's counters; absent when the web runs without a consumer (some tests) */
   consumerStats?: () => WebConsumerStats;
   /** mark cookies Secure (serve over HTTPS); default false */

@@ -60,17 +60,24 @@ export function StateDiagram(props: StateDiagramProps): JSX.Element {
 function Node(props: { node: PlacedNode; initial: boolean; current: boolean; badge: string | undefined }): JSX.Element {
   const n = props.node;
   const cls = ['state', `type-${n.type}`, n.kind ? `kind-${n.kind}` : '', props.initial ? 'initial' : '', props.current ? 'current' : ''].filter(Boolean).join(' ');
+  const cx = n.x + n.w / 2;
+  const top = n.parents.length ? 12 : 0;
   return (
     <g class={cls} data-state={n.key}>
       <title safe>{n.description ? `${n.key}: ${n.description}` : n.key}</title>
       <rect x={String(n.x)} y={String(n.y)} width={String(n.w)} height={String(n.h)} rx="9" ry="9" />
       {n.type === 'final' && <rect class="final-ring" x={String(n.x + 3)} y={String(n.y + 3)} width={String(n.w - 6)} height={String(n.h - 6)} rx="7" ry="7" />}
-      <text x={String(n.x + n.w / 2)} y={String(n.y + 21)} text-anchor="middle" safe>
-        {n.key}
+      {n.parents.length > 0 && (
+        <text class="parents" x={String(cx)} y={String(n.y + 13)} text-anchor="middle" safe>
+          {`${n.parents.join(' › ')} ›`}
+        </text>
+      )}
+      <text class="label" x={String(cx)} y={String(n.y + 21 + top)} text-anchor="middle" safe>
+        {n.label}
       </text>
-      {n.children.map((c, i) => (
-        <text class="child" x={String(n.x + n.w / 2)} y={String(n.y + 36 + i * 14)} text-anchor="middle" safe>
-          {`· ${c}`}
+      {n.notes.map((c, i) => (
+        <text class="note" x={String(cx)} y={String(n.y + 36 + top + i * 14)} text-anchor="middle" safe>
+          {c}
         </text>
       ))}
       {props.badge !== undefined && (
@@ -90,14 +97,17 @@ function Edge(props: { edge: PlacedEdge; marker: string }): JSX.Element {
   const e = props.edge;
   return (
     <g class={e.back ? 'edge back' : 'edge'} data-from={e.from} data-to={e.to}>
+      <title safe>{`${e.from} → ${e.to}: ${e.labels.join(', ')}`}</title>
       <path d={e.path} marker-end={`url(#${props.marker})`} />
-      <text x={String(e.labelX)} y={String(e.labelY)} text-anchor="middle">
-        {e.labels.map((label, i) => (
-          <tspan x={String(e.labelX)} dy={i === 0 ? '0' : '12'} safe>
-            {label}
-          </tspan>
-        ))}
-      </text>
+      {!e.hiddenLabels && (
+        <text x={String(e.labelX)} y={String(e.labelY)} text-anchor="middle">
+          {e.labels.map((label, i) => (
+            <tspan x={String(e.labelX)} dy={i === 0 ? '0' : '11'} safe>
+              {label}
+            </tspan>
+          ))}
+        </text>
+      )}
     </g>
   );
 }

@@ -1,6 +1,6 @@
 import type { AnyStateMachine, AnyStateNode } from 'xstate';
 import { type Layout, layoutGraph } from './layoutGraph.ts';
-import { type MachineGraph, machineGraphs } from './machineGraph.ts';
+import { type ExploreOptions, type MachineGraph, machineGraphs } from './machineGraph.ts';
 
 export interface MachineDiagram {
   graph: MachineGraph;
@@ -10,10 +10,10 @@ export interface MachineDiagram {
 const cache = new WeakMap<AnyStateMachine, MachineDiagram[]>();
 
 /** The diagrams of a machine (one per region), computed once per machine object. */
-export function machineDiagrams(machine: AnyStateMachine): MachineDiagram[] {
+export function machineDiagrams(machine: AnyStateMachine, explore?: ExploreOptions): MachineDiagram[] {
   let diagrams = cache.get(machine);
   if (!diagrams) {
-    diagrams = machineGraphs(machine).map((graph) => ({ graph, layout: layoutGraph(graph) }));
+    diagrams = machineGraphs(machine, explore).map((graph) => ({ graph, layout: layoutGraph(graph) }));
     cache.set(machine, diagrams);
   }
   return diagrams;
@@ -21,21 +21,28 @@ export function machineDiagrams(machine: AnyStateMachine): MachineDiagram[] {
 
 const normal = (s: string) => s.toLowerCase().replace(/[^a-z0-9]/g, '');
 
+function leaves(node: AnyStateNode, path: string[] = []): { key: string; node: AnyStateNode }[] {
+  const children = Object.values(node.states) as AnyStateNode[];
+  if (children.length === 0) return [{ key: path.join('.'), node }];
+  return children.flatMap((child) => leaves(child, [...path, child.key]));
+}
+
 /**
- * The top-level state of a machine that stands for a status: a state whose `meta.status` names the
- * status (by name or code) wins; otherwise the state whose key is the status name, with or
- * without its `order_`/`pizza_` prefix (`pizza_baked` → `baked`), in any case style.
+ * The leaf state of a machine that stands for a status, as a diagram key ('inProgress.baked'): a
+ * state whose `meta.status` names the status (by name or code) wins; otherwise the state whose key
+ * is the status name, with or without its `order_`/`pizza_` prefix (`pizza_baked` → `baked`),
+ * in any case style (`something_wrong` → `somethingWrong`).
  *
  * @example
- * stateForStatus(orderMachine, 'pizza_assembled', 200); // 'assembled'
+ * stateForStatus(orderMachine, 'pizza_assembled', 200); // 'inProgress.assembled'
  */
 export function stateForStatus(machine: AnyStateMachine, name: string | undefined, code: number | null): string | undefined {
-  const states = Object.values(machine.root.states) as AnyStateNode[];
-  for (const s of states) {
-    const meta = s.meta as { status?: unknown } | undefined;
-    if (meta && (meta.status === name || (code !== null && meta.status === code))) return s.key;
+  const all = leaves(machine.root);
+  for (const { key, node } of all) {
+    const meta = node.meta as { status?: unknown } | undefined;
+    if (meta && (meta.status === name || (code !== null && meta.status === code))) return key;
   }
   if (!name) return undefined;
   const wanted = new Set([normal(name), normal(name.replace(/^(order|pizza)_/, ''))]);
-  return states.find((s) => wanted.has(normal(s.key)))?.key;
+  return all.find(({ node }) => wanted.has(normal(node.key)))?.key;
 }

@@ -1,21 +1,23 @@
-import type { AnyStateMachine, AnyStateNode } from 'xstate';
+import { type AnyStateMachine, type AnyStateNode, type EventObject, initialTransition, transition } from 'xstate';
 
-/** A state drawn as a box: a direct child of the drawn region (nested states are listed inside). */
+/** A box of the diagram: a leaf state (atomic or final), or any box of another graph (flow page). */
 export interface GraphNode {
-  /** the state's key within its region, e.g. 'baked' */
+  /** unique key: the state's path below the drawn region, e.g. 'inProgress.baked' */
   key: string;
-  /** XState's full id, e.g. 'order.baked' */
-  id: string;
+  /** text in the box, e.g. 'baked' */
+  label: string;
+  /** the compound states around it, outermost first, e.g. ['inProgress'] (drawn small above the label) */
+  parents: string[];
   type: 'atomic' | 'compound' | 'parallel' | 'final' | 'history';
-  /** keys of nested states, for compound states */
-  children: string[];
+  /** extra lines under the label */
+  notes: string[];
   /** `description` of the state node, when the machine has one */
   description?: string;
   /** extra CSS class for non-state boxes (e.g. 'topic' on the flow page) */
   kind?: string;
 }
 
-/** A transition between two boxes; several transitions between the same pair share one edge. */
+/** A move between two boxes; several events between the same pair share one edge. */
 export interface GraphEdge {
   from: string;
   to: string;
@@ -26,81 +28,166 @@ export interface GraphEdge {
 export interface MachineGraph {
   /** region name ('' for the root itself) */
   name: string;
+  /** key of the state the machine starts in */
   initial: string | undefined;
   nodes: GraphNode[];
   edges: GraphEdge[];
-  /** transitions declared on the region itself: they apply in every state ("any state → …") */
+  /** transitions declared on the region itself that the walk could not resolve ("from any state") */
   anyState: { to: string; labels: string[] }[];
 }
 
 /**
- * Reads a statechart's structure from the machine definition itself (`machine.root`), so the
- * drawn diagram cannot drift from the code that runs. Returns one graph per region: the root's
- * children, or — when the root is parallel — each region's children.
- *
- * @example
- * const [graph] = machineGraphs(orderMachine);
- * graph.nodes.map((n) => n.key); // ['placed', 'assembled', 'baked', …]
+ * How to resolve transitions declared high in the tree (the order machine handles most events on
+ * its root, guarded by its context): run the machine's own pure `transition()` from every state it
+ * reaches, with one sample event of each type it accepts. Guards are then evaluated, not guessed.
  */
-export function machineGraphs(machine: AnyStateMachine): MachineGraph[] {
-  const root = machine.root;
-  if (root.type === 'parallel') return Object.values(root.states).map((region) => regionGraph(region, region.key));
-  return [regionGraph(root, '')];
+export interface ExploreOptions {
+  /** the machine's input for `initialTransition` */
+  input: unknown;
+  /** a sample event of `type` (`machine.root.events` lists the types); null skips the type */
+  event(type: string, step: number): EventObject | null;
+  /** at most this many distinct states (default 200) */
+  limit?: number;
 }
 
-function regionGraph(region: AnyStateNode, name: string): MachineGraph {
-  const children = Object.values(region.states) as AnyStateNode[];
-  const nodes: GraphNode[] = children.map((child) => ({
-    key: child.key,
-    id: child.id,
-    type: child.type,
-    children: Object.keys(child.states),
-    ...(child.description ? { description: child.description } : {}),
-  }));
-  // the box a (possibly nested) state belongs to in this region
-  const boxOf = (node: AnyStateNode | undefined): string | undefined => {
-    let n: AnyStateNode | undefined = node;
-    while (n && n.parent !== region) n = n.parent;
-    return n?.key;
+/**
+ * Reads a statechart's structure from the machine definition itself (`machine.root`), so the
+ * drawn diagram cannot drift from the code that runs. Boxes are the leaf states (nesting is shown
+ * as a prefix). Edges come from walking every state node's transitions (`on`, `after`, `always`;
+ * a transition on a compound state leaves each of its leaves), or — with `explore` — from running
+ * the machine's pure transition function over its reachable states.
+ *
+ * @example
+ * const [graph] = machineGraphs(bakeMachine);
+ * graph.edges; // [{ from: 'idle', to: 'full', labels: ['always [isFull]'] }, …]
+ */
+export function machineGraphs(machine: AnyStateMachine, explore?: ExploreOptions): MachineGraph[] {
+  const root = machine.root;
+  if (root.type === 'parallel') return Object.values(root.states).map((region) => staticGraph(region, region.key));
+  const graph = staticGraph(root, '');
+  if (!explore) return [graph];
+  return [{ ...graph, edges: exploredEdges(machine, root, explore), anyState: [] }];
+}
+
+/** The leaf states under a node, in document order. */
+function leavesOf(node: AnyStateNode): AnyStateNode[] {
+  const children = Object.values(node.states) as AnyStateNode[];
+  if (children.length === 0 || node.type === 'history') return [node];
+  return children.flatMap(leavesOf);
+}
+
+/** The leaf a transition into `node` lands in (following initial states). */
+function entryLeaf(node: AnyStateNode): AnyStateNode {
+  if (node.type === 'compound') {
+    const initial = node.initial?.target?.[0] as AnyStateNode | undefined;
+    if (initial) return entryLeaf(initial);
+  }
+  return node;
+}
+
+function pathBelow(region: AnyStateNode, node: AnyStateNode): string[] {
+  const path: string[] = [];
+  for (let n: AnyStateNode | undefined = node; n && n !== region; n = n.parent) path.unshift(n.key);
+  return path;
+}
+
+function staticGraph(region: AnyStateNode, name: string): MachineGraph {
+  const keyOf = (n: AnyStateNode) => pathBelow(region, n).join('.');
+  const inRegion = (n: AnyStateNode) => {
+    for (let p: AnyStateNode | undefined = n; p; p = p.parent) if (p === region) return true;
+    return false;
   };
-  const edges = new Map<string, GraphEdge>();
-  const addEdge = (from: string, to: string, label: string) => {
-    const id = `${from}\u0000${to}`;
-    const edge = edges.get(id) ?? { from, to, labels: [] };
-    if (!edge.labels.includes(label)) edge.labels.push(label);
-    edges.set(id, edge);
-  };
-  const walk = (node: AnyStateNode, box: AnyStateNode) => {
+  const nodes: GraphNode[] = leavesOf(region).map((leaf) => {
+    const path = pathBelow(region, leaf);
+    return {
+      key: path.join('.'),
+      label: leaf.key,
+      parents: path.slice(0, -1),
+      type: leaf.type,
+      notes: [],
+      ...(leaf.description ? { description: leaf.description } : {}),
+    };
+  });
+  const edges = new EdgeSet();
+  const anyState = new EdgeSet();
+  const walk = (node: AnyStateNode) => {
     for (const t of transitionsOf(node)) {
       for (const target of t.targets) {
-        const to = boxOf(target);
-        // a move between states nested in the same box stays inside it
-        if (to === undefined || (to === box.key && node !== box)) continue;
-        addEdge(box.key, to, t.label);
+        if (!inRegion(target)) continue;
+        const to = keyOf(entryLeaf(target));
+        if (node === region) anyState.add('', to, t.label);
+        else for (const leaf of leavesOf(node)) edges.add(keyOf(leaf), to, t.label);
       }
     }
-    for (const child of Object.values(node.states) as AnyStateNode[]) walk(child, box);
+    for (const child of Object.values(node.states) as AnyStateNode[]) walk(child);
   };
-  for (const child of children) walk(child, child);
-
-  const anyState = new Map<string, string[]>();
-  for (const t of transitionsOf(region)) {
-    for (const target of t.targets) {
-      const to = boxOf(target);
-      if (to === undefined) continue;
-      const labels = anyState.get(to) ?? [];
-      if (!labels.includes(t.label)) labels.push(t.label);
-      anyState.set(to, labels);
-    }
-  }
-  const initialTarget = region.initial?.target?.[0] as AnyStateNode | undefined;
+  walk(region);
+  const initial = region.initial?.target?.[0] as AnyStateNode | undefined;
   return {
     name,
-    initial: boxOf(initialTarget),
+    initial: initial ? keyOf(entryLeaf(initial)) : undefined,
     nodes,
-    edges: [...edges.values()],
-    anyState: [...anyState.entries()].map(([to, labels]) => ({ to, labels })),
+    edges: edges.list(),
+    anyState: anyState.list().map((e) => ({ to: e.to, labels: e.labels })),
   };
+}
+
+function exploredEdges(machine: AnyStateMachine, root: AnyStateNode, options: ExploreOptions): GraphEdge[] {
+  const keyOf = (value: unknown): string => {
+    // a state value of a non-parallel machine is a string or a one-key object chain
+    const parts: string[] = [];
+    let v: unknown = value;
+    while (v !== null && typeof v === 'object') {
+      const [k, next] = Object.entries(v as Record<string, unknown>)[0] ?? [];
+      if (k === undefined) break;
+      parts.push(k);
+      v = next;
+    }
+    if (typeof v === 'string') parts.push(v);
+    return parts.join('.');
+  };
+  const types = root.events.filter((t: string) => !t.startsWith('xstate.'));
+  const limit = options.limit ?? 200;
+  const edges = new EdgeSet();
+  const [first] = initialTransition(machine, options.input);
+  const seen = new Set<string>([keyOf(first.value)]);
+  const queue = [first];
+  let step = 0;
+  while (queue.length > 0 && seen.size <= limit) {
+    const snapshot = queue.shift() as typeof first;
+    const from = keyOf(snapshot.value);
+    for (const type of types) {
+      const event = options.event(type, ++step);
+      if (!event) continue;
+      let next: typeof first;
+      try {
+        [next] = transition(machine, snapshot, event);
+      } catch {
+        continue; // a sample the machine refuses draws no edge
+      }
+      const to = keyOf(next.value);
+      if (to === from) continue;
+      edges.add(from, to, type);
+      if (!seen.has(to)) {
+        seen.add(to);
+        queue.push(next);
+      }
+    }
+  }
+  return edges.list();
+}
+
+class EdgeSet {
+  private edges = new Map<string, GraphEdge>();
+  add(from: string, to: string, label: string): void {
+    const id = `${from}\u0000${to}`;
+    const edge = this.edges.get(id) ?? { from, to, labels: [] };
+    if (!edge.labels.includes(label)) edge.labels.push(label);
+    this.edges.set(id, edge);
+  }
+  list(): GraphEdge[] {
+    return [...this.edges.values()];
+  }
 }
 
 interface SimpleTransition {

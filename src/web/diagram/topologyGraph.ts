@@ -1,26 +1,34 @@
 import type { ActorTopology } from '../../topology.ts';
-import type { MachineGraph } from './machineGraph.ts';
+import type { GraphEdge, MachineGraph } from './machineGraph.ts';
 
 /**
- * The actor/topic flow as a graph the state-diagram renderer can draw: actors and topics are
- * boxes; writing is an edge actor → topic, reading an edge topic → actor. Topics carry their
- * message count on a second line.
+ * The shop's event flow as a graph the state-diagram renderer can draw: actors are boxes, and an
+ * edge from one actor to another carries each topic the first writes and the second reads, with
+ * its message count (`pizza-ordered · 12`). Only the actors' jobs are drawn (`consumes`), not what
+ * the web merely observes for its pages.
+ *
+ * @example
+ * topologyGraph(shopTopology(config), counts).edges[0]; // { from: 'web', to: 'assemble', labels: ['pizza-ordered · 12', …] }
  */
-export function topologyGraph(topology: ActorTopology[], counts: Map<string, number>, skip: string[] = []): MachineGraph {
-  const topics: string[] = [];
-  for (const a of topology) for (const t of [...a.produces, ...a.consumes]) if (!topics.includes(t) && !skip.includes(t)) topics.push(t);
-  const edges: MachineGraph['edges'] = [];
-  for (const a of topology) {
-    for (const t of a.produces) if (topics.includes(t)) edges.push({ from: a.actor, to: t, labels: ['writes'] });
-    for (const t of a.consumes) if (topics.includes(t)) edges.push({ from: t, to: a.actor, labels: [] });
+export function topologyGraph(topology: ActorTopology[], counts: Map<string, number>): MachineGraph {
+  const edges: GraphEdge[] = [];
+  for (const writer of topology) {
+    for (const reader of topology) {
+      const topics = writer.produces.filter((t) => reader.consumes.includes(t));
+      if (topics.length) edges.push({ from: writer.actor, to: reader.actor, labels: topics.map((t) => `${t} · ${counts.get(t) ?? 0}`) });
+    }
   }
   return {
     name: 'flow',
     initial: topology[0]?.actor,
-    nodes: [
-      ...topology.map((a) => ({ key: a.actor, id: `actor.${a.actor}`, type: 'atomic' as const, kind: 'actor', children: [] })),
-      ...topics.map((t) => ({ key: t, id: `topic.${t}`, type: 'atomic' as const, kind: 'topic', children: [`${counts.get(t) ?? 0} messages`] })),
-    ],
+    nodes: topology.map((a) => ({
+      key: a.actor,
+      label: a.actor,
+      parents: [],
+      type: 'atomic' as const,
+      kind: 'actor',
+      notes: [`writes ${a.produces.join(', ')}`],
+    })),
     edges,
     anyState: [],
   };

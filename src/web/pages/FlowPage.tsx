@@ -21,8 +21,8 @@ export function FlowPage(props: {
       <section class="card">
         <h1>Event flow</h1>
         <p class="muted">
-          Actors talk only through topics. Arrows go from the actor that writes a topic to the topic, and from the topic to every actor that reads
-          it; the number is how many messages the topic holds.
+          Actors talk only through topics. An arrow goes from the actor that writes a topic to each actor whose job reads it, labelled with the
+          topic and the number of messages it holds.
         </p>
         <StateDiagram name="flow" graph={props.diagram.graph} layout={props.diagram.layout} title="actors and topics" />
         <table class="topology">
@@ -48,6 +48,11 @@ export function FlowPage(props: {
                   {a.consumes.map((t) => (
                     <div>
                       <code safe>{t}</code> <span class="count" safe>{count(t)}</span>
+                    </div>
+                  ))}
+                  {a.observes.map((t) => (
+                    <div class="observes" title="read only to show it on the pages">
+                      <code safe>{t}</code> <span class="count" safe>{count(t)}</span> <span class="muted">(view)</span>
                     </div>
                   ))}
                 </td>

@@ -31,14 +31,14 @@ export function flowPlugin(ctx: WebContext) {
       const session = ctx.sessionOf(request);
       if (!session) return redirectTo('/login');
       const counts = await topicCounts(ctx);
-      const graph = topologyGraph(ctx.topology, counts, [side.logs, side.deadLetter]);
+      const graph = topologyGraph(ctx.topology, counts);
       return htmlResponse(await (<FlowPage session={session} topology={ctx.topology} counts={counts} diagram={{ graph, layout: layoutGraph(graph) }} side={side} />));
     })
     .get('/api/flow', async ({ request }) => {
       if (!ctx.sessionOf(request)) throw unauthenticated();
       const counts = await topicCounts(ctx);
       return jsonResponse({
-        actors: ctx.topology.map((a) => ({ actor: a.actor, group_id: a.groupId, consumes: a.consumes, produces: a.produces, role: a.role })),
+        actors: ctx.topology.map((a) => ({ actor: a.actor, group_id: a.groupId, consumes: a.consumes, observes: a.observes, produces: a.produces, role: a.role })),
         side_topics: { logs: side.logs, dead_letter: side.deadLetter },
         messages: Object.fromEntries(counts),
       });

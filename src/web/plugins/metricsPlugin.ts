@@ -1,5 +1,6 @@
 import { Elysia } from 'elysia';
 import { STATUS_NAMES } from '../../config/shopConfig.ts';
+import { readsOf } from '../../topology.ts';
 import { statusName } from '../orderJson.ts';
 import { type MetricFamily, PROMETHEUS_CONTENT_TYPE, prometheusText } from '../prometheus.ts';
 import type { WebContext } from '../webContext.ts';
@@ -58,10 +59,11 @@ export function metricsPlugin(ctx: WebContext) {
       { name: 'pizza_station_done_total', help: 'Pizzas a station finished (log view).', type: 'counter', samples: stations.map((s) => ({ labels: { station: s.station }, value: s.done })) },
     );
 
+    const web = ctx.topology.find((a) => a.actor === 'web');
     const groups = [...ctx.topology.filter((a) => a.actor !== 'web').map((a) => ({ group: a.groupId, actor: a.actor as string, topics: a.consumes })), {
       group: ctx.groupId,
       actor: 'web',
-      topics: ctx.topology.find((a) => a.actor === 'web')?.consumes ?? [],
+      topics: web ? readsOf(web) : [],
     }];
     const lagSamples: MetricFamily['samples'] = [];
     for (const g of groups) {

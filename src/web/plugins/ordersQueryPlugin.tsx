@@ -35,7 +35,7 @@ export function ordersQueryPlugin(ctx: WebContext) {
             session={session}
             order={order}
             label={ctx.label}
-            diagrams={machineDiagrams(ctx.machines.order)}
+            diagrams={machineDiagrams(ctx.machines.order, ctx.machines.orderExplore)}
             currentState={orderState(ctx, order)}
             cancelRefusal={cancelRefusal(order, ctx.statusIds)}
             speed={ctx.speed}
