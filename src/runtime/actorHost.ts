@@ -51,9 +51,14 @@ export interface ActorHost {
   start(): Promise<void>;
   /** The work for this input is finished and its outputs are produced: commit what can be. */
   finish(ref: InputRef): Promise<void>;
-  /** Stop fetching (the station is full); `resume` when there is room again. */
-  pause(): void;
-  resume(): void;
+  /**
+   * Marks an input as in progress without it being delivered now: work restored from a snapshot,
+   * so that nothing past it is committed before it is finished.
+   */
+  track(ref: InputRef): void;
+  /** Stop fetching these topics' partitions (the station is full); `resume` when there is room again. */
+  pause(topics?: string[]): void;
+  resume(topics?: string[]): void;
   stop(): Promise<void>;
   /** Settles when the actor crashed (a handler threw something other than a malformed message). */
   readonly crashed: Promise<Error>;
@@ -70,7 +75,8 @@ export function createActorHost(options: ActorHostOptions): ActorHost {
   const tracker = new OffsetTracker();
   const stats = { received: 0, deadLettered: 0, commits: 0 };
   let consumer: Consumer | undefined;
-  let paused = false;
+  let pausedTopics = new Set<string>();
+  const owned = (topics: Set<string>) => (consumer ? consumer.assignment().filter((tp) => topics.has(tp.topic)) : []);
   let stopped = false;
   let crash!: (error: Error) => void;
   const crashed = new Promise<Error>((resolve) => {
@@ -78,10 +84,13 @@ export function createActorHost(options: ActorHostOptions): ActorHost {
   });
 
   const commitThrough = async (ref: InputRef) => {
+    if (!consumer || stopped) return;
+    // A partition this member does not own (any more) is not ours to commit: the next owner
+    // gets the message again and its dedupe commits it.
+    const owns = consumer.assignment().some((tp) => tp.topic === ref.topic && tp.partition === ref.partition);
+    if (!owns) return;
     const position = tracker.finish(ref, ref.offset);
-    if (!position || !consumer || stopped) return;
-    const owned = consumer.assignment().some((tp) => tp.topic === ref.topic && tp.partition === ref.partition);
-    if (!owned) return;
+    if (!position) return;
     await consumer.commit([position]);
     stats.commits += 1;
   };
@@ -119,7 +128,8 @@ export function createActorHost(options: ActorHostOptions): ActorHost {
       consumer = options.transport.consumer({ groupId: options.groupId, clientId: options.clientId ?? options.name, topics: options.topics });
       await consumer.run(handleMessage, {
         onAssigned: async (partitions) => {
-          if (paused) consumer?.pause(partitions);
+          const toPause = partitions.filter((tp) => pausedTopics.has(tp.topic));
+          if (toPause.length > 0) consumer?.pause(toPause);
           await options.onAssigned?.(partitions);
         },
         onRevoked: async (partitions) => {
@@ -133,15 +143,20 @@ export function createActorHost(options: ActorHostOptions): ActorHost {
         // A failed commit is not fatal: the input is redelivered and the actor's dedupe skips it.
         logger.warn(`commit failed for ${ref.topic}[${ref.partition}]@${ref.offset}: ${(error as Error).message}`);
       }),
-    pause() {
-      if (paused) return;
-      paused = true;
-      if (consumer) consumer.pause(consumer.assignment());
+    track(ref) {
+      tracker.begin(ref, ref.offset);
     },
-    resume() {
-      if (!paused) return;
-      paused = false;
-      if (consumer) consumer.resume(consumer.assignment());
+    pause(topics = options.topics) {
+      const fresh = new Set(topics.filter((t) => !pausedTopics.has(t)));
+      if (fresh.size === 0) return;
+      for (const t of fresh) pausedTopics.add(t);
+      consumer?.pause(owned(fresh));
+    },
+    resume(topics = options.topics) {
+      const fresh = new Set(topics.filter((t) => pausedTopics.has(t)));
+      if (fresh.size === 0) return;
+      pausedTopics = new Set([...pausedTopics].filter((t) => !fresh.has(t)));
+      consumer?.resume(owned(fresh));
     },
     async stop() {
       stopped = true;

@@ -1,0 +1,240 @@
+import { type AnyActorLogic, type AnyActorRef, createActor } from 'xstate';
+import { type OrderContext, orderMachine, orderNextDeadline, type Stage } from '../../machines/index.ts';
+import { type Clock, scaledMs, type TimerHandle } from '../clock.ts';
+import type { ShopConfig } from '../config/shopConfig.ts';
+import { isShopError } from '../errors.ts';
+import { encode, ORDER_ID, parseOrderId, parseStatusChanged } from '../events/messages.ts';
+import { parsePizzaAssembled, parsePizzaOrdered } from '../events/messages.ts';
+import type { Logger } from '../log/logger.ts';
+import { createActorHost, type HandleResult } from '../runtime/actorHost.ts';
+import { SerialQueue } from '../runtime/serialQueue.ts';
+import type { RunningActor } from '../runtime/supervisor.ts';
+import type { StateStore } from '../store/stateStore.ts';
+import type { DeliveredMessage, Producer, Transport } from '../transport/transport.ts';
+
+export interface StatusActorOptions {
+  config: ShopConfig;
+  transport: Transport;
+  producer: Producer;
+  /** the orders store (`[state-store-orders]`): one order-machine snapshot per order */
+  store: StateStore;
+  clock: Clock;
+  logger: Logger;
+  speed: number;
+  /** how often old orders are purged (ms of the clock; not scaled by speed) */
+  retentionSweepMs?: number;
+}
+
+export interface StatusActor extends RunningActor {
+  /** orders whose machines are in memory (not finished) */
+  activeOrders(): number;
+  /** the persisted context of an order's machine */
+  order(orderId: string): OrderContext | undefined;
+  idle(): Promise<void>;
+}
+
+interface Live {
+  actor: AnyActorRef;
+  timer?: TimerHandle;
+}
+
+/**
+ * The status actor does what ksqlDB did in the original: it reads the five stage topics and
+ * pizza-cancelled, runs one order-lifecycle machine per order, persists each machine in the
+ * orders store and publishes every status change to pizza-status (`{status, timestamp}` keyed by
+ * the order id). Finished orders leave memory; a late event restores them from the store.
+ */
+export async function startStatusActor(options: StatusActorOptions): Promise<StatusActor> {
+  const { config, clock, logger, producer, speed } = options;
+  const topics = config.topics;
+  const machines = options.store.collection<unknown>(config.ordersStore.tableStatus);
+  const live = new Map<string, Live>();
+  const queue = new SerialQueue();
+  const stuckAfterMs = speed > 0 ? scaledMs(config.ordersStore.invalidTimeoutMinutes * 60, speed) : null;
+  let stopped = false;
+  let sweepTimer: TimerHandle | undefined;
+
+  const stageOf: Record<string, Stage> = {
+    [topics.pizzaOrdered]: 'ordered',
+    [topics.pizzaAssembled]: 'assembled',
+    [topics.pizzaBaked]: 'baked',
+    [topics.pizzaPending]: 'pending',
+    [topics.pizzaDelivered]: 'delivered',
+    [topics.pizzaCancelled]: 'cancelled',
+  };
+  const typeOf: Record<Stage, string> = {
+    ordered: 'ORDER.PLACED',
+    assembled: 'PIZZA.ASSEMBLED',
+    baked: 'PIZZA.BAKED',
+    pending: 'PIZZA.PENDING',
+    delivered: 'PIZZA.DELIVERED',
+    cancelled: 'ORDER.CANCELLED',
+  };
+
+  const liveOrder = (orderId: string, now: number): Live => {
+    let entry = live.get(orderId);
+    if (entry) return entry;
+    const saved = machines.get(orderId);
+    const actor = saved
+      ? createActor(orderMachine as AnyActorLogic, { snapshot: saved as never })
+      : createActor(orderMachine, {
+          input: { orderId, now, statusIds: config.status.ids, stuckAfterMs, unknownAfterMs: stuckAfterMs },
+        });
+    entry = { actor };
+    live.set(orderId, entry);
+    actor.start();
+    return entry;
+  };
+
+  /** Sends one event to an order's machine and carries out what it emitted. */
+  const deliver = (orderId: string, event: Record<string, unknown> & { type: string }) =>
+    queue.run(async () => {
+      if (stopped) return;
+      const entry = liveOrder(orderId, Number(event.now));
+      const emitted: { type: string; [k: string]: unknown }[] = [];
+      const sub = entry.actor.on('*', (e: { type: string }) => {
+        emitted.push(e as never);
+      });
+      try {
+        entry.actor.send(event as never);
+      } finally {
+        sub.unsubscribe();
+      }
+      for (const e of emitted) {
+        if (e.type !== 'status.changed') continue;
+        await producer.send(topics.pizzaStatus, [
+          { key: orderId, value: encode({ status: Number(e.status), timestamp: Number(e.timestamp) }), timestamp: Number(e.at) },
+        ]);
+        logger.info(`status ${e.previous ?? '-'} -> ${e.status} (${e.name}) after ${e.source}`, { orderId, status: e.status });
+      }
+      for (const e of emitted) {
+        if (e.type === 'event.ignored') logger.debug(`event ${e.event} recorded, status unchanged (${e.reason})`, { orderId });
+      }
+      const snapshot = entry.actor.getSnapshot();
+      const context = snapshot.context as OrderContext;
+      const done = snapshot.hasTag('finished');
+      machines.put(orderId, entry.actor.getPersistedSnapshot(), { index: done ? 'finished' : 'active', at: context.firstSeenAt });
+      arm(orderId, entry, done);
+    });
+
+  const arm = (orderId: string, entry: Live, done: boolean) => {
+    if (entry.timer !== undefined) clock.clearTimeout(entry.timer);
+    entry.timer = undefined;
+    const due = orderNextDeadline(entry.actor.getSnapshot().context as OrderContext);
+    if (done || due === undefined) {
+      if (done) {
+        entry.actor.stop();
+        live.delete(orderId);
+      }
+      return;
+    }
+    entry.timer = clock.setTimeout(() => {
+      entry.timer = undefined;
+      deliver(orderId, { type: 'CLOCK.TICK', now: clock.now() }).catch(fail);
+    }, Math.max(0, due - clock.now()));
+  };
+
+  const toEvent = (message: DeliveredMessage, orderId: string): Record<string, unknown> & { type: string } => {
+    const stage = stageOf[message.topic];
+    if (!stage) throw new Error(`status actor got a message from unexpected topic ${message.topic}`);
+    const timestamp =
+      stage === 'ordered'
+        ? parsePizzaOrdered(message.value).timestamp
+        : stage === 'assembled'
+          ? parsePizzaAssembled(message.value).timestamp
+          : parseStatusChanged(message.value).timestamp;
+    const ref = { topic: message.topic, partition: message.partition, offset: message.offset };
+    return { type: typeOf[stage], orderId, now: clock.now(), ref, timestamp };
+  };
+
+  const host = createActorHost({
+    name: 'status',
+    transport: options.transport,
+    producer,
+    groupId: config.groupIds.status,
+    clientId: config.clientIds.status,
+    topics: [topics.pizzaOrdered, topics.pizzaAssembled, topics.pizzaBaked, topics.pizzaDelivered, topics.pizzaPending, topics.pizzaCancelled],
+    deadLetterTopic: topics.deadLetter,
+    clock,
+    logger,
+    handle: async (message): Promise<HandleResult> => {
+      const orderId = parseOrderId(message.key);
+      let event: Record<string, unknown> & { type: string };
+      try {
+        event = toEvent(message, orderId);
+      } catch (error) {
+        // An unparsable message about a known order id: the order cannot go on normally.
+        if (isShopError(error) && error.code === 'MALFORMED_MESSAGE' && ORDER_ID.test(orderId)) {
+          const ref = { topic: message.topic, partition: message.partition, offset: message.offset };
+          await deliver(orderId, { type: 'MESSAGE.MALFORMED', orderId, now: clock.now(), ref, stage: stageOf[message.topic] ?? 'ordered', reason: error.message });
+        }
+        throw error; // the host sends it to the dead-letter topic
+      }
+      await deliver(orderId, event);
+      return 'done';
+    },
+  });
+
+  let crash!: (e: Error) => void;
+  const crashed = new Promise<Error>((resolve) => {
+    crash = resolve;
+  });
+  const fail = (e: unknown) => crash(e instanceof Error ? e : new Error(String(e)));
+  host.crashed.then(crash);
+
+  // Orders in progress when the process stopped: restore their machines and re-arm their timers
+  // (XState drops pending timers on persist/restore; the deadlines are in the context).
+  let restored = 0;
+  for (const entry of machines.list({ index: 'active' })) {
+    const l = liveOrder(entry.id, clock.now());
+    arm(entry.id, l, false);
+    restored += 1;
+  }
+
+  const sweep = () => {
+    const cutoff = clock.now() - config.ordersStore.retentionHours * 3_600_000;
+    queue
+      .run(async () => {
+        for (const entry of machines.list()) {
+          if (entry.at >= cutoff) break;
+          const l = live.get(entry.id);
+          if (l) {
+            if (l.timer !== undefined) clock.clearTimeout(l.timer);
+            l.actor.stop();
+            live.delete(entry.id);
+          }
+        }
+        const purged = machines.purgeOlderThan(cutoff);
+        if (purged > 0) logger.info(`retention: forgot ${purged} orders older than ${config.ordersStore.retentionHours} h`);
+      })
+      .catch(fail);
+    sweepTimer = clock.setTimeout(sweep, options.retentionSweepMs ?? 60_000);
+  };
+  sweepTimer = clock.setTimeout(sweep, options.retentionSweepMs ?? 60_000);
+
+  await host.start();
+  logger.info('status actor ready', { restoredOrders: restored });
+
+  return {
+    crashed,
+    activeOrders: () => live.size,
+    order: (orderId) => {
+      const l = live.get(orderId);
+      if (l) return l.actor.getSnapshot().context as OrderContext;
+      const saved = machines.get(orderId) as { context?: OrderContext } | undefined;
+      return saved?.context;
+    },
+    idle: () => queue.drain(),
+    async stop() {
+      await host.stop();
+      await queue.drain();
+      stopped = true;
+      if (sweepTimer !== undefined) clock.clearTimeout(sweepTimer);
+      for (const l of live.values()) {
+        if (l.timer !== undefined) clock.clearTimeout(l.timer);
+        l.actor.stop();
+      }
+      live.clear();
+    },
+  };
+}

@@ -1,0 +1,66 @@
+#!/usr/bin/env bun
+/**
+ * `bun run start [options]`: runs the shop's actors named on the command line in this process.
+ * See `--help`, or src/cli/parseArgs.ts.
+ */
+import { parseCliArgs, USAGE } from './cli/parseArgs.ts';
+import { loadConfig } from './config/loadConfig.ts';
+import { loadKafkaConfig } from './config/loadKafkaConfig.ts';
+import { isShopError } from './errors.ts';
+import { startShop } from './runtime/startShop.ts';
+
+async function main(argv: string[]): Promise<number> {
+  const options = parseCliArgs(argv);
+  if (options.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const config = loadConfig(options.config);
+  const kafka = options.kafka === undefined ? undefined : loadKafkaConfig(options.kafka);
+  const shop = await startShop({
+    config,
+    actors: options.actors,
+    kafka,
+    speed: options.speed ?? config.shop.speed,
+    port: options.port ?? config.shop.webPort,
+    dataDir: options.data ?? config.shop.dataDir,
+    memory: options.memory,
+  });
+  const where = kafka ? `Kafka at ${kafka.properties['bootstrap.servers']}` : options.memory ? 'the embedded log in memory' : `the embedded log in ${options.data ?? config.shop.dataDir}`;
+  console.log(`pizza shop running: actors ${options.actors.join(', ')} on ${where}, speed ${options.speed ?? config.shop.speed}`);
+  if (shop.url) console.log(`open ${shop.url}`);
+
+  // First signal: stop taking work, hand partitions over, commit, close. Second: exit at once.
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        console.error(`${signal} again: exiting now`);
+        process.exit(130);
+      }
+      stopping = true;
+      console.log(`${signal}: shutting down gracefully (send it again to exit at once)`);
+      shop.stop().then(
+        () => resolve(0),
+        (error: unknown) => {
+          console.error(`shutdown failed: ${(error as Error).message}`);
+          resolve(1);
+        },
+      );
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (isShopError(error)) {
+      console.error(`error: ${error.message}`);
+      process.exit(error.exitCode);
+    }
+    console.error(error);
+    process.exit(1);
+  },
+);
