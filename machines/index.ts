@@ -105,6 +105,9 @@ export {
 } from './order.machine.ts';
 export {
   type Job,
+  type Memory,
+  memoryHas,
+  memoryKeys,
   type StationContext,
   type StationInput,
   type StationName,

@@ -43,11 +43,11 @@ export interface StationContext {
   working: Job[];
   /** FIFO */
   queue: Job[];
-  /** orderId → when it finished here (the dedupe memory) */
-  finished: Record<string, number>;
-  /** orderId → when its cancel arrived */
-  cancelled: Record<string, number>;
-  /** how many finished (and, separately, cancelled) orders to remember; the oldest are forgotten first */
+  /** orders finished here, with when (the dedupe memory) */
+  finished: Memory;
+  /** orders whose cancel arrived, with when */
+  cancelled: Memory;
+  /** how many finished (and, separately, cancelled) orders to remember at most; the oldest are forgotten first */
   remember: number;
 }
 
@@ -63,7 +63,7 @@ export function initialStationContext(station: StationName, input: StationInput 
   if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`${station} capacity must be a positive integer, got ${capacity}`);
   const remember = input?.remember ?? 1000;
   if (!Number.isInteger(remember) || remember < 1) throw new RangeError(`${station} remember must be a positive integer, got ${remember}`);
-  return { station, capacity, working: [], queue: [], finished: {}, cancelled: {}, remember };
+  return { station, capacity, working: [], queue: [], finished: [], cancelled: [], remember };
 }
 
 /** The earliest deadline of the work in progress, or undefined when nothing is in progress. */
@@ -96,18 +96,32 @@ function mergeRefs(into: InputRef[], more: InputRef[]): InputRef[] {
   return out;
 }
 
-function has(record: Record<string, number>, key: string): boolean {
-  return Object.hasOwn(record, key);
+/**
+ * A bounded memory of order ids (orderId → ms), as plain data: generations of at most a tenth of
+ * the limit each, oldest first. Adding copies only the newest generation, so a step costs the
+ * same however much is remembered, and older generations are shared between snapshots; past
+ * the limit the oldest generation is forgotten whole.
+ */
+export type Memory = Record<string, number>[];
+
+export function memoryHas(memory: Memory, orderId: string): boolean {
+  return memory.some((generation) => Object.hasOwn(generation, orderId));
 }
 
-/** Adds `key` to a bounded memory; past `limit` it forgets the oldest tenth at once (amortised). */
-function remember(record: Record<string, number>, key: string, at: number, limit: number): Record<string, number> {
-  const next = { ...record, [key]: at };
-  const keys = Object.keys(next);
-  if (keys.length <= limit) return next;
-  const keep = Math.max(1, Math.floor(limit * 0.9));
-  const newest = keys.sort((a, b) => (next[b] ?? 0) - (next[a] ?? 0)).slice(0, keep);
-  return Object.fromEntries(newest.map((k) => [k, next[k] ?? at]));
+/** Every remembered order id, oldest first. */
+export function memoryKeys(memory: Memory): string[] {
+  return memory.flatMap((generation) => Object.keys(generation));
+}
+
+function memoryAdd(memory: Memory, orderId: string, at: number, limit: number): Memory {
+  const size = Math.max(1, Math.ceil(limit / 10));
+  const newest = memory.at(-1);
+  const next =
+    newest && Object.keys(newest).length < size ? [...memory.slice(0, -1), { ...newest, [orderId]: at }] : [...memory, { [orderId]: at }];
+  // every generation but the newest is full
+  const count = (m: Memory) => (m.length - 1) * size + Object.keys(m.at(-1) ?? {}).length;
+  while (next.length > 1 && count(next) > limit) next.shift();
+  return next;
 }
 
 /**
@@ -135,11 +149,11 @@ export class StationStep<C extends StationContext, E extends { type: string }> {
   }
 
   isFinished(orderId: string): boolean {
-    return has(this.context.finished, orderId);
+    return memoryHas(this.context.finished, orderId);
   }
 
   isCancelled(orderId: string): boolean {
-    return has(this.context.cancelled, orderId);
+    return memoryHas(this.context.cancelled, orderId);
   }
 
   findJob(orderId: string): { job: Job; where: 'working' | 'queued' } | undefined {
@@ -154,7 +168,7 @@ export class StationStep<C extends StationContext, E extends { type: string }> {
   }
 
   markCancelled(orderId: string): void {
-    this.set({ cancelled: remember(this.context.cancelled, orderId, this.now, this.context.remember) } as Partial<C>);
+    this.set({ cancelled: memoryAdd(this.context.cancelled, orderId, this.now, this.context.remember) } as Partial<C>);
   }
 
   /** Finishes what is due, starts what fits, until nothing more is due at `now`. */
@@ -170,7 +184,7 @@ export class StationStep<C extends StationContext, E extends { type: string }> {
         for (const job of due) {
           this.emit(this.output(job, this.now));
           this.emit({ type: 'work.finished', orderId: job.orderId, at: this.now, dueAt: job.dueAt ?? this.now, inputs: job.inputs });
-          this.set({ finished: remember(this.context.finished, job.orderId, this.now, this.context.remember) } as Partial<C>);
+          this.set({ finished: memoryAdd(this.context.finished, job.orderId, this.now, this.context.remember) } as Partial<C>);
         }
       }
       let started = false;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createActor } from 'xstate';
-import { assembleMachine, committedInputs, stationLoad, stationNextDeadline } from '../../machines/index.ts';
+import { assembleMachine, committedInputs, memoryKeys, stationLoad, stationNextDeadline } from '../../machines/index.ts';
 import { VirtualClock } from '../../src/clock.ts';
 import { loadConfig } from '../../src/config/loadConfig.ts';
 import { assembleWork } from '../../src/kitchen/timings.ts';
@@ -225,14 +225,16 @@ describe('station: duplicates (at-least-once input)', () => {
     expect(outputs(host)).toHaveLength(1);
   });
 
-  it('remembers the newest finished orders up to `remember`', () => {
+  it('remembers the newest finished orders, at most `remember` of them', () => {
     const clock = new VirtualClock(0);
-    const host = startHost(assembleMachine, { clock, input: { capacity: 1, remember: 10 } });
-    for (let i = 0; i < 25; i++) host.send({ ...ordered(`0000000${i.toString(16)}`.slice(-8), 0, i), now: i });
-    const remembered = Object.keys(host.context().finished);
-    expect(remembered.length).toBeLessThanOrEqual(10);
-    expect(remembered).toContain('00000018'); // the newest (i = 24)
-    expect(host.send({ ...ordered('00000018', 0, 99), now: 30 })[0]).toMatchObject({ reason: 'already-finished' });
+    const host = startHost(assembleMachine, { clock, input: { capacity: 1, remember: 20 } });
+    const id = (i: number) => i.toString(16).padStart(8, '0');
+    for (let i = 0; i < 55; i++) host.send({ ...ordered(id(i), 0, i), now: i });
+    const remembered = memoryKeys(host.context().finished);
+    // generations of 2 (a tenth of 20): the oldest pair goes whole, so 19 or 20 are kept
+    expect(remembered).toEqual(Array.from({ length: 19 }, (_, k) => id(36 + k)));
+    expect(host.send({ ...ordered(id(54), 0, 99), now: 60 })[0]).toMatchObject({ reason: 'already-finished' });
+    expect(host.send({ ...ordered(id(35), 0, 98), now: 61 })[0]).toMatchObject({ type: 'work.started' });
   });
 });
 
