@@ -18,6 +18,11 @@ import {
  * - baked, order not seen yet → emit `pizza.pending` (publish pizza-pending) and park the pizza;
  *   when pizza-ordered arrives → deliver in `lateDeliveryMs` (factor `delivery_late_factor`).
  *
+ * A cancel drops a parked pizza, a remembered customer or an unfinished delivery, as at the other
+ * stations. Known edge: if the bake station finished before it saw the cancel, the status machine
+ * may see baked first and refuse the cancel while this station drops the delivery; that order then
+ * goes stuck instead of delivered (only coordination between the actors could rule this race out).
+ *
  * Delivering emits `pizza.delivered` (publish pizza-delivered) then `work.finished`. Customers and
  * parked pizzas are forgotten once used, on cancel, or after `forgetAfterMs` (the store retention).
  * See station.ts for queueing, dedupe and cancel, and index.ts for the host contract.

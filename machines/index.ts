@@ -16,7 +16,11 @@
  * `unknownAfterMs`: how long an order id may be seen without its pizza-ordered before it is
  * unknown (410); the same value as `stuckAfterMs` is a sound default. Create an order actor on the
  * first message of an order id, with `now` of that message, then send that message.
- * `capacity` = `config.capacity.<station>`.
+ * `capacity` = `config.capacity.<station>` (an invalid one puts the actor in error status at start;
+ * loadConfig already refuses it). `remember` (default 1000) bounds the dedupe memory of finished and
+ * cancelled orders: it must cover the inputs that can come again after a crash (everything past
+ * the committed offset); it is most of a station snapshot's size (~17 KB at 1000). A restored
+ * snapshot keeps the capacity it was saved with.
  *
  * ## Events to send (every one carries `now` = the host Clock's ms)
  * Message-borne events also carry `orderId` (the key), `ref: { topic, partition, offset }` and
