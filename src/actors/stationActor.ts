@@ -15,7 +15,7 @@ import type { ShopConfig } from '../config/shopConfig.ts';
 import { encode, parseOrderId, parsePizzaAssembled, parsePizzaOrdered, parseStatusChanged } from '../events/messages.ts';
 import { assembleWork, bakeMs, deliveryWork } from '../kitchen/timings.ts';
 import type { Logger } from '../log/logger.ts';
-import { createActorHost, type HandleResult } from '../runtime/actorHost.ts';
+import { type ActorHostStats, createActorHost, type HandleResult } from '../runtime/actorHost.ts';
 import { SerialQueue } from '../runtime/serialQueue.ts';
 import type { RunningActor } from '../runtime/supervisor.ts';
 import type { StateStore } from '../store/stateStore.ts';
@@ -39,6 +39,8 @@ export interface StationActorOptions {
 export interface StationActor extends RunningActor {
   station: StationName;
   load(): { working: number; queued: number; capacity: number };
+  /** messages received, dead-lettered, commits, inputs in progress */
+  stats(): ActorHostStats;
   /** Resolves when every step started so far has finished. */
   idle(): Promise<void>;
 }
@@ -255,6 +257,7 @@ export async function startStationActor(options: StationActorOptions): Promise<S
     station,
     crashed,
     load: () => stationLoad(context()),
+    stats: () => host.stats(),
     idle: () => queue.drain(),
     async stop() {
       await host.stop();

@@ -6,7 +6,7 @@ import { isShopError } from '../errors.ts';
 import { encode, ORDER_ID, parseOrderId, parseStatusChanged } from '../events/messages.ts';
 import { parsePizzaAssembled, parsePizzaOrdered } from '../events/messages.ts';
 import type { Logger } from '../log/logger.ts';
-import { createActorHost, type HandleResult } from '../runtime/actorHost.ts';
+import { type ActorHostStats, createActorHost, type HandleResult } from '../runtime/actorHost.ts';
 import { SerialQueue } from '../runtime/serialQueue.ts';
 import type { RunningActor } from '../runtime/supervisor.ts';
 import type { StateStore } from '../store/stateStore.ts';
@@ -28,6 +28,8 @@ export interface StatusActorOptions {
 export interface StatusActor extends RunningActor {
   /** orders whose machines are in memory (not finished) */
   activeOrders(): number;
+  /** messages received, dead-lettered, commits, inputs in progress */
+  stats(): ActorHostStats;
   /** the persisted context of an order's machine */
   order(orderId: string): OrderContext | undefined;
   idle(): Promise<void>;
@@ -218,6 +220,7 @@ export async function startStatusActor(options: StatusActorOptions): Promise<Sta
   return {
     crashed,
     activeOrders: () => live.size,
+    stats: () => host.stats(),
     order: (orderId) => {
       const l = live.get(orderId);
       if (l) return l.actor.getSnapshot().context as OrderContext;
