@@ -1,0 +1,166 @@
+import type { Clock, TimerHandle } from '../clock.ts';
+import type { ShopConfig } from '../config/shopConfig.ts';
+import { isShopError } from '../errors.ts';
+import type { Logger } from '../log/logger.ts';
+import { SqliteStateStore } from '../store/sqliteStateStore.ts';
+import type { StateStore } from '../store/stateStore.ts';
+import { readsOf, shopTopology } from '../topology.ts';
+import type { Consumer, DeliveredMessage, Producer, Transport } from '../transport/transport.ts';
+import { createWebApp, type WebApp } from './createWebApp.tsx';
+import { createSessionCodec } from './session/sessionCookie.ts';
+import { loadSessionSecret } from './session/sessionSecret.ts';
+import { viewEventDecoder } from './view/decodeViewEvent.ts';
+import { createViewStore } from './view/viewStore.ts';
+import { createWebView, type WebView } from './view/webView.ts';
+import type { WebConsumerStats } from './webDeps.ts';
+
+export interface WebActorOptions {
+  config: ShopConfig;
+  transport: Transport;
+  /** default `transport.producer()` */
+  producer?: Producer;
+  /**
+   * The web's own store for its view (never shared with other actors). Default: in memory, so the
+   * view is rebuilt from the log at every start. A durable store resumes its consumer group.
+   */
+  store?: StateStore;
+  clock: Clock;
+  logger: Logger;
+  /** names this web instance; its consumer group is `<groupIds.web>-<instanceId>-<viewId>` */
+  instanceId: string;
+  /** the speed factor, shown on the pages */
+  speed?: number;
+  /** where the session secret file lives (null/absent: `PIZZA_SESSION_SECRET` or a per-process secret) */
+  dataDir?: string | null;
+  /** overrides the secret (tests) */
+  sessionSecret?: string;
+  /** SSE keep-alive interval (default 15 s) */
+  heartbeatMs?: number;
+  /** mark the session cookie Secure (behind HTTPS) */
+  secureCookies?: boolean;
+}
+
+export interface WebActor {
+  app: WebApp;
+  view: WebView;
+  /** this instance's consumer group */
+  groupId: string;
+  /** Starts consuming the log into the view (topics must exist: the runtime ensures them). */
+  start(): Promise<void>;
+  /** Serves HTTP (0 = any free port); resolves with the URL. Bun only. */
+  listen(port: number, hostname?: string): Promise<string>;
+  /** Resolves when no message is being applied. */
+  idle(): Promise<void>;
+  /** Leaves the group, stops serving, closes the store it opened. */
+  stop(): Promise<void>;
+  /** Settles if the consumer fails (a bug or a broken store): the supervisor restarts the actor. */
+  readonly crashed: Promise<Error>;
+  stats(): WebConsumerStats;
+}
+
+const RETENTION_SWEEP_MS = 10 * 60_000;
+
+/**
+ * The `web` actor: the web app plus the consumer that builds its view from the log. Every web
+ * instance reads the whole stream with a consumer group of its own (DESIGN-NOTES 1), applies each
+ * message to its projections, commits, and pushes the change to live streams.
+ *
+ * @example
+ * const web = await createWebActor({ config, transport, clock: systemClock, logger, instanceId: 'a1' });
+ * await web.start();
+ * console.log(await web.listen(8000)); // http://127.0.0.1:8000
+ */
+export async function createWebActor(options: WebActorOptions): Promise<WebActor> {
+  const { config, transport, clock, logger } = options;
+  const ownsStore = options.store === undefined;
+  const store = createViewStore(options.store ?? new SqliteStateStore({ path: ':memory:', clock }));
+  const view = createWebView(store, config.status.ids);
+  const topology = shopTopology(config);
+  const web = topology.find((a) => a.actor === 'web');
+  const topics = web ? readsOf(web) : [config.topics.pizzaStatus];
+  const groupId = `${config.groupIds.web}-${options.instanceId}-${store.viewId}`;
+  const decode = viewEventDecoder(config, topology);
+  const stats: WebConsumerStats = { consumed: new Map(), malformed: 0 };
+  const secret = options.sessionSecret ?? loadSessionSecret({ dataDir: options.dataDir ?? null });
+
+  const app = createWebApp({
+    config,
+    producer: options.producer ?? transport.producer(),
+    transport,
+    view,
+    clock,
+    logger,
+    sessions: createSessionCodec(secret),
+    groupId,
+    consumerStats: () => stats,
+    ...(options.speed !== undefined ? { speed: options.speed } : {}),
+    ...(options.heartbeatMs !== undefined ? { heartbeatMs: options.heartbeatMs } : {}),
+    ...(options.secureCookies !== undefined ? { secureCookies: options.secureCookies } : {}),
+  });
+
+  let consumer: Consumer | undefined;
+  let busy: Promise<void> = Promise.resolve();
+  let sweep: TimerHandle | undefined;
+  let stopped = false;
+  let crash!: (error: Error) => void;
+  const crashed = new Promise<Error>((resolve) => {
+    crash = resolve;
+  });
+
+  const handle = async (message: DeliveredMessage) => {
+    stats.consumed.set(message.topic, (stats.consumed.get(message.topic) ?? 0) + 1);
+    try {
+      const event = decode(message);
+      if (event) view.apply(event);
+    } catch (error) {
+      if (!(isShopError(error) && error.code === 'MALFORMED_MESSAGE')) {
+        const e = error instanceof Error ? error : new Error(String(error));
+        crash(e);
+        throw e;
+      }
+      // the actor whose job reads this topic dead-letters it; the web only counts and skips
+      stats.malformed += 1;
+      logger.warn(`skipped a malformed message on ${message.topic}[${message.partition}]@${message.offset}: ${error.message}`);
+    }
+    await consumer?.commit([{ topic: message.topic, partition: message.partition, offset: message.offset + 1 }]);
+  };
+
+  const retention = () => {
+    if (stopped) return;
+    const removed = store.purgeOlderThan(clock.now() - config.ordersStore.retentionHours * 3_600_000);
+    if (removed) logger.info(`retention: removed ${removed} orders older than ${config.ordersStore.retentionHours} h from the web view`);
+    sweep = clock.setTimeout(retention, RETENTION_SWEEP_MS);
+  };
+
+  return {
+    app,
+    view,
+    groupId,
+    crashed,
+    async start() {
+      consumer = transport.consumer({ groupId, clientId: config.clientIds.web, topics });
+      await consumer.run((message) => {
+        const run = handle(message);
+        busy = run.catch(() => undefined);
+        return run;
+      });
+      sweep = clock.setTimeout(retention, RETENTION_SWEEP_MS);
+      logger.info(`web view consuming ${topics.join(', ')} as group ${groupId}`);
+    },
+    async listen(port, hostname = '127.0.0.1') {
+      app.listen({ port, hostname });
+      const actual = app.server?.port ?? port;
+      return `http://${hostname}:${actual}`;
+    },
+    idle: () => busy,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      if (sweep !== undefined) clock.clearTimeout(sweep);
+      await consumer?.close();
+      if (app.server) await app.stop();
+      if (ownsStore) store.close();
+    },
+    stats: () => ({ consumed: new Map(stats.consumed), malformed: stats.malformed }),
+  };
+}
