@@ -18,13 +18,14 @@ import {
  * - baked, order not seen yet → emit `pizza.pending` (publish pizza-pending) and park the pizza;
  *   when pizza-ordered arrives → deliver in `lateDeliveryMs` (factor `delivery_late_factor`).
  *
- * A cancel drops a parked pizza, a remembered customer or an unfinished delivery, as at the other
- * stations. Known edge: if the bake station finished before it saw the cancel, the status machine
- * may see baked first and refuse the cancel while this station drops the delivery; that order then
- * goes stuck instead of delivered (only coordination between the actors could rule this race out).
+ * A cancel is refused here (`input.ignored` 'too-late', committed): cancelling is allowed until
+ * the pizza is baked, and this station only ever works on baked pizzas; whether an order is
+ * cancelled before that is decided by the assemble and bake stations dropping its work, and the
+ * status machine refuses a cancel after baked in the same way. Dropping here instead would leave an
+ * order whose cancel the status machine refused (it saw baked first) undelivered and stuck.
  *
  * Delivering emits `pizza.delivered` (publish pizza-delivered) then `work.finished`. Customers and
- * parked pizzas are forgotten once used, on cancel, or after `forgetAfterMs` (the store retention).
+ * parked pizzas are forgotten once used, or after `forgetAfterMs` (the store retention).
  * See station.ts for queueing, dedupe and cancel, and index.ts for the host contract.
  *
  * @example
@@ -74,7 +75,6 @@ export function stepDelivery(context: DeliveryContext, event: DeliveryEvent): De
       const { orderId } = event;
       const inputs = event.ref ? [event.ref] : [];
       if (step.isFinished(orderId)) return ignored(step, orderId, 'already-finished', inputs);
-      if (step.isCancelled(orderId)) return ignored(step, orderId, 'already-cancelled', inputs);
       if (step.findJob(orderId) || Object.hasOwn(step.context.customers, orderId)) return ignored(step, orderId, 'duplicate', inputs);
       if (Object.hasOwn(step.context.pending, orderId)) {
         // the race: the pizza waited for its order, so it goes out late
@@ -96,14 +96,14 @@ export function stepDelivery(context: DeliveryContext, event: DeliveryEvent): De
       const { orderId } = event;
       const inputs = event.ref ? [event.ref] : [];
       const customer = step.context.customers[orderId];
-      if (customer && !step.findJob(orderId) && !step.isFinished(orderId) && !step.isCancelled(orderId)) {
+      if (customer && !step.findJob(orderId) && !step.isFinished(orderId)) {
         step.set({ customers: without(step.context.customers, orderId) });
         step.receive({ orderId, durationMs: customer.deliveryMs, customerId: customer.customerId, late: false, inputs });
         return step;
       }
       if (Object.hasOwn(step.context.pending, orderId)) return ignored(step, orderId, 'already-pending', inputs);
-      if (step.isFinished(orderId) || step.isCancelled(orderId) || step.findJob(orderId)) {
-        // receive() sorts out finished, cancelled and duplicate work
+      if (step.isFinished(orderId) || step.findJob(orderId)) {
+        // receive() sorts out finished and duplicate work
         step.receive({ orderId, durationMs: 0, inputs });
         return step;
       }
@@ -113,17 +113,10 @@ export function stepDelivery(context: DeliveryContext, event: DeliveryEvent): De
       return step;
     }
     case 'ORDER.CANCELLED':
-      step.cancel(event.orderId, event.ref, () => {
-        if (Object.hasOwn(step.context.pending, event.orderId)) {
-          step.set({ pending: without(step.context.pending, event.orderId) });
-          return 'pending';
-        }
-        if (Object.hasOwn(step.context.customers, event.orderId)) {
-          step.set({ customers: without(step.context.customers, event.orderId) });
-          return 'customer';
-        }
-        return undefined;
-      });
+      // Cancelling is allowed until the pizza is baked, and every pizza here is baked (or its
+      // order has not been baked yet, which is the bake station's call): refuse, commit.
+      step.settle();
+      step.ignore(event.orderId, 'too-late', event.ref ? [event.ref] : []);
       return step;
     case 'PARTITIONS.REVOKED':
       step.revoke(event);
@@ -134,12 +127,7 @@ export function stepDelivery(context: DeliveryContext, event: DeliveryEvent): De
   }
 }
 
-function ignored(
-  step: DeliveryStep,
-  orderId: string,
-  reason: 'already-finished' | 'already-cancelled' | 'already-pending' | 'duplicate',
-  inputs: InputRef[],
-) {
+function ignored(step: DeliveryStep, orderId: string, reason: 'already-finished' | 'already-pending' | 'duplicate', inputs: InputRef[]) {
   step.ignore(orderId, reason, inputs);
   return step;
 }

@@ -59,7 +59,7 @@ export interface PizzaPending extends MessageFields {
 export interface PizzaDelivered extends MessageFields {
   type: 'PIZZA.DELIVERED';
 }
-/** pizza-cancelled */
+/** pizza-cancelled (assemble and bake drop the work; delivery refuses: its pizzas are baked) */
 export interface OrderCancelled extends MessageFields {
   type: 'ORDER.CANCELLED';
 }
@@ -189,7 +189,7 @@ export interface WorkDroppedEmitted extends Commits {
   at: number;
   reason: 'cancelled';
   /** what was dropped */
-  was: 'queued' | 'working' | 'pending' | 'customer';
+  was: 'queued' | 'working';
 }
 /**
  * Work handed back without output: its partitions were revoked. Do NOT commit `refs` (another
@@ -202,14 +202,14 @@ export interface WorkReleasedEmitted {
   refs: InputRef[];
 }
 /**
- * An input that caused no new work. `inputs` are those to commit now; for a duplicate of work in
+ * An input that caused no new work (`too-late`: a cancel at delivery, where every pizza is baked). `inputs` are those to commit now; for a duplicate of work in
  * progress it is empty because the input joined that work and is committed with its work.finished.
  */
 export interface InputIgnoredEmitted extends Commits {
   type: 'input.ignored';
   orderId: string;
   at: number;
-  reason: 'already-finished' | 'already-cancelled' | 'already-queued' | 'already-working' | 'already-pending' | 'duplicate';
+  reason: 'already-finished' | 'already-cancelled' | 'already-queued' | 'already-working' | 'already-pending' | 'duplicate' | 'too-late';
 }
 /** A cancel for an order this station has not seen (yet): remembered, so its work is dropped on arrival. */
 export interface CancelNotedEmitted extends Commits {

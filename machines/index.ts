@@ -32,7 +32,7 @@
  * | pizza-baked        | `PIZZA.BAKED`          | delivery                                                                         |
  * | pizza-pending      | `PIZZA.PENDING`        | —                                                                                |
  * | pizza-delivered    | `PIZZA.DELIVERED`      | —                                                                                |
- * | pizza-cancelled    | `ORDER.CANCELLED`      | all three                                                                        |
+ * | pizza-cancelled    | `ORDER.CANCELLED`      | assemble, bake (drop the work); delivery may skip it (it refuses: 'too-late')     |
  * | (unparsable, key is an order id) | `MESSAGE.MALFORMED` with `stage`, `reason` | — (dead-letter it and commit) |
  * | (timer)            | `CLOCK.TICK`           | `CLOCK.TICK`                                                                     |
  * | (rebalance)        | —                      | `PARTITIONS.REVOKED { partitions }`                                              |

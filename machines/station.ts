@@ -1,4 +1,4 @@
-import type { InputIgnoredEmitted, InputRef, PartitionsRevoked, StationEmitted, WorkDroppedEmitted } from './events.ts';
+import type { InputIgnoredEmitted, InputRef, PartitionsRevoked, StationEmitted } from './events.ts';
 
 /**
  * What the three station machines share: a capacity (pizzas worked on at once), a FIFO queue, and
@@ -247,10 +247,9 @@ export class StationStep<C extends StationContext, E extends { type: string }> {
 
   /**
    * The order was cancelled: drop its queued or unfinished work (commit its inputs with the
-   * cancel's), or remember the cancel for work that has not arrived yet. `dropExtra` lets a station
-   * drop its own kinds of held state (delivery: a parked pizza, a remembered customer).
+   * cancel's), or remember the cancel for work that has not arrived yet.
    */
-  cancel(orderId: string, ref: InputRef | undefined, dropExtra?: () => WorkDroppedEmitted['was'] | undefined): void {
+  cancel(orderId: string, ref: InputRef | undefined): void {
     this.settle();
     const refs = ref ? [ref] : [];
     if (this.isFinished(orderId)) {
@@ -263,24 +262,19 @@ export class StationStep<C extends StationContext, E extends { type: string }> {
     }
     this.markCancelled(orderId);
     const removed = this.remove(orderId);
-    if (removed) {
-      this.emit({
-        type: 'work.dropped',
-        orderId,
-        at: this.now,
-        reason: 'cancelled',
-        was: removed.where,
-        inputs: mergeRefs(removed.job.inputs, refs),
-      });
-      this.settle();
+    if (!removed) {
+      this.emit({ type: 'cancel.noted', orderId, at: this.now, inputs: refs });
       return;
     }
-    const was = dropExtra?.();
-    if (was) {
-      this.emit({ type: 'work.dropped', orderId, at: this.now, reason: 'cancelled', was, inputs: refs });
-      return;
-    }
-    this.emit({ type: 'cancel.noted', orderId, at: this.now, inputs: refs });
+    this.emit({
+      type: 'work.dropped',
+      orderId,
+      at: this.now,
+      reason: 'cancelled',
+      was: removed.where,
+      inputs: mergeRefs(removed.job.inputs, refs),
+    });
+    this.settle();
   }
 
   /** Releases work whose every input came from revoked partitions (another member redoes it). */
