@@ -1,0 +1,125 @@
+/**
+ * The whole shop end to end at speed 0 (no waiting): orders per second placed -> delivered,
+ * p50/p99 latency and peak RSS, on the embedded log in memory and on a SQLite file; and memory per
+ * in-flight order (orders held in the stations' queues and the status actor, in virtual time).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { VirtualClock } from '../src/clock.ts';
+import { loadConfig } from '../src/config/loadConfig.ts';
+import { inProcessTarget, type LoadResult, runLoad } from '../src/load/runLoad.ts';
+import { rssSampler } from '../src/load/stats.ts';
+import { startShop } from '../src/runtime/startShop.ts';
+
+export interface ShopBenchRow {
+  scenario: string;
+  orders: number;
+  concurrency: number;
+  ordersPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  peakRssMiB: number;
+  unfinished: number;
+}
+
+export interface ShopBenchResult {
+  name: 'shop';
+  rows: ShopBenchRow[];
+  inFlight: { orders: number; heapBytesPerOrder: number; rssBytesPerOrder: number };
+}
+
+function gc(): void {
+  const bun = (globalThis as { Bun?: { gc(force: boolean): void } }).Bun;
+  if (bun) bun.gc(true);
+  else (globalThis as { gc?: () => void }).gc?.();
+}
+
+async function endToEnd(scenario: string, memory: boolean, orders: number, concurrency: number): Promise<ShopBenchRow> {
+  const config = loadConfig('config_sys/default.ini');
+  const dataDir = memory ? undefined : mkdtempSync(join(tmpdir(), 'pizza-bench-'));
+  const rss = rssSampler();
+  const shop = await startShop({
+    config,
+    actors: ['assemble', 'bake', 'delivery', 'status'],
+    memory,
+    ...(dataDir ? { dataDir } : {}),
+    speed: 0,
+    logFormat: 'silent',
+  });
+  let result: LoadResult;
+  try {
+    result = await runLoad(inProcessTarget(shop), config, { orders, concurrency, timeoutMs: 300_000 });
+  } finally {
+    await shop.stop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  }
+  const peak = rss.stop();
+  return {
+    scenario,
+    orders,
+    concurrency,
+    ordersPerSecond: result.ordersPerSecond,
+    p50Ms: result.latencyMs.p50,
+    p99Ms: result.latencyMs.p99,
+    peakRssMiB: peak / 2 ** 20,
+    unfinished: result.unfinished,
+  };
+}
+
+/** Orders placed while time stands still stay in flight: what does each one cost? */
+async function inFlightMemory(orders: number): Promise<ShopBenchResult['inFlight']> {
+  const config = loadConfig('config_sys/default.ini');
+  const clock = new VirtualClock(Date.now());
+  const shop = await startShop({ config, actors: ['assemble', 'bake', 'delivery', 'status'], memory: true, clock, speed: 1, logFormat: 'silent' });
+  const target = inProcessTarget(shop);
+  await shop.settle();
+  gc();
+  const heap0 = process.memoryUsage().heapUsed;
+  const rss0 = process.memoryUsage().rss;
+  for (let i = 0; i < orders; i++) {
+    await target.place({ sauce: config.menu.sauce[0] as string, cheese: config.menu.cheese[0] as string, main_topping: config.menu.mainTopping[0] as string, extra_toppings: [] }, i % 50);
+    if (i % 500 === 0) await shop.settle();
+  }
+  await shop.settle();
+  gc();
+  const heap1 = process.memoryUsage().heapUsed;
+  const rss1 = process.memoryUsage().rss;
+  const active = shop.status()?.activeOrders() ?? 0;
+  await target.close();
+  await shop.stop();
+  if (active !== orders) throw new Error(`expected ${orders} orders in flight, the status actor holds ${active}`);
+  return { orders, heapBytesPerOrder: (heap1 - heap0) / orders, rssBytesPerOrder: (rss1 - rss0) / orders };
+}
+
+export async function benchShop(options: { orders?: number; concurrency?: number; inFlight?: number } = {}): Promise<ShopBenchResult> {
+  const orders = options.orders ?? 3000;
+  const concurrency = options.concurrency ?? 200;
+  const rows = [
+    await endToEnd('embedded log, memory', true, orders, concurrency),
+    await endToEnd('embedded log, SQLite file', false, orders, concurrency),
+  ];
+  const inFlight = await inFlightMemory(options.inFlight ?? 5000);
+  return { name: 'shop', rows, inFlight };
+}
+
+export function printShopBench(result: ShopBenchResult): void {
+  console.log('\nwhole shop, speed 0, placed -> delivered');
+  console.table(
+    result.rows.map((r) => ({
+      scenario: r.scenario,
+      orders: r.orders,
+      concurrency: r.concurrency,
+      'orders/s': r.ordersPerSecond.toFixed(1),
+      'p50 ms': r.p50Ms.toFixed(1),
+      'p99 ms': r.p99Ms.toFixed(1),
+      'peak RSS MiB': r.peakRssMiB.toFixed(0),
+      unfinished: r.unfinished,
+    })),
+  );
+  console.log(
+    `in flight: ${result.inFlight.orders} orders held, ${(result.inFlight.heapBytesPerOrder / 1024).toFixed(1)} KiB heap and ${(result.inFlight.rssBytesPerOrder / 1024).toFixed(1)} KiB RSS per order`,
+  );
+}
+
+if (import.meta.main) printShopBench(await benchShop());
