@@ -30,6 +30,10 @@ async function main(argv: string[]): Promise<number> {
   console.log(`pizza shop running: actors ${options.actors.join(', ')} on ${where}, speed ${options.speed ?? config.shop.speed}`);
   if (shop.url) console.log(`open ${shop.url}`);
 
+  // The embedded log delivers without timers, so a kitchen-only process would have nothing
+  // keeping its event loop alive: hold it open until shutdown.
+  const keepAlive = setInterval(() => {}, 1 << 30);
+
   // First signal: stop taking work, hand partitions over, commit, close. Second: exit at once.
   return new Promise<number>((resolve) => {
     let stopping = false;
@@ -41,7 +45,11 @@ async function main(argv: string[]): Promise<number> {
       stopping = true;
       console.log(`${signal}: shutting down gracefully (send it again to exit at once)`);
       shop.stop().then(
-        () => resolve(0),
+        () => {
+          clearInterval(keepAlive);
+          console.log('stopped');
+          resolve(0);
+        },
         (error: unknown) => {
           console.error(`shutdown failed: ${(error as Error).message}`);
           resolve(1);
