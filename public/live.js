@@ -1,8 +1,6 @@
 // Live updates for the order page, the orders list and the kitchen board, pushed by the server as
 // Server-Sent Events. Everything is written with textContent: no server data ever becomes HTML.
 (() => {
-  'use strict';
-
   const fmt = (ms) => {
     if (ms === null || ms === undefined) return '–';
     const iso = new Date(ms).toISOString();
@@ -75,7 +73,9 @@
         const slot = li.querySelector('.step-time');
         slot.replaceChildren(timeEl(at));
       }
-      document.getElementById('history-body').replaceChildren(...o.status_history.map((h) => row([timeEl(h.timestamp), h.status, h.status_label])));
+      document
+        .getElementById('history-body')
+        .replaceChildren(...o.status_history.map((h) => row([timeEl(h.timestamp), h.status, h.status_label])));
       document
         .getElementById('timeline-body')
         .replaceChildren(...o.timeline.map((t) => row([timeEl(t.timestamp), t.topic, t.partition, t.offset, t.actor, t.status])));
@@ -83,7 +83,17 @@
         ...o.logs.map((l) => {
           const li = el('li', undefined, `level-${String(l.level).replace(/[^a-z]/g, '')}`);
           const fields = Object.keys(l.fields || {}).length ? JSON.stringify(l.fields) : '';
-          li.append(timeEl(l.at), ' ', el('span', l.actor, 'actor'), ' ', el('span', l.level, 'level'), ' ', el('span', l.msg, 'msg'), ' ', el('code', fields, 'fields'));
+          li.append(
+            timeEl(l.at),
+            ' ',
+            el('span', l.actor, 'actor'),
+            ' ',
+            el('span', l.level, 'level'),
+            ' ',
+            el('span', l.msg, 'msg'),
+            ' ',
+            el('code', fields, 'fields'),
+          );
           return li;
         }),
       );
@@ -103,7 +113,9 @@
           link.href = `/orders/${encodeURIComponent(o.order_id)}`;
           link.appendChild(el('code', o.order_id));
           const p = o.order;
-          const pizza = p ? `${p.sauce}, ${p.cheese}, ${p.main_topping}${p.extra_toppings.length ? ` + ${p.extra_toppings.join(', ')}` : ''}` : '';
+          const pizza = p
+            ? `${p.sauce}, ${p.cheese}, ${p.main_topping}${p.extra_toppings.length ? ` + ${p.extra_toppings.join(', ')}` : ''}`
+            : '';
           tr = row([link, timeEl(o.placed_at), pizza, '']);
           tr.setAttribute('data-order-id', o.order_id);
           tr.lastChild.className = 'status-label';

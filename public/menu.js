@@ -1,6 +1,5 @@
 // The pizza preview on the menu: draws the chosen sauce, cheese and toppings as you pick them.
 (() => {
-  'use strict';
   const form = document.getElementById('menu-form');
   const pizza = document.getElementById('pizza-preview');
   if (!form || !pizza) return;
@@ -11,8 +10,18 @@
   const SAUCE = { tomato: '#c8432b', pesto: '#5a8f3a', bbq: '#6b2e1f', garlic: '#f1ead8', white: '#f1ead8' };
   const CHEESE = { mozzarella: '#fff6dc', cheddar: '#f3b53f', vegan: '#f6edc6', goat: '#fbfaf3' };
   const TOPPING = {
-    pepperoni: '#a3271b', ham: '#e79a9a', mushroom: '#b89b7a', chicken: '#e6c38f', olive: '#2b2b2b', onion: '#d9b8e0',
-    pepper: '#3f9b3a', pineapple: '#f4d03f', jalapeno: '#2f7d2f', basil: '#3c8d3c', anchov: '#8a8f99', sweetcorn: '#f7dc5c',
+    pepperoni: '#a3271b',
+    ham: '#e79a9a',
+    mushroom: '#b89b7a',
+    chicken: '#e6c38f',
+    olive: '#2b2b2b',
+    onion: '#d9b8e0',
+    pepper: '#3f9b3a',
+    pineapple: '#f4d03f',
+    jalapeno: '#2f7d2f',
+    basil: '#3c8d3c',
+    anchov: '#8a8f99',
+    sweetcorn: '#f7dc5c',
   };
   const draw = () => {
     const data = new FormData(form);
@@ -37,7 +46,10 @@
       }
     });
     const summary = document.getElementById('pizza-summary');
-    summary.textContent = sauce && cheese && main ? `${sauce}, ${cheese}, ${main}${extras.length ? ` + ${extras.join(', ')}` : ''}` : 'Choose a sauce, a cheese and a main topping.';
+    summary.textContent =
+      sauce && cheese && main
+        ? `${sauce}, ${cheese}, ${main}${extras.length ? ` + ${extras.join(', ')}` : ''}`
+        : 'Choose a sauce, a cheese and a main topping.';
   };
   form.addEventListener('change', draw);
   draw();

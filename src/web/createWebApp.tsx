@@ -14,8 +14,8 @@ import { openapiPlugin } from './plugins/openapiPlugin.ts';
 import { ordersCommandPlugin } from './plugins/ordersCommandPlugin.tsx';
 import { ordersQueryPlugin } from './plugins/ordersQueryPlugin.tsx';
 import { sessionPlugin } from './plugins/sessionPlugin.tsx';
-import type { WebDeps } from './webDeps.ts';
 import { webContext } from './webContext.ts';
+import type { WebDeps } from './webDeps.ts';
 
 /**
  * The web front end as an Elysia app, built from one plugin per feature. It does not listen:
@@ -42,7 +42,9 @@ export function createWebApp(deps: WebDeps) {
       else e = toShopError(error);
       if (e.httpStatus >= 500) {
         const cause = e.cause instanceof Error ? e.cause : error instanceof Error ? error : undefined;
-        deps.logger.error(`${request.method} ${new URL(request.url).pathname} failed: ${e.message}${cause && cause !== e ? ` (${cause.message})` : ''}`);
+        deps.logger.error(
+          `${request.method} ${new URL(request.url).pathname} failed: ${e.message}${cause && cause !== e ? ` (${cause.message})` : ''}`,
+        );
       }
       if (wantsJson(request)) return jsonResponse(errorBody(e), e.httpStatus);
       return htmlResponse(await (<ErrorPage status={e.httpStatus} message={e.message} session={ctx.sessionOf(request)} />), e.httpStatus);

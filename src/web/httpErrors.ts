@@ -24,7 +24,8 @@ export function redirectTo(location: string, headers: Record<string, string> = {
   return new Response(null, { status: 303, headers: { location, ...headers } });
 }
 
-export const unauthenticated = () => new ShopError('UNAUTHENTICATED', 'log in first: POST /api/login {"username": "…"}', { httpStatus: 401 });
+export const unauthenticated = () =>
+  new ShopError('UNAUTHENTICATED', 'log in first: POST /api/login {"username": "…"}', { httpStatus: 401 });
 export const orderNotFound = (id: string) => new ShopError('ORDER_NOT_FOUND', `no order ${id} of yours`, { httpStatus: 404 });
 
 /** Whatever was thrown, as a ShopError with an HTTP status (unexpected errors become 500). */

@@ -1,11 +1,17 @@
 import type { ShopConfig } from '../config/shopConfig.ts';
-import { USERNAME_MAX } from './validateLogin.ts';
 import { MAX_BODY_BYTES } from './readBody.ts';
+import { USERNAME_MAX } from './validateLogin.ts';
 
 const json = (schema: object) => ({ 'application/json': { schema } });
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const error = (description: string) => ({ description, content: json(ref('Error')) });
-const ORDER_ID = { name: 'id', in: 'path', required: true, description: 'order id (8 lowercase hex)', schema: { type: 'string', pattern: '^[0-9a-f]{8}$' } };
+const ORDER_ID = {
+  name: 'id',
+  in: 'path',
+  required: true,
+  description: 'order id (8 lowercase hex)',
+  schema: { type: 'string', pattern: '^[0-9a-f]{8}$' },
+};
 const needsSession = { 401: error('no session: log in first') };
 
 /**
@@ -36,7 +42,10 @@ export function openApiDocument(config: ShopConfig) {
               properties: {
                 code: { type: 'string', examples: ['INVALID_ORDER'] },
                 message: { type: 'string' },
-                problems: { type: 'array', items: { type: 'object', properties: { field: { type: 'string' }, problem: { type: 'string' } } } },
+                problems: {
+                  type: 'array',
+                  items: { type: 'object', properties: { field: { type: 'string' }, problem: { type: 'string' } } },
+                },
               },
             },
           },
@@ -102,13 +111,21 @@ export function openApiDocument(config: ShopConfig) {
           summary: 'Start a session with a new customer id',
           requestBody: {
             required: true,
-            content: json({ type: 'object', additionalProperties: false, required: ['username'], properties: { username: { type: 'string', minLength: 1, maxLength: USERNAME_MAX } } }),
+            content: json({
+              type: 'object',
+              additionalProperties: false,
+              required: ['username'],
+              properties: { username: { type: 'string', minLength: 1, maxLength: USERNAME_MAX } },
+            }),
           },
           responses: {
             200: {
               description: 'logged in; the session cookie is set',
               headers: { 'Set-Cookie': { schema: { type: 'string' } } },
-              content: json({ type: 'object', properties: { customer_id: { type: 'string', pattern: '^[0-9a-f]{32}$' }, username: { type: 'string' } } }),
+              content: json({
+                type: 'object',
+                properties: { customer_id: { type: 'string', pattern: '^[0-9a-f]{32}$' }, username: { type: 'string' } },
+              }),
             },
             400: error('malformed JSON'),
             413: error('body too large'),
@@ -118,7 +135,13 @@ export function openApiDocument(config: ShopConfig) {
         },
       },
       '/api/logout': { post: { summary: 'End the session', responses: { 200: { description: 'the session cookie is cleared' } } } },
-      '/api/session': { get: { summary: 'Who is logged in', security: [{ session: [] }], responses: { 200: { description: 'the session' }, ...needsSession } } },
+      '/api/session': {
+        get: {
+          summary: 'Who is logged in',
+          security: [{ session: [] }],
+          responses: { 200: { description: 'the session' }, ...needsSession },
+        },
+      },
       '/api/menu': {
         get: {
           summary: 'The menu',
@@ -126,7 +149,15 @@ export function openApiDocument(config: ShopConfig) {
           responses: {
             200: {
               description: 'choices',
-              content: json({ type: 'object', properties: { sauce: { type: 'array' }, cheese: { type: 'array' }, main_topping: { type: 'array' }, extra_toppings: { type: 'array' } } }),
+              content: json({
+                type: 'object',
+                properties: {
+                  sauce: { type: 'array' },
+                  cheese: { type: 'array' },
+                  main_topping: { type: 'array' },
+                  extra_toppings: { type: 'array' },
+                },
+              }),
             },
             ...needsSession,
           },
@@ -136,7 +167,13 @@ export function openApiDocument(config: ShopConfig) {
         get: {
           summary: 'Your orders, newest first',
           security: [{ session: [] }],
-          responses: { 200: { description: 'orders', content: json({ type: 'object', properties: { orders: { type: 'array', items: ref('OrderSummary') } } }) }, ...needsSession },
+          responses: {
+            200: {
+              description: 'orders',
+              content: json({ type: 'object', properties: { orders: { type: 'array', items: ref('OrderSummary') } } }),
+            },
+            ...needsSession,
+          },
         },
         post: {
           summary: 'Place an order: produces pizza-ordered',
@@ -145,7 +182,10 @@ export function openApiDocument(config: ShopConfig) {
           responses: {
             201: {
               description: 'placed',
-              content: json({ type: 'object', properties: { order_id: { type: 'string' }, status: { type: 'integer' }, status_label: { type: 'string' } } }),
+              content: json({
+                type: 'object',
+                properties: { order_id: { type: 'string' }, status: { type: 'integer' }, status_label: { type: 'string' } },
+              }),
             },
             400: error('malformed JSON'),
             ...needsSession,
@@ -161,7 +201,11 @@ export function openApiDocument(config: ShopConfig) {
           summary: 'One of your orders, with its status history',
           security: [{ session: [] }],
           parameters: [ORDER_ID],
-          responses: { 200: { description: 'the order', content: json(ref('Order')) }, ...needsSession, 404: error('no such order of yours') },
+          responses: {
+            200: { description: 'the order', content: json(ref('Order')) },
+            ...needsSession,
+            404: error('no such order of yours'),
+          },
         },
       },
       '/api/orders/{id}/timeline': {
@@ -190,23 +234,56 @@ export function openApiDocument(config: ShopConfig) {
           summary: 'Live stream of one order (Server-Sent Events: snapshot, then order per change)',
           security: [{ session: [] }],
           parameters: [ORDER_ID],
-          responses: { 200: { description: 'event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } }, ...needsSession, 404: error('no such order of yours') },
+          responses: {
+            200: { description: 'event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } },
+            ...needsSession,
+            404: error('no such order of yours'),
+          },
         },
       },
       '/api/events': {
         get: {
           summary: 'Live stream of all your orders (Server-Sent Events: order per change)',
           security: [{ session: [] }],
-          responses: { 200: { description: 'event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } }, ...needsSession },
+          responses: {
+            200: { description: 'event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } },
+            ...needsSession,
+          },
         },
       },
-      '/api/kitchen': { get: { summary: 'The kitchen board: pizzas, queues, capacity, throughput per station', security: [{ session: [] }], responses: { 200: { description: 'board' }, ...needsSession } } },
-      '/api/kitchen/events': {
-        get: { summary: 'Live stream of the kitchen board (Server-Sent Events)', security: [{ session: [] }], responses: { 200: { description: 'event stream' }, ...needsSession } },
+      '/api/kitchen': {
+        get: {
+          summary: 'The kitchen board: pizzas, queues, capacity, throughput per station',
+          security: [{ session: [] }],
+          responses: { 200: { description: 'board' }, ...needsSession },
+        },
       },
-      '/api/flow': { get: { summary: 'Which actor reads and writes which topic, with message counts', security: [{ session: [] }], responses: { 200: { description: 'topology' }, ...needsSession } } },
-      '/metrics': { get: { summary: 'Prometheus metrics', responses: { 200: { description: 'text format 0.0.4', content: { 'text/plain': { schema: { type: 'string' } } } } } } },
-      '/health-check': { get: { summary: 'Liveness', responses: { 200: { description: 'Ok', content: { 'text/plain': { schema: { type: 'string', const: 'Ok' } } } } } } },
+      '/api/kitchen/events': {
+        get: {
+          summary: 'Live stream of the kitchen board (Server-Sent Events)',
+          security: [{ session: [] }],
+          responses: { 200: { description: 'event stream' }, ...needsSession },
+        },
+      },
+      '/api/flow': {
+        get: {
+          summary: 'Which actor reads and writes which topic, with message counts',
+          security: [{ session: [] }],
+          responses: { 200: { description: 'topology' }, ...needsSession },
+        },
+      },
+      '/metrics': {
+        get: {
+          summary: 'Prometheus metrics',
+          responses: { 200: { description: 'text format 0.0.4', content: { 'text/plain': { schema: { type: 'string' } } } } },
+        },
+      },
+      '/health-check': {
+        get: {
+          summary: 'Liveness',
+          responses: { 200: { description: 'Ok', content: { 'text/plain': { schema: { type: 'string', const: 'Ok' } } } } },
+        },
+      },
       '/openapi.json': { get: { summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1' } } } },
     },
   };

@@ -1,6 +1,6 @@
 import { ShopError } from '../errors.ts';
-import type { RecordMetadata } from '../transport/transport.ts';
 import { encode, type PizzaOrdered, type StatusChanged } from '../events/messages.ts';
+import type { RecordMetadata } from '../transport/transport.ts';
 import { orderNotFound } from './httpErrors.ts';
 import type { Session } from './session/sessionCookie.ts';
 import type { PizzaChoice } from './validateOrder.ts';
@@ -79,7 +79,8 @@ export async function cancelOrder(ctx: WebContext, session: Session, orderId: st
     source: { topic, partition: meta.partition, offset: meta.offset, timestamp, actor: 'web' },
   });
   ctx.logger.info('order cancellation requested', { orderId, customerId: session.customerId });
-  return change?.order ?? order;
+  // the consumer may have applied the same message first (it changes nothing then): read it back
+  return change?.order ?? ctx.view.store.getOrder(orderId) ?? order;
 }
 
 async function produce(ctx: WebContext, topic: string, key: string, value: string, timestamp: number): Promise<RecordMetadata> {

@@ -11,7 +11,12 @@ export type SseSend = (event: string, data: unknown) => void;
  * @example
  * return sseResponse({ clock, signal: request.signal, start: (send) => view.subscribe((c) => send('order', c.order)) });
  */
-export function sseResponse(options: { clock: Clock; signal?: AbortSignal; heartbeatMs?: number; start: (send: SseSend) => () => void }): Response {
+export function sseResponse(options: {
+  clock: Clock;
+  signal?: AbortSignal;
+  heartbeatMs?: number;
+  start: (send: SseSend) => () => void;
+}): Response {
   const encoder = new TextEncoder();
   const heartbeatMs = options.heartbeatMs ?? 15_000;
   let stop: (() => void) | undefined;

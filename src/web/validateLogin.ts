@@ -11,7 +11,8 @@ export const USERNAME_MAX = 16;
  * validateUsername(''); // throws INVALID_USERNAME (422)
  */
 export function validateUsername(input: unknown): string {
-  if (typeof input !== 'string') throw invalidUsername(input === undefined || input === null ? 'is missing' : `must be a string, not ${typeName(input)}`);
+  if (typeof input !== 'string')
+    throw invalidUsername(input === undefined || input === null ? 'is missing' : `must be a string, not ${typeName(input)}`);
   const name = input.trim();
   const length = [...name].length;
   if (length === 0) throw invalidUsername('must not be empty');

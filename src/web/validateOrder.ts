@@ -68,7 +68,10 @@ export function validateOrder(menu: Menu, input: unknown): PizzaChoice {
       if (typeof extra !== 'string') {
         problems.push({ field: 'extra_toppings', problem: `must be a list of strings; found ${typeName(extra)}` });
       } else if (!menu.extraToppings.includes(extra)) {
-        problems.push({ field: 'extra_toppings', problem: `${JSON.stringify(extra)} is not on the menu: choose from ${menu.extraToppings.join(', ')}` });
+        problems.push({
+          field: 'extra_toppings',
+          problem: `${JSON.stringify(extra)} is not on the menu: choose from ${menu.extraToppings.join(', ')}`,
+        });
       } else if (extras.includes(extra)) {
         problems.push({ field: 'extra_toppings', problem: `${JSON.stringify(extra)} is listed twice` });
       } else {

@@ -2,8 +2,8 @@ import type { Clock } from '../clock.ts';
 import type { ShopConfig } from '../config/shopConfig.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Producer, Transport } from '../transport/transport.ts';
-import type { SessionCodec } from './session/sessionCookie.ts';
 import type { ShopMachines } from './diagram/shopMachines.ts';
+import type { SessionCodec } from './session/sessionCookie.ts';
 import type { WebView } from './view/webView.ts';
 
 /** Counters of the web's consumer, for /metrics. */

@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { createMachine } from 'xstate';
 import { loadConfig } from '../../src/config/loadConfig.ts';
+import { STATUS_NAMES } from '../../src/config/shopConfig.ts';
 import { shopTopology } from '../../src/topology.ts';
 import { layoutGraph } from '../../src/web/diagram/layoutGraph.ts';
 import { stateForStatus } from '../../src/web/diagram/machineDiagram.ts';
 import { machineGraphs } from '../../src/web/diagram/machineGraph.ts';
-import { shopMachines } from '../../src/web/diagram/shopMachines.ts';
 import { StateDiagram } from '../../src/web/diagram/StateDiagram.tsx';
+import { shopMachines } from '../../src/web/diagram/shopMachines.ts';
 import { stationStates } from '../../src/web/diagram/stationStates.ts';
 import { topologyGraph } from '../../src/web/diagram/topologyGraph.ts';
-import { STATUS_NAMES } from '../../src/config/shopConfig.ts';
 
 const config = loadConfig();
 const machines = shopMachines(config);
@@ -49,8 +49,11 @@ describe('machineGraphs', () => {
   it('draws the real order machine from its own transitions: the lifecycle and its side exits', () => {
     const [g] = machineGraphs(machines.order, machines.orderExplore);
     const keys = g?.nodes.map((n) => n.key);
-    expect(keys).toEqual(expect.arrayContaining(['inProgress.placed', 'inProgress.assembled', 'inProgress.baked', 'delivered', 'cancelled', 'stuck']));
-    const has = (from: string, to: string, label: string) => g?.edges.some((e) => e.from === from && e.to === to && e.labels.includes(label));
+    expect(keys).toEqual(
+      expect.arrayContaining(['inProgress.placed', 'inProgress.assembled', 'inProgress.baked', 'delivered', 'cancelled', 'stuck']),
+    );
+    const has = (from: string, to: string, label: string) =>
+      g?.edges.some((e) => e.from === from && e.to === to && e.labels.includes(label));
     expect(has('notSeen.awaitingOrder', 'inProgress.placed', 'ORDER.PLACED')).toBe(true);
     expect(has('inProgress.placed', 'inProgress.assembled', 'PIZZA.ASSEMBLED')).toBe(true);
     expect(has('inProgress.assembled', 'inProgress.baked', 'PIZZA.BAKED')).toBe(true);

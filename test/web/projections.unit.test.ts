@@ -8,7 +8,13 @@ const ids = loadConfig().status.ids;
 const ORDER = '1a2b3c4d';
 const CUSTOMER = 'ab'.repeat(16);
 let offset = 0;
-const at = (topic: string, timestamp: number, partition = 0): LogPosition => ({ topic, partition, offset: offset++, timestamp, actor: 'x' });
+const at = (topic: string, timestamp: number, partition = 0): LogPosition => ({
+  topic,
+  partition,
+  offset: offset++,
+  timestamp,
+  actor: 'x',
+});
 
 const placed = (t = 1_000, orderId = ORDER): ViewEvent => ({
   type: 'OrderPlaced',
@@ -18,7 +24,13 @@ const placed = (t = 1_000, orderId = ORDER): ViewEvent => ({
   order: { extra_toppings: ['Olives'], username: 'ada', customer_id: CUSTOMER, sauce: 'Tomato', cheese: 'Mozzarella', main_topping: 'Ham' },
   source: at('pizza-ordered', t),
 });
-const status = (code: number, t: number, orderId = ORDER): ViewEvent => ({ type: 'StatusChanged', orderId, at: t, status: code, source: at('pizza-status', t) });
+const status = (code: number, t: number, orderId = ORDER): ViewEvent => ({
+  type: 'StatusChanged',
+  orderId,
+  at: t,
+  status: code,
+  source: at('pizza-status', t),
+});
 const stage = (s: 'assembled' | 'baked' | 'delivered' | 'pending' | 'cancelled', t: number, orderId = ORDER): ViewEvent => ({
   type: 'StageReached',
   orderId,
@@ -27,7 +39,8 @@ const stage = (s: 'assembled' | 'baked' | 'delivered' | 'pending' | 'cancelled',
   stage: s,
   source: at(`pizza-${s}`, t),
 });
-const fold = (events: ViewEvent[], start?: OrderView) => events.reduce<OrderView | undefined>((v, e) => evolveOrder(v, e), start) as OrderView;
+const fold = (events: ViewEvent[], start?: OrderView) =>
+  events.reduce<OrderView | undefined>((v, e) => evolveOrder(v, e), start) as OrderView;
 
 describe('evolveOrder', () => {
   it('records a placed order with status 100 and the pizza', () => {
@@ -65,7 +78,16 @@ describe('evolveOrder', () => {
     expect(v.timeline.map((t) => t.what)).toEqual(['ordered', 'assembled']);
     let w = v;
     for (let i = 0; i < MAX_LOG_LINES + 5; i++) {
-      w = evolveOrder(w, { type: 'LineLogged', orderId: ORDER, at: 5_000 + i, level: 'info', actor: 'bake', msg: `line ${i}`, fields: {}, source: at('pizza-logs', 5_000 + i) });
+      w = evolveOrder(w, {
+        type: 'LineLogged',
+        orderId: ORDER,
+        at: 5_000 + i,
+        level: 'info',
+        actor: 'bake',
+        msg: `line ${i}`,
+        fields: {},
+        source: at('pizza-logs', 5_000 + i),
+      });
     }
     expect(w.logs).toHaveLength(MAX_LOG_LINES);
     expect(w.logs.at(-1)?.msg).toBe(`line ${MAX_LOG_LINES + 4}`);

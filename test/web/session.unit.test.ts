@@ -2,7 +2,13 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createSessionCodec, readCookie, SESSION_COOKIE, sessionClearCookie, sessionSetCookie } from '../../src/web/session/sessionCookie.ts';
+import {
+  createSessionCodec,
+  readCookie,
+  SESSION_COOKIE,
+  sessionClearCookie,
+  sessionSetCookie,
+} from '../../src/web/session/sessionCookie.ts';
 import { loadSessionSecret, SESSION_SECRET_ENV } from '../../src/web/session/sessionSecret.ts';
 
 const session = { customerId: 'ab'.repeat(16), username: '<script>alert(1)</script>', since: 1_700_000_000_000 };

@@ -59,14 +59,18 @@ export function StateDiagram(props: StateDiagramProps): JSX.Element {
 
 function Node(props: { node: PlacedNode; initial: boolean; current: boolean; badge: string | undefined }): JSX.Element {
   const n = props.node;
-  const cls = ['state', `type-${n.type}`, n.kind ? `kind-${n.kind}` : '', props.initial ? 'initial' : '', props.current ? 'current' : ''].filter(Boolean).join(' ');
+  const cls = ['state', `type-${n.type}`, n.kind ? `kind-${n.kind}` : '', props.initial ? 'initial' : '', props.current ? 'current' : '']
+    .filter(Boolean)
+    .join(' ');
   const cx = n.x + n.w / 2;
   const top = n.parents.length ? 12 : 0;
   return (
     <g class={cls} data-state={n.key}>
       <title safe>{n.description ? `${n.key}: ${n.description}` : n.key}</title>
       <rect x={String(n.x)} y={String(n.y)} width={String(n.w)} height={String(n.h)} rx="9" ry="9" />
-      {n.type === 'final' && <rect class="final-ring" x={String(n.x + 3)} y={String(n.y + 3)} width={String(n.w - 6)} height={String(n.h - 6)} rx="7" ry="7" />}
+      {n.type === 'final' && (
+        <rect class="final-ring" x={String(n.x + 3)} y={String(n.y + 3)} width={String(n.w - 6)} height={String(n.h - 6)} rx="7" ry="7" />
+      )}
       {n.parents.length > 0 && (
         <text class="parents" x={String(cx)} y={String(n.y + 13)} text-anchor="middle" safe>
           {`${n.parents.join(' › ')} ›`}

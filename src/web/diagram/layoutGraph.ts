@@ -39,7 +39,11 @@ const ARC_STEP = 16;
 
 /** Width of a node's box for its text. */
 export function nodeWidth(node: Pick<GraphNode, 'label' | 'parents' | 'notes'>): number {
-  const longest = Math.max(node.label.length, ...node.notes.map((c) => c.length * 0.85), node.parents.length ? (node.parents.join(' › ').length + 2) * 0.8 : 0);
+  const longest = Math.max(
+    node.label.length,
+    ...node.notes.map((c) => c.length * 0.85),
+    node.parents.length ? (node.parents.join(' › ').length + 2) * 0.8 : 0,
+  );
   return Math.max(84, Math.round(longest * CHAR_W + 26));
 }
 
@@ -114,7 +118,9 @@ export function layoutGraph(graph: MachineGraph): Layout {
   const taken: { x: number; w: number }[] = [];
   for (const n of graph.nodes) {
     if (!side.has(n.key)) continue;
-    const neighbours = edges.flatMap((e) => (e.from === n.key ? [e.to] : e.to === n.key ? [e.from] : [])).filter((k) => placed.has(k) && !side.has(k));
+    const neighbours = edges
+      .flatMap((e) => (e.from === n.key ? [e.to] : e.to === n.key ? [e.from] : []))
+      .filter((k) => placed.has(k) && !side.has(k));
     const centres = neighbours.map((k) => {
       const p = placed.get(k) as PlacedNode;
       return p.x + p.w / 2;
@@ -129,7 +135,9 @@ export function layoutGraph(graph: MachineGraph): Layout {
     placed.set(n.key, { ...n, x: left, y: sideTop, w, h: nodeHeight(n), layer: -1, side: true });
     width = Math.max(width, left + w + MARGIN);
   }
-  const sideBottom = taken.length ? sideTop + Math.max(...graph.nodes.filter((n) => side.has(n.key)).map(nodeHeight)) : mainBottom + 18 + backMain.length * ARC_STEP;
+  const sideBottom = taken.length
+    ? sideTop + Math.max(...graph.nodes.filter((n) => side.has(n.key)).map(nodeHeight))
+    : mainBottom + 18 + backMain.length * ARC_STEP;
 
   // edges
   let above = 0;
@@ -142,7 +150,13 @@ export function layoutGraph(graph: MachineGraph): Layout {
     if (a === b) {
       const sx = a.x + a.w * 0.35;
       const ex = a.x + a.w * 0.65;
-      return { ...e, back: true, path: `M ${sx} ${a.y} C ${sx} ${a.y - 24}, ${ex} ${a.y - 24}, ${ex} ${a.y}`, labelX: a.x + a.w / 2, labelY: a.y - 22 - (lines - 1) * LABEL_LINE };
+      return {
+        ...e,
+        back: true,
+        path: `M ${sx} ${a.y} C ${sx} ${a.y - 24}, ${ex} ${a.y - 24}, ${ex} ${a.y}`,
+        labelX: a.x + a.w / 2,
+        labelY: a.y - 22 - (lines - 1) * LABEL_LINE,
+      };
     }
     if (a.side || b.side) {
       // to or from the bottom row: leave/enter side boxes by their top, main boxes by their bottom
@@ -175,20 +189,38 @@ export function layoutGraph(graph: MachineGraph): Layout {
       const ex = b.x;
       const ey = b.y + b.h / 2;
       const mx = (sx + ex) / 2;
-      return { ...e, back: false, path: `M ${sx} ${sy} C ${mx} ${sy}, ${mx} ${ey}, ${ex} ${ey}`, labelX: mx, labelY: (sy + ey) / 2 - 5 - ((lines - 1) * LABEL_LINE) / 2 };
+      return {
+        ...e,
+        back: false,
+        path: `M ${sx} ${sy} C ${mx} ${sy}, ${mx} ${ey}, ${ex} ${ey}`,
+        labelX: mx,
+        labelY: (sy + ey) / 2 - 5 - ((lines - 1) * LABEL_LINE) / 2,
+      };
     }
     if (span > 1) {
       above += 1;
       const sx = a.x + a.w / 2 + 10;
       const ex = b.x + b.w / 2 - 10;
       const high = top - 8 - above * ARC_STEP;
-      return { ...e, back: false, path: `M ${sx} ${a.y} C ${sx} ${high}, ${ex} ${high}, ${ex} ${b.y}`, labelX: (sx + ex) / 2, labelY: 0.25 * a.y + 0.75 * high - 3 - (lines - 1) * LABEL_LINE };
+      return {
+        ...e,
+        back: false,
+        path: `M ${sx} ${a.y} C ${sx} ${high}, ${ex} ${high}, ${ex} ${b.y}`,
+        labelX: (sx + ex) / 2,
+        labelY: 0.25 * a.y + 0.75 * high - 3 - (lines - 1) * LABEL_LINE,
+      };
     }
     below += 1;
     const sx = a.x + a.w / 2 - 10;
     const ex = b.x + b.w / 2 + 10;
     const low = mainBottom + 8 + below * ARC_STEP;
-    return { ...e, back: true, path: `M ${sx} ${a.y + a.h} C ${sx} ${low}, ${ex} ${low}, ${ex} ${b.y + b.h}`, labelX: (sx + ex) / 2, labelY: 0.25 * (a.y + a.h) + 0.75 * low + 11 };
+    return {
+      ...e,
+      back: true,
+      path: `M ${sx} ${a.y + a.h} C ${sx} ${low}, ${ex} ${low}, ${ex} ${b.y + b.h}`,
+      labelX: (sx + ex) / 2,
+      labelY: 0.25 * (a.y + a.h) + 0.75 * low + 11,
+    };
   });
   return { width: Math.round(Math.max(width, 200)), height: Math.round(sideBottom + MARGIN), nodes: [...placed.values()], edges: routed };
 }

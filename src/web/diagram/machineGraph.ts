@@ -201,7 +201,10 @@ function transitionsOf(node: AnyStateNode): SimpleTransition[] {
   for (const [eventType, defs] of node.transitions) {
     for (const def of defs) {
       if (!def.target?.length) continue;
-      out.push({ label: labelOf(eventType, def as unknown as { guard?: unknown; delay?: unknown }), targets: def.target as AnyStateNode[] });
+      out.push({
+        label: labelOf(eventType, def as unknown as { guard?: unknown; delay?: unknown }),
+        targets: def.target as AnyStateNode[],
+      });
     }
   }
   for (const def of node.always ?? []) {

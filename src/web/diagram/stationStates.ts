@@ -16,6 +16,8 @@ export function stationStates(machine: AnyStateMachine, summary: StationSummary)
   const named = (pattern: RegExp) => states.find((s) => pattern.test(s.key))?.key;
   if (summary.inProgress.length === 0) return initial ? [initial] : [];
   const full = summary.queueLength > 0 || summary.inProgress.length >= summary.capacity;
-  const pick = full ? (marked('full') ?? named(/full|busy|saturated/i) ?? marked('working') ?? named(/work|busy|running|active/i)) : (marked('working') ?? named(/work|busy|running|active|open/i));
+  const pick = full
+    ? (marked('full') ?? named(/full|busy|saturated/i) ?? marked('working') ?? named(/work|busy|running|active/i))
+    : (marked('working') ?? named(/work|busy|running|active|open/i));
   return pick ? [pick] : initial ? [initial] : [];
 }

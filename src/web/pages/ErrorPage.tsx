@@ -2,7 +2,14 @@ import type { Session } from '../session/sessionCookie.ts';
 import { Layout } from './Layout.tsx';
 
 export function ErrorPage(props: { status: number; message: string; session?: Session | undefined }): JSX.Element {
-  const title = props.status === 404 ? 'Not found' : props.status === 409 ? 'Not possible now' : props.status >= 500 ? 'Something went wrong' : 'Cannot do that';
+  const title =
+    props.status === 404
+      ? 'Not found'
+      : props.status === 409
+        ? 'Not possible now'
+        : props.status >= 500
+          ? 'Something went wrong'
+          : 'Cannot do that';
   return (
     <Layout title={title} session={props.session}>
       <section class="card narrow error">

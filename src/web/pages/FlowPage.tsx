@@ -21,8 +21,8 @@ export function FlowPage(props: {
       <section class="card">
         <h1>Event flow</h1>
         <p class="muted">
-          Actors talk only through topics. An arrow goes from the actor that writes a topic to each actor whose job reads it, labelled with the
-          topic and the number of messages it holds.
+          Actors talk only through topics. An arrow goes from the actor that writes a topic to each actor whose job reads it, labelled with
+          the topic and the number of messages it holds.
         </p>
         <StateDiagram name="flow" graph={props.diagram.graph} layout={props.diagram.layout} title="actors and topics" />
         <table class="topology">
@@ -47,19 +47,29 @@ export function FlowPage(props: {
                 <td>
                   {a.consumes.map((t) => (
                     <div>
-                      <code safe>{t}</code> <span class="count" safe>{count(t)}</span>
+                      <code safe>{t}</code>{' '}
+                      <span class="count" safe>
+                        {count(t)}
+                      </span>
                     </div>
                   ))}
                   {a.observes.map((t) => (
                     <div class="observes" title="read only to show it on the pages">
-                      <code safe>{t}</code> <span class="count" safe>{count(t)}</span> <span class="muted">(view)</span>
+                      <code safe>{t}</code>{' '}
+                      <span class="count" safe>
+                        {count(t)}
+                      </span>{' '}
+                      <span class="muted">(view)</span>
                     </div>
                   ))}
                 </td>
                 <td>
                   {a.produces.map((t) => (
                     <div>
-                      <code safe>{t}</code> <span class="count" safe>{count(t)}</span>
+                      <code safe>{t}</code>{' '}
+                      <span class="count" safe>
+                        {count(t)}
+                      </span>
                     </div>
                   ))}
                 </td>
@@ -69,8 +79,8 @@ export function FlowPage(props: {
           </tbody>
         </table>
         <p class="muted">
-          Every actor also writes its log lines to <code safe>{props.side.logs}</code> (<span safe>{count(props.side.logs)}</span> messages) and
-          messages it cannot read to <code safe>{props.side.deadLetter}</code> (<span safe>{count(props.side.deadLetter)}</span>).
+          Every actor also writes its log lines to <code safe>{props.side.logs}</code> (<span safe>{count(props.side.logs)}</span> messages)
+          and messages it cannot read to <code safe>{props.side.deadLetter}</code> (<span safe>{count(props.side.deadLetter)}</span>).
         </p>
       </section>
     </Layout>

@@ -22,8 +22,8 @@ export function KitchenPage(props: { session: Session; stations: StationPanel[];
       <section class="card" data-live-kitchen="/api/kitchen/events">
         <h1>Kitchen board</h1>
         <p class="muted">
-          Derived from the log: a pizza is at a station from the message that sent it there until the station's own message (assembled, baked,
-          delivered). The oldest <em>capacity</em> pizzas at a station are shown in progress, the rest as its queue.
+          Derived from the log: a pizza is at a station from the message that sent it there until the station's own message (assembled,
+          baked, delivered). The oldest <em>capacity</em> pizzas at a station are shown in progress, the rest as its queue.
           {props.speed !== undefined ? <span safe>{` Speed ×${props.speed}.`}</span> : ''}
         </p>
         <div class="stations">
@@ -45,14 +45,26 @@ function StationCard(props: { panel: StationPanel }): JSX.Element {
         <dt>In progress</dt>
         <dd data-field="in-progress" safe>{`${s.inProgress.length} / ${s.capacity}`}</dd>
         <dt>Queue</dt>
-        <dd data-field="queue" safe>{String(s.queueLength)}</dd>
+        <dd data-field="queue" safe>
+          {String(s.queueLength)}
+        </dd>
         <dt>Done (last minute)</dt>
-        <dd data-field="per-minute" safe>{String(s.perMinute)}</dd>
+        <dd data-field="per-minute" safe>
+          {String(s.perMinute)}
+        </dd>
         <dt>Done (total)</dt>
-        <dd data-field="done" safe>{String(s.done)}</dd>
+        <dd data-field="done" safe>
+          {String(s.done)}
+        </dd>
       </dl>
       {props.panel.diagrams.map((d) => (
-        <StateDiagram name={`station-${s.station}`} graph={d.graph} layout={d.layout} current={props.panel.current} title={`${s.station} station`} />
+        <StateDiagram
+          name={`station-${s.station}`}
+          graph={d.graph}
+          layout={d.layout}
+          current={props.panel.current}
+          title={`${s.station} station`}
+        />
       ))}
       <h3>Pizzas here</h3>
       <ul class="pizzas" data-field="pizzas">

@@ -72,7 +72,7 @@ export function Time(props: { ms: number | null | undefined }): JSX.Element {
 
 /** A refusal's problems as a list. */
 export function Problems(props: { problems: { field: string; problem: string }[] }): JSX.Element {
-  if (props.problems.length === 0) return <></>;
+  if (props.problems.length === 0) return '';
   return (
     <div class="problems" role="alert">
       <strong>Please fix:</strong>

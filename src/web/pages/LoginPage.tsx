@@ -11,7 +11,14 @@ export function LoginPage(props: { username?: string; problems?: { field: string
         <form method="post" action="/login" class="login">
           <label>
             Your name
-            <input name="username" required maxlength={String(USERNAME_MAX)} autofocus value={props.username ?? ''} autocomplete="nickname" />
+            <input
+              name="username"
+              required
+              maxlength={String(USERNAME_MAX)}
+              autofocus
+              value={props.username ?? ''}
+              autocomplete="nickname"
+            />
           </label>
           <button type="submit">Start ordering</button>
         </form>

@@ -10,7 +10,12 @@ export interface MenuChoice {
 }
 
 /** The menu as a form: one sauce, one cheese, one main topping (radio buttons), any extras (checkboxes). */
-export function MenuPage(props: { session: Session; menu: Menu; chosen?: MenuChoice; problems?: { field: string; problem: string }[] }): JSX.Element {
+export function MenuPage(props: {
+  session: Session;
+  menu: Menu;
+  chosen?: MenuChoice;
+  problems?: { field: string; problem: string }[];
+}): JSX.Element {
   const chosen = props.chosen ?? {};
   const extras = Array.isArray(chosen.extra_toppings) ? chosen.extra_toppings : [];
   const group = (field: 'sauce' | 'cheese' | 'main_topping', title: string, options: string[]) => (
@@ -38,7 +43,9 @@ export function MenuPage(props: { session: Session; menu: Menu; chosen?: MenuCho
                 <div class="layer cheese" />
                 <div class="toppings" />
               </div>
-              <p class="muted" id="pizza-summary">Choose a sauce, a cheese and a main topping.</p>
+              <p class="muted" id="pizza-summary">
+                Choose a sauce, a cheese and a main topping.
+              </p>
             </div>
             <div>
               {group('sauce', 'Sauce (one)', props.menu.sauce)}

@@ -50,7 +50,10 @@ export function OrderPage(props: OrderPageProps): JSX.Element {
               {props.label(o.status)}
             </div>
             <div class="muted">
-              status <code id="status-code" safe>{String(o.status ?? '–')}</code>
+              status{' '}
+              <code id="status-code" safe>
+                {String(o.status ?? '–')}
+              </code>
             </div>
             <form method="post" action={`/orders/${o.orderId}/cancel`} id="cancel-form" class={props.cancelRefusal ? 'hidden' : ''}>
               <button type="submit" class="danger" id="cancel-button">
@@ -92,7 +95,13 @@ export function OrderPage(props: OrderPageProps): JSX.Element {
         <p class="muted">Drawn from the order machine's definition (machines/order.machine.ts); the lit state follows pizza-status live.</p>
         <div class="diagram-wrap" data-current-state={props.currentState ?? ''}>
           {props.diagrams.map((d) => (
-            <StateDiagram name="order" graph={d.graph} layout={d.layout} current={props.currentState ? [props.currentState] : []} title="order lifecycle" />
+            <StateDiagram
+              name="order"
+              graph={d.graph}
+              layout={d.layout}
+              current={props.currentState ? [props.currentState] : []}
+              title="order lifecycle"
+            />
           ))}
         </div>
 
@@ -155,8 +164,19 @@ export function OrderPage(props: OrderPageProps): JSX.Element {
         <ol class="logs" id="logs-body">
           {o.logs.map((l) => (
             <li class={`level-${l.level}`}>
-              <Time ms={l.at} /> <span class="actor" safe>{l.actor}</span> <span class="level" safe>{l.level}</span>{' '}
-              <span class="msg" safe>{l.msg}</span> <code class="fields" safe>{Object.keys(l.fields).length ? JSON.stringify(l.fields) : ''}</code>
+              <Time ms={l.at} />{' '}
+              <span class="actor" safe>
+                {l.actor}
+              </span>{' '}
+              <span class="level" safe>
+                {l.level}
+              </span>{' '}
+              <span class="msg" safe>
+                {l.msg}
+              </span>{' '}
+              <code class="fields" safe>
+                {Object.keys(l.fields).length ? JSON.stringify(l.fields) : ''}
+              </code>
             </li>
           ))}
         </ol>

@@ -31,7 +31,11 @@ export function OrdersPage(props: { session: Session; orders: OrderView[]; label
                 <td>
                   <Time ms={o.placedAt} />
                 </td>
-                <td safe>{o.pizza ? `${o.pizza.sauce}, ${o.pizza.cheese}, ${o.pizza.main_topping}${o.pizza.extra_toppings.length ? ` + ${o.pizza.extra_toppings.join(', ')}` : ''}` : ''}</td>
+                <td safe>
+                  {o.pizza
+                    ? `${o.pizza.sauce}, ${o.pizza.cheese}, ${o.pizza.main_topping}${o.pizza.extra_toppings.length ? ` + ${o.pizza.extra_toppings.join(', ')}` : ''}`
+                    : ''}
+                </td>
                 <td class="status-label" safe>
                   {props.label(o.status)}
                 </td>

@@ -1,9 +1,9 @@
 import { Elysia } from 'elysia';
+import { allTopics, sideTopics } from '../../topology.ts';
 import { layoutGraph } from '../diagram/layoutGraph.ts';
 import { topologyGraph } from '../diagram/topologyGraph.ts';
 import { htmlResponse, jsonResponse, redirectTo, unauthenticated } from '../httpErrors.ts';
 import { FlowPage } from '../pages/FlowPage.tsx';
-import { allTopics, sideTopics } from '../../topology.ts';
 import type { WebContext } from '../webContext.ts';
 
 /** Messages on each topic of the shop: the end offsets summed over partitions. */
@@ -13,7 +13,10 @@ export async function topicCounts(ctx: WebContext): Promise<Map<string, number>>
     allTopics(ctx.config).map(async (topic) => {
       try {
         const ends = await ctx.transport.endOffsets(topic);
-        counts.set(topic, [...ends.values()].reduce((a, b) => a + b, 0));
+        counts.set(
+          topic,
+          [...ends.values()].reduce((a, b) => a + b, 0),
+        );
       } catch {
         // a topic that does not exist yet holds no message
         counts.set(topic, 0);
@@ -32,13 +35,24 @@ export function flowPlugin(ctx: WebContext) {
       if (!session) return redirectTo('/login');
       const counts = await topicCounts(ctx);
       const graph = topologyGraph(ctx.topology, counts);
-      return htmlResponse(await (<FlowPage session={session} topology={ctx.topology} counts={counts} diagram={{ graph, layout: layoutGraph(graph) }} side={side} />));
+      return htmlResponse(
+        await (
+          <FlowPage session={session} topology={ctx.topology} counts={counts} diagram={{ graph, layout: layoutGraph(graph) }} side={side} />
+        ),
+      );
     })
     .get('/api/flow', async ({ request }) => {
       if (!ctx.sessionOf(request)) throw unauthenticated();
       const counts = await topicCounts(ctx);
       return jsonResponse({
-        actors: ctx.topology.map((a) => ({ actor: a.actor, group_id: a.groupId, consumes: a.consumes, observes: a.observes, produces: a.produces, role: a.role })),
+        actors: ctx.topology.map((a) => ({
+          actor: a.actor,
+          group_id: a.groupId,
+          consumes: a.consumes,
+          observes: a.observes,
+          produces: a.produces,
+          role: a.role,
+        })),
         side_topics: { logs: side.logs, dead_letter: side.deadLetter },
         messages: Object.fromEntries(counts),
       });

@@ -38,7 +38,12 @@ export function metricsPlugin(ctx: WebContext) {
         type: 'counter',
         samples: [...stats.consumed].map(([topic, value]) => ({ labels: { topic }, value })),
       });
-      families.push({ name: 'pizza_web_malformed_total', help: 'Messages this web instance could not read (skipped).', type: 'counter', samples: [{ value: stats.malformed }] });
+      families.push({
+        name: 'pizza_web_malformed_total',
+        help: 'Messages this web instance could not read (skipped).',
+        type: 'counter',
+        samples: [{ value: stats.malformed }],
+      });
     }
     const byStatus = ctx.view.store.countByStatus();
     const statusSamples: MetricFamily['samples'] = STATUS_NAMES.map((name) => {
@@ -53,18 +58,41 @@ export function metricsPlugin(ctx: WebContext) {
 
     const stations = kitchenSummaries(ctx).map((k) => k.summary);
     families.push(
-      { name: 'pizza_station_queue_length', help: 'Pizzas waiting at a station (log view).', type: 'gauge', samples: stations.map((s) => ({ labels: { station: s.station }, value: s.queueLength })) },
-      { name: 'pizza_station_in_progress', help: 'Pizzas a station works on (log view).', type: 'gauge', samples: stations.map((s) => ({ labels: { station: s.station }, value: s.inProgress.length })) },
-      { name: 'pizza_station_capacity', help: 'Pizzas one station instance works on at once (configuration).', type: 'gauge', samples: stations.map((s) => ({ labels: { station: s.station }, value: s.capacity })) },
-      { name: 'pizza_station_done_total', help: 'Pizzas a station finished (log view).', type: 'counter', samples: stations.map((s) => ({ labels: { station: s.station }, value: s.done })) },
+      {
+        name: 'pizza_station_queue_length',
+        help: 'Pizzas waiting at a station (log view).',
+        type: 'gauge',
+        samples: stations.map((s) => ({ labels: { station: s.station }, value: s.queueLength })),
+      },
+      {
+        name: 'pizza_station_in_progress',
+        help: 'Pizzas a station works on (log view).',
+        type: 'gauge',
+        samples: stations.map((s) => ({ labels: { station: s.station }, value: s.inProgress.length })),
+      },
+      {
+        name: 'pizza_station_capacity',
+        help: 'Pizzas one station instance works on at once (configuration).',
+        type: 'gauge',
+        samples: stations.map((s) => ({ labels: { station: s.station }, value: s.capacity })),
+      },
+      {
+        name: 'pizza_station_done_total',
+        help: 'Pizzas a station finished (log view).',
+        type: 'counter',
+        samples: stations.map((s) => ({ labels: { station: s.station }, value: s.done })),
+      },
     );
 
     const web = ctx.topology.find((a) => a.actor === 'web');
-    const groups = [...ctx.topology.filter((a) => a.actor !== 'web').map((a) => ({ group: a.groupId, actor: a.actor as string, topics: a.consumes })), {
-      group: ctx.groupId,
-      actor: 'web',
-      topics: web ? readsOf(web) : [],
-    }];
+    const groups = [
+      ...ctx.topology.filter((a) => a.actor !== 'web').map((a) => ({ group: a.groupId, actor: a.actor as string, topics: a.consumes })),
+      {
+        group: ctx.groupId,
+        actor: 'web',
+        topics: web ? readsOf(web) : [],
+      },
+    ];
     const lagSamples: MetricFamily['samples'] = [];
     for (const g of groups) {
       for (const topic of g.topics) {
@@ -75,8 +103,18 @@ export function metricsPlugin(ctx: WebContext) {
         }
       }
     }
-    families.push({ name: 'pizza_consumer_lag', help: 'Messages not yet committed by a consumer group, by topic.', type: 'gauge', samples: lagSamples });
-    families.push({ name: 'pizza_web_live_streams', help: 'Open live-update streams (SSE) on this web instance.', type: 'gauge', samples: [{ value: ctx.view.listeners() }] });
+    families.push({
+      name: 'pizza_consumer_lag',
+      help: 'Messages not yet committed by a consumer group, by topic.',
+      type: 'gauge',
+      samples: lagSamples,
+    });
+    families.push({
+      name: 'pizza_web_live_streams',
+      help: 'Open live-update streams (SSE) on this web instance.',
+      type: 'gauge',
+      samples: [{ value: ctx.view.listeners() }],
+    });
     return new Response(prometheusText(families), { headers: { 'content-type': PROMETHEUS_CONTENT_TYPE } });
   });
 }

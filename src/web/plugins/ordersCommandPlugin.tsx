@@ -2,7 +2,7 @@ import { Elysia } from 'elysia';
 import { isShopError } from '../../errors.ts';
 import { htmlResponse, jsonResponse, redirectTo, unauthenticated } from '../httpErrors.ts';
 import { cancelOrder, placeOrder } from '../orderCommands.ts';
-import { MenuPage, type MenuChoice } from '../pages/MenuPage.tsx';
+import { type MenuChoice, MenuPage } from '../pages/MenuPage.tsx';
 import { readBody } from '../readBody.ts';
 import { validateOrder } from '../validateOrder.ts';
 import type { WebContext } from '../webContext.ts';
@@ -27,9 +27,14 @@ export function ordersCommandPlugin(ctx: WebContext) {
           return redirectTo(`/orders/${order.orderId}`);
         } catch (error) {
           if (!isShopError(error) || error.httpStatus >= 500) throw error;
-          const problems = (error as { problems?: { field: string; problem: string }[] }).problems ?? [{ field: '(form)', problem: error.message }];
+          const problems = (error as { problems?: { field: string; problem: string }[] }).problems ?? [
+            { field: '(form)', problem: error.message },
+          ];
           const chosen = body !== null && typeof body === 'object' ? (body as MenuChoice) : {};
-          return htmlResponse(await (<MenuPage session={session} menu={ctx.config.menu} chosen={chosen} problems={problems} />), error.httpStatus);
+          return htmlResponse(
+            await (<MenuPage session={session} menu={ctx.config.menu} chosen={chosen} problems={problems} />),
+            error.httpStatus,
+          );
         }
       },
       { parse: 'none' },
@@ -64,7 +69,12 @@ export function ordersCommandPlugin(ctx: WebContext) {
         if (!session) throw unauthenticated();
         const order = await cancelOrder(ctx, session, params.id);
         return jsonResponse(
-          { order_id: order.orderId, status: order.status, status_label: label(order.status), cancel_requested_at: order.cancelRequestedAt },
+          {
+            order_id: order.orderId,
+            status: order.status,
+            status_label: label(order.status),
+            cancel_requested_at: order.cancelRequestedAt,
+          },
           202,
         );
       },

@@ -34,9 +34,14 @@ export function sessionPlugin(ctx: WebContext) {
           return redirectTo('/', { 'set-cookie': cookie });
         } catch (error) {
           if (!isShopError(error) || error.httpStatus >= 500) throw error;
-          const problems = (error as { problems?: { field: string; problem: string }[] }).problems ?? [{ field: 'username', problem: error.message }];
+          const problems = (error as { problems?: { field: string; problem: string }[] }).problems ?? [
+            { field: 'username', problem: error.message },
+          ];
           const given = (body as { username?: unknown } | undefined)?.username;
-          return htmlResponse(await (<LoginPage username={typeof given === 'string' ? given : ''} problems={problems} />), error.httpStatus);
+          return htmlResponse(
+            await (<LoginPage username={typeof given === 'string' ? given : ''} problems={problems} />),
+            error.httpStatus,
+          );
         }
       },
       { parse: 'none' },

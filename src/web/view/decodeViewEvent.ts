@@ -16,7 +16,10 @@ const LEVELS: readonly string[] = ['debug', 'info', 'warn', 'error'];
  * const decode = viewEventDecoder(config, shopTopology(config));
  * decode(message); // { type: 'StatusChanged', orderId: '1a2b3c4d', status: 200, … }
  */
-export function viewEventDecoder(config: Pick<ShopConfig, 'topics'>, topology: ActorTopology[]): (message: DeliveredMessage) => ViewEvent | null {
+export function viewEventDecoder(
+  config: Pick<ShopConfig, 'topics'>,
+  topology: ActorTopology[],
+): (message: DeliveredMessage) => ViewEvent | null {
   const t = config.topics;
   const stages = new Map<string, Exclude<Stage, 'ordered'>>([
     [t.pizzaAssembled, 'assembled'],
@@ -63,7 +66,13 @@ function decodeLogLine(message: DeliveredMessage, source: LogPosition): ViewEven
   }
   if (line === null || typeof line !== 'object' || Array.isArray(line)) throw malformed('log line is not a JSON object');
   const { at, level, actor, msg, orderId, ...fields } = line as Record<string, unknown>;
-  if (typeof at !== 'number' || typeof actor !== 'string' || typeof msg !== 'string' || typeof level !== 'string' || !LEVELS.includes(level)) {
+  if (
+    typeof at !== 'number' ||
+    typeof actor !== 'string' ||
+    typeof msg !== 'string' ||
+    typeof level !== 'string' ||
+    !LEVELS.includes(level)
+  ) {
     throw malformed('log line needs at, level, actor and msg');
   }
   const id = typeof orderId === 'string' ? orderId : message.key;

@@ -1,5 +1,5 @@
-import type { OrderDetails } from '../../events/messages.ts';
 import type { StatusName } from '../../config/shopConfig.ts';
+import type { OrderDetails } from '../../events/messages.ts';
 import type { LogPosition, Stage, ViewEvent } from './viewEvent.ts';
 
 /** One status the order had, as published on `pizza-status` (or recorded when it was placed). */
@@ -146,7 +146,10 @@ export function evolveOrder(view: OrderView | undefined, event: ViewEvent): Orde
       next.statusAt = event.at;
       next.statusFromLog = true;
       const last = current.history[current.history.length - 1];
-      next.history = last?.status === event.status ? current.history : [...current.history, { status: event.status, at: event.at, source: event.source }];
+      next.history =
+        last?.status === event.status
+          ? current.history
+          : [...current.history, { status: event.status, at: event.at, source: event.source }];
       return next;
     }
     case 'StageReached': {
@@ -161,7 +164,9 @@ export function evolveOrder(view: OrderView | undefined, event: ViewEvent): Orde
 
 /** The order has finished: delivered, cancelled, or given up (unknown, something wrong). */
 export function isFinished(view: Pick<OrderView, 'status'>, ids: StatusIds): boolean {
-  return view.status === ids.delivered || view.status === ids.cancelled || view.status === ids.unknown || view.status === ids.something_wrong;
+  return (
+    view.status === ids.delivered || view.status === ids.cancelled || view.status === ids.unknown || view.status === ids.something_wrong
+  );
 }
 
 /**
@@ -172,7 +177,10 @@ export function isFinished(view: Pick<OrderView, 'status'>, ids: StatusIds): boo
 export function cancelRefusal(view: OrderView, ids: StatusIds): string | undefined {
   if (view.status === ids.cancelled) return 'the order is already cancelled';
   if (isFinished(view, ids)) return 'the order is finished';
-  const baked = view.stages.baked !== undefined || view.stages.delivered !== undefined || view.history.some((h) => h.status === ids.pizza_baked || h.status === ids.delivered);
+  const baked =
+    view.stages.baked !== undefined ||
+    view.stages.delivered !== undefined ||
+    view.history.some((h) => h.status === ids.pizza_baked || h.status === ids.delivered);
   if (baked) return 'the pizza is already baked';
   return undefined;
 }

@@ -25,6 +25,23 @@ export type ViewEvent =
   /** `pizza-status`: the status actor decided the order's status */
   | { type: 'StatusChanged'; orderId: string; at: number; status: number; source: LogPosition }
   /** a stage topic: a station (or the web, for `cancelled`) recorded progress */
-  | { type: 'StageReached'; orderId: string; at: number; status: number; stage: Exclude<Stage, 'ordered'>; bakingTime?: number; source: LogPosition }
+  | {
+      type: 'StageReached';
+      orderId: string;
+      at: number;
+      status: number;
+      stage: Exclude<Stage, 'ordered'>;
+      bakingTime?: number;
+      source: LogPosition;
+    }
   /** the logs topic: a log line of some actor about an order */
-  | { type: 'LineLogged'; orderId: string; at: number; level: LogLevel; actor: string; msg: string; fields: Record<string, unknown>; source: LogPosition };
+  | {
+      type: 'LineLogged';
+      orderId: string;
+      at: number;
+      level: LogLevel;
+      actor: string;
+      msg: string;
+      fields: Record<string, unknown>;
+      source: LogPosition;
+    };

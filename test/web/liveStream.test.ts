@@ -1,0 +1,140 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { login, placeOrder, produceStage, produceStatus, request, startWeb, type WebHarness } from './webHarness.ts';
+
+// Streaming responses only work under Bun (TOOLCHAIN.md): this file runs under Bun only.
+
+interface SseEvent {
+  event: string;
+  data: unknown;
+}
+
+/** Reads Server-Sent Events from a response body, one at a time, with a bounded wait. */
+function sseReader(res: Response) {
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+  const decoder = new TextDecoder();
+  let buffer = '';
+  const queue: SseEvent[] = [];
+  const parse = () => {
+    for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      let event = 'message';
+      const data: string[] = [];
+      for (const line of block.split('\n')) {
+        if (line.startsWith('event: ')) event = line.slice(7);
+        else if (line.startsWith('data: ')) data.push(line.slice(6));
+      }
+      if (data.length) queue.push({ event, data: JSON.parse(data.join('\n')) });
+    }
+  };
+  return {
+    async next(timeoutMs = 5_000): Promise<SseEvent> {
+      const deadline = Date.now() + timeoutMs;
+      while (queue.length === 0) {
+        const left = deadline - Date.now();
+        if (left <= 0) throw new Error('no server-sent event arrived in time');
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const timeout = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no server-sent event within ${timeoutMs} ms`)), left);
+        });
+        const chunk = await Promise.race([reader.read(), timeout]).finally(() => clearTimeout(timer));
+        if (chunk.done) throw new Error('the stream ended');
+        buffer += decoder.decode(chunk.value, { stream: true });
+        parse();
+      }
+      return queue.shift() as SseEvent;
+    },
+    cancel: () => reader.cancel(),
+  };
+}
+
+let h: WebHarness;
+beforeEach(async () => {
+  h = await startWeb();
+});
+afterEach(async () => {
+  await h.close();
+});
+
+describe('live updates over Server-Sent Events', () => {
+  it('GET /api/orders/:id/events sends a snapshot, then each status change with the statechart state', async () => {
+    const { cookie } = await login(h, 'ada');
+    const id = await placeOrder(h, cookie);
+    await h.settle();
+    const res = await request(h, 'GET', `/api/orders/${id}/events`, { cookie });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/event-stream');
+    const sse = sseReader(res);
+    const snapshot = await sse.next();
+    expect(snapshot.event).toBe('snapshot');
+    expect(snapshot.data).toMatchObject({ order_id: id, status: 100, state: 'inProgress.placed', can_cancel: true });
+
+    await produceStatus(h, id, 200);
+    const assembled = await sse.next();
+    expect(assembled.event).toBe('order');
+    expect(assembled.data).toMatchObject({ status: 200, status_label: 'Your pizza is in the oven', state: 'inProgress.assembled' });
+
+    await produceStage(h, h.config.topics.pizzaBaked, id, { status: 300 });
+    const baked = (await sse.next()).data as { timeline: { topic: string }[]; can_cancel: boolean };
+    expect(baked.timeline.map((t) => t.topic)).toContain('pizza-baked');
+    expect(baked.can_cancel).toBe(false);
+
+    await produceStatus(h, id, 300);
+    await sse.next();
+    await produceStatus(h, id, 999);
+    const delivered = await sse.next();
+    expect(delivered.data).toMatchObject({ status: 999, state: 'delivered', status_label: 'Your pizza was delivered' });
+    await sse.cancel();
+  });
+
+  it('GET /api/events pushes changes to my orders only', async () => {
+    const ada = await login(h, 'ada');
+    const bea = await login(h, 'bea');
+    const mine = await placeOrder(h, ada.cookie);
+    const theirs = await placeOrder(h, bea.cookie);
+    await h.settle();
+    const sse = sseReader(await request(h, 'GET', '/api/events', { cookie: ada.cookie }));
+    await produceStatus(h, theirs, 200);
+    await produceStatus(h, mine, 200);
+    const first = await sse.next();
+    expect(first.event).toBe('order');
+    expect(first.data).toMatchObject({ order_id: mine, status: 200 });
+    // a new order placed elsewhere (another tab) appears too
+    const another = await placeOrder(h, ada.cookie);
+    expect((await sse.next()).data).toMatchObject({ order_id: another, status: 100 });
+    await sse.cancel();
+  });
+
+  it('GET /api/kitchen/events sends the board now and whenever a pizza moves', async () => {
+    const { cookie } = await login(h, 'ada');
+    const sse = sseReader(await request(h, 'GET', '/api/kitchen/events', { cookie }));
+    const first = (await sse.next()).data as { stations: { station: string; in_progress: unknown[] }[] };
+    expect(first.stations.map((s) => s.in_progress.length)).toEqual([0, 0, 0]);
+    const id = await placeOrder(h, cookie);
+    const moved = (await sse.next()).data as { stations: { station: string; in_progress: { order_id: string }[]; states: string[] }[] };
+    expect(moved.stations[0]).toMatchObject({ station: 'assemble', in_progress: [{ order_id: id }], states: ['full'] });
+    await sse.cancel();
+  });
+
+  it('stops listening when the client goes away', async () => {
+    const { cookie } = await login(h, 'ada');
+    const id = await placeOrder(h, cookie);
+    const before = h.web.view.listeners();
+    const sse = sseReader(await request(h, 'GET', `/api/orders/${id}/events`, { cookie }));
+    await sse.next();
+    expect(h.web.view.listeners()).toBe(before + 1);
+    await sse.cancel();
+    expect(h.web.view.listeners()).toBe(before);
+  });
+
+  it('keeps an idle stream open with comments on the clock', async () => {
+    const { cookie } = await login(h, 'ada');
+    const res = await request(h, 'GET', '/api/events', { cookie });
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    const decoder = new TextDecoder();
+    expect(decoder.decode((await reader.read()).value)).toContain('retry:');
+    await h.clock.advance(15_000);
+    expect(decoder.decode((await reader.read()).value)).toBe(': keep-alive\n\n');
+    await reader.cancel();
+  });
+});

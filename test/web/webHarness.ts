@@ -1,0 +1,138 @@
+import { VirtualClock } from '../../src/clock.ts';
+import { loadConfig } from '../../src/config/loadConfig.ts';
+import type { ShopConfig } from '../../src/config/shopConfig.ts';
+import { createLogger } from '../../src/log/logger.ts';
+import { createEmbeddedLog, type EmbeddedLog } from '../../src/transport/embeddedLog.ts';
+import type { DeliveredMessage, Producer } from '../../src/transport/transport.ts';
+import { createWebActor, type WebActor } from '../../src/web/createWebActor.ts';
+
+export const BASE = 'http://localhost';
+export const START = 1_700_000_000_000;
+
+export interface WebHarness {
+  config: ShopConfig;
+  clock: VirtualClock;
+  log: EmbeddedLog;
+  web: WebActor;
+  producer: Producer;
+  /** lets every message in flight reach the view */
+  settle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A web actor on an in-memory embedded log, in virtual time, with its consumer running. */
+export async function startWeb(): Promise<WebHarness> {
+  const config = loadConfig();
+  const clock = new VirtualClock(START);
+  const log = createEmbeddedLog({ clock });
+  await log.ensureTopics(Object.values(config.topics).map((topic) => ({ topic, partitions: 3 })));
+  const logger = createLogger({ actor: 'web', clock, format: 'silent' });
+  const web = await createWebActor({
+    config,
+    transport: log,
+    clock,
+    logger,
+    instanceId: 'test',
+    sessionSecret: 'a test secret, long enough',
+  });
+  await web.start();
+  const settle = async () => {
+    for (let i = 0; i < 3; i++) {
+      await log.whenIdle();
+      await web.idle();
+    }
+  };
+  await settle();
+  return {
+    config,
+    clock,
+    log,
+    web,
+    producer: log.producer(),
+    settle,
+    async close() {
+      await web.stop();
+      await log.close();
+    },
+  };
+}
+
+export interface RequestOptions {
+  cookie?: string;
+  json?: unknown;
+  form?: Record<string, string | string[]>;
+  body?: string;
+  headers?: Record<string, string>;
+}
+
+/** Sends a request through `app.handle` (no network). */
+export function request(h: WebHarness, method: string, path: string, options: RequestOptions = {}): Promise<Response> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.cookie) headers.cookie = options.cookie;
+  let body: string | undefined = options.body;
+  if (options.json !== undefined) {
+    body = JSON.stringify(options.json);
+    headers['content-type'] ??= 'application/json';
+  }
+  if (options.form) {
+    const form = new URLSearchParams();
+    for (const [k, v] of Object.entries(options.form)) for (const one of Array.isArray(v) ? v : [v]) form.append(k, one);
+    body = form.toString();
+    headers['content-type'] ??= 'application/x-www-form-urlencoded';
+  }
+  return h.web.app.handle(new Request(`${BASE}${path}`, { method, headers, ...(body !== undefined ? { body } : {}) }));
+}
+
+/** Logs in through the API; returns the Cookie header value and the customer id. */
+export async function login(h: WebHarness, username: string): Promise<{ cookie: string; customerId: string }> {
+  const res = await request(h, 'POST', '/api/login', { json: { username } });
+  if (res.status !== 200) throw new Error(`login failed: ${res.status} ${await res.text()}`);
+  const setCookie = res.headers.get('set-cookie') ?? '';
+  const body = (await res.json()) as { customer_id: string };
+  return { cookie: setCookie.split(';')[0] ?? '', customerId: body.customer_id };
+}
+
+export const PIZZA = { sauce: 'Tomato', cheese: 'Mozzarella', main_topping: 'Pepperoni', extra_toppings: ['Olives', 'Basil'] };
+
+export async function placeOrder(h: WebHarness, cookie: string, pizza: object = PIZZA): Promise<string> {
+  const res = await request(h, 'POST', '/api/orders', { cookie, json: pizza });
+  if (res.status !== 201) throw new Error(`order failed: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { order_id: string }).order_id;
+}
+
+/** Produces a status change the way the status actor does (pizza-status, keyed by the order id). */
+export async function produceStatus(h: WebHarness, orderId: string, status: number): Promise<void> {
+  await h.producer.send(h.config.topics.pizzaStatus, [{ key: orderId, value: JSON.stringify({ status, timestamp: h.clock.now() }) }]);
+  await h.settle();
+}
+
+/** Produces a stage message (e.g. pizza-baked) the way a station does. */
+export async function produceStage(h: WebHarness, topic: string, orderId: string, value: object): Promise<void> {
+  await h.producer.send(topic, [{ key: orderId, value: JSON.stringify({ timestamp: h.clock.now(), ...value }) }]);
+  await h.settle();
+}
+
+/** Every message on a topic, read with a fresh consumer group. */
+export async function readTopic(h: WebHarness, topic: string): Promise<DeliveredMessage[]> {
+  const ends = await h.log.endOffsets(topic);
+  const total = [...ends.values()].reduce((a, b) => a + b, 0);
+  const seen: DeliveredMessage[] = [];
+  if (total === 0) return seen;
+  const consumer = h.log.consumer({ groupId: `reader-${Math.random().toString(16).slice(2)}`, topics: [topic] });
+  await consumer.run(async (m) => {
+    seen.push(m);
+  });
+  await h.log.whenIdle();
+  await consumer.close();
+  if (seen.length !== total) throw new Error(`readTopic ${topic}: read ${seen.length} of ${total} messages`);
+  return seen.sort((a, b) => a.timestamp - b.timestamp || a.partition - b.partition || a.offset - b.offset);
+}
+
+export async function messageCount(h: WebHarness, topic: string): Promise<number> {
+  return [...(await h.log.endOffsets(topic)).values()].reduce((a, b) => a + b, 0);
+}
+
+/** The markup with every quoted attribute value emptied: what remains is tags and text. */
+export function withoutAttributeValues(html: string): string {
+  return html.replace(/="[^"]*"/g, '=""');
+}
