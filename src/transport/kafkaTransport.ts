@@ -40,6 +40,37 @@ export interface KafkaTransportOptions {
  */
 const CONSUMER_DEFAULTS = { maxWaitTimeInMs: 500, heartbeatInterval: 1_000 };
 
+const WRITABLE_RETRIES = ['NOT_LEADER_OR_FOLLOWER', 'LEADER_NOT_AVAILABLE', 'UNKNOWN_TOPIC_OR_PARTITION', 'KafkaJSNumberOfRetriesExceeded'];
+
+/**
+ * Waits until every partition of a just-created topic answers a ListOffsets request. The
+ * controller reports leaders (createTopics' waitForLeaders) before the broker has opened every
+ * partition's log; a produce landing in between fails for some partitions. Bounded: 15 s.
+ */
+async function untilWritable(admin: Admin, topic: string): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    try {
+      await admin.fetchTopicOffsets(topic);
+      return;
+    } catch (error) {
+      const type = (error as { type?: string }).type ?? (error as { name?: string }).name ?? '';
+      if (!WRITABLE_RETRIES.includes(type) || Date.now() > deadline) {
+        throw new ShopError(
+          'KAFKA_TOPIC_CREATE_FAILED',
+          `kafka: topic '${topic}' was created but its partitions did not become ready: ${(error as Error).message}`,
+          {
+            cause: error,
+            retriable: true,
+          },
+        );
+      }
+      // a real network wait, not shop time: the injected clock may be virtual
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}
+
 /**
  * The transport contract on a real Kafka cluster, through kafkajs 2.2.4: the INI's `[kafka]`
  * properties mapped onto kafkajs (`kafka/kafkaClientOptions.ts`), keyed messages placed with the
@@ -114,7 +145,17 @@ export function createKafkaTransport(options: KafkaTransportOptions): KafkaTrans
 
   const getProducer = (): Promise<KafkaJsProducer> => {
     producer$ ??= (async () => {
-      const producer = kafka.producer({ createPartitioner: createJavaPartitioner(placed), allowAutoTopicCreation: false });
+      // Idempotent (as Java's producer is by default): kafkajs retries a whole produce request when
+      // one partition in it fails, and without producer ids and sequence numbers the broker would
+      // append the other partitions' messages a second time. kafkajs allows it with one request
+      // in flight per broker only; measured on the local broker that costs little.
+      const idempotent = mapped.acks === -1;
+      const producer = kafka.producer({
+        createPartitioner: createJavaPartitioner(placed),
+        allowAutoTopicCreation: false,
+        idempotent,
+        ...(idempotent ? { maxInFlightRequests: 1 } : {}),
+      });
       await producer.connect();
       return producer;
     })().catch((error: unknown) => {
@@ -229,6 +270,7 @@ export function createKafkaTransport(options: KafkaTransportOptions): KafkaTrans
           }
         }
       }
+      await Promise.all(missing.map((s) => untilWritable(admin, s.topic)));
       for (const s of specs) knownTopics.add(s.topic);
     },
 

@@ -1,5 +1,6 @@
 import { describe } from 'vitest';
-import { createKafkaTransport, type KafkaConsumer } from '../../src/transport/kafkaTransport.ts';
+import { createLogger } from '../../src/log/logger.ts';
+import { createKafkaTransport, type KafkaConsumer, type KafkaLogLevel } from '../../src/transport/kafkaTransport.ts';
 import { findKafkaBroker } from '../support/kafkaBroker.ts';
 import { transportContract } from './transport.contract.ts';
 
@@ -8,7 +9,10 @@ import { transportContract } from './transport.contract.ts';
 const broker = await findKafkaBroker();
 
 describe.skipIf(!broker.available)(`Kafka at ${broker.bootstrap}`, () => {
-  const create = async () => createKafkaTransport({ kafka: broker.config });
+  // KAFKAJS_LOG_LEVEL=info (or debug, warn) shows kafkajs's own log lines, for diagnosing a failure.
+  const logLevel = process.env.KAFKAJS_LOG_LEVEL as KafkaLogLevel | undefined;
+  const logger = logLevel ? createLogger({ actor: 'contract', format: 'json', level: 'debug' }) : undefined;
+  const create = async () => createKafkaTransport({ kafka: broker.config, ...(logLevel && logger ? { logLevel, logger } : {}) });
   transportContract('kafka (kafkajs 2.2.4)', {
     create,
     features: {
