@@ -31,7 +31,7 @@ export function Layout(props: LayoutProps): JSX.Element {
         <body>
           <header class="top">
             <a class="brand" href="/">
-              🍕 Pizza shop
+              <img src="/public/favicon.svg" alt="" width="22" height="22" /> Pizza shop
             </a>
             <nav>
               {props.session ? (
