@@ -91,7 +91,7 @@ describe.skipIf(!available && !mustRun)('the shop in a browser', () => {
     };
     await watch();
     await shot('order-in-progress');
-    await expect.poll(watch, { timeout: 30_000, intervals: [50] }).toBe('delivered');
+    await expect.poll(watch, { timeout: 30_000, interval: 50 }).toBe('delivered');
     expect(await page.textContent('#status-label')).toBe('Your pizza was delivered');
     // it moved live through the lifecycle, not only at the end
     expect(seen.size).toBeGreaterThan(1);
