@@ -46,7 +46,7 @@ describe('Kafka client INI -> kafkajs options', () => {
     ['SASL_PLAINTEXT', undefined, 'scram-sha-256'],
     ['SASL_SSL', true, 'scram-sha-512'],
   ] as const)('security.protocol = %s', (protocol, ssl, mechanism) => {
-    const sasl = protocol.startsWith('SASL')
+    const sasl: Record<string, string> = protocol.startsWith('SASL')
       ? { 'sasl.mechanisms': mechanism === 'scram-sha-256' ? 'SCRAM-SHA-256' : 'SCRAM-SHA-512', 'sasl.username': 'u', 'sasl.password': 'p' }
       : {};
     const options = map({ 'bootstrap.servers': 'b:9092', 'security.protocol': protocol, ...sasl });
