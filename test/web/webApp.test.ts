@@ -507,7 +507,7 @@ describe('escaping', () => {
       const html = await (await request(h, 'GET', path, { cookie })).text();
       const markup = withoutAttributeValues(html);
       expect(markup, path).not.toContain('<script>alert');
-      expect(markup, path).not.toContain('<img src');
+      expect(markup, path).not.toContain('<img src=x');
       if (path !== '/flow') expect(html, path).toMatch(/&lt;script(&gt;|>)/);
     }
     expect(name).toBe('<script>alert(1)');

@@ -64,8 +64,8 @@ export interface OrderView {
 /** Status codes the reducers need, by name (from the configuration). */
 export type StatusIds = Record<StatusName, number>;
 
-export const MAX_TIMELINE = 100;
-export const MAX_LOG_LINES = 200;
+export const MAX_TIMELINE = 50;
+export const MAX_LOG_LINES = 80;
 
 export function emptyOrder(orderId: string): OrderView {
   return {
