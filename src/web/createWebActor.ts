@@ -9,6 +9,7 @@ import type { Consumer, DeliveredMessage, Producer, Transport } from '../transpo
 import { createWebApp, type WebApp } from './createWebApp.tsx';
 import { createSessionCodec } from './session/sessionCookie.ts';
 import { loadSessionSecret } from './session/sessionSecret.ts';
+import type { LiveStreams } from './sse.ts';
 import { viewEventDecoder } from './view/decodeViewEvent.ts';
 import { createViewStore } from './view/viewStore.ts';
 import { createWebView, type WebView } from './view/webView.ts';
@@ -81,6 +82,7 @@ export async function createWebActor(options: WebActorOptions): Promise<WebActor
   const groupId = `${config.groupIds.web}-${options.instanceId}-${store.viewId}`;
   const decode = viewEventDecoder(config, topology);
   const stats: WebConsumerStats = { consumed: new Map(), malformed: 0 };
+  const liveStreams: LiveStreams = new Set();
   const secret = options.sessionSecret ?? loadSessionSecret({ dataDir: options.dataDir ?? null });
 
   const app = createWebApp({
@@ -93,6 +95,7 @@ export async function createWebActor(options: WebActorOptions): Promise<WebActor
     sessions: createSessionCodec(secret),
     groupId,
     consumerStats: () => stats,
+    liveStreams,
     ...(options.speed !== undefined ? { speed: options.speed } : {}),
     ...(options.heartbeatMs !== undefined ? { heartbeatMs: options.heartbeatMs } : {}),
     ...(options.secureCookies !== undefined ? { secureCookies: options.secureCookies } : {}),
@@ -158,6 +161,8 @@ export async function createWebActor(options: WebActorOptions): Promise<WebActor
       stopped = true;
       if (sweep !== undefined) clock.clearTimeout(sweep);
       await consumer?.close();
+      // live streams never finish by themselves: end them, then let requests in flight finish
+      for (const close of [...liveStreams]) close();
       if (app.server) await app.stop();
       if (ownsStore) store.close();
     },

@@ -2,11 +2,15 @@ import type { Clock, TimerHandle } from '../clock.ts';
 
 export type SseSend = (event: string, data: unknown) => void;
 
+/** Open live streams, so a stopping server can end them before it waits for requests to finish. */
+export type LiveStreams = Set<() => void>;
+
 /**
  * A Server-Sent Events response. `start` subscribes and returns its unsubscribe; it runs when the
- * stream opens, and the unsubscribe runs when the client goes away (stream cancelled or request
- * aborted). Chunks are bytes (Elysia under Node refuses strings), and a comment line keeps idle
- * connections open through proxies every `heartbeatMs`.
+ * stream opens, and the unsubscribe runs when the stream ends: the client went away (stream
+ * cancelled or request aborted) or the server closes it (`registry`). Chunks are bytes (Elysia
+ * under Node refuses strings), and a comment line keeps idle connections open through proxies
+ * every `heartbeatMs`.
  *
  * @example
  * return sseResponse({ clock, signal: request.signal, start: (send) => view.subscribe((c) => send('order', c.order)) });
@@ -15,47 +19,55 @@ export function sseResponse(options: {
   clock: Clock;
   signal?: AbortSignal;
   heartbeatMs?: number;
+  registry?: LiveStreams;
   start: (send: SseSend) => () => void;
 }): Response {
   const encoder = new TextEncoder();
   const heartbeatMs = options.heartbeatMs ?? 15_000;
-  let stop: (() => void) | undefined;
+  let controller: ReadableStreamDefaultController<Uint8Array> | undefined;
+  let unsubscribe: (() => void) | undefined;
   let timer: TimerHandle | undefined;
   let closed = false;
+
+  const end = (closeStream: boolean) => {
+    if (closed) return;
+    closed = true;
+    options.registry?.delete(close);
+    if (timer !== undefined) options.clock.clearTimeout(timer);
+    unsubscribe?.();
+    if (closeStream) {
+      try {
+        controller?.close();
+      } catch {
+        // already closed by the client
+      }
+    }
+  };
+  const close = () => end(true);
+  const write = (text: string) => {
+    if (closed || !controller) return;
+    try {
+      controller.enqueue(encoder.encode(text));
+    } catch {
+      close();
+    }
+  };
+  const beat = () => {
+    write(': keep-alive\n\n');
+    if (!closed) timer = options.clock.setTimeout(beat, heartbeatMs);
+  };
+
   const stream = new ReadableStream<Uint8Array>({
-    start(controller) {
-      const write = (text: string) => {
-        if (closed) return;
-        try {
-          controller.enqueue(encoder.encode(text));
-        } catch {
-          close();
-        }
-      };
-      const close = () => {
-        if (closed) return;
-        closed = true;
-        if (timer !== undefined) options.clock.clearTimeout(timer);
-        stop?.();
-        try {
-          controller.close();
-        } catch {
-          // already closed by the client
-        }
-      };
-      const beat = () => {
-        write(': keep-alive\n\n');
-        if (!closed) timer = options.clock.setTimeout(beat, heartbeatMs);
-      };
+    start(c) {
+      controller = c;
       options.signal?.addEventListener('abort', close, { once: true });
+      options.registry?.add(close);
       write('retry: 2000\n\n');
-      stop = options.start((event, data) => write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`));
+      unsubscribe = options.start((event, data) => write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`));
       if (heartbeatMs > 0) timer = options.clock.setTimeout(beat, heartbeatMs);
     },
     cancel() {
-      closed = true;
-      if (timer !== undefined) options.clock.clearTimeout(timer);
-      stop?.();
+      end(false);
     },
   });
   return new Response(stream, {

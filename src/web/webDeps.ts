@@ -4,6 +4,7 @@ import type { Logger } from '../log/logger.ts';
 import type { Producer, Transport } from '../transport/transport.ts';
 import type { ShopMachines } from './diagram/shopMachines.ts';
 import type { SessionCodec } from './session/sessionCookie.ts';
+import type { LiveStreams } from './sse.ts';
 import type { WebView } from './view/webView.ts';
 
 /** Counters of the web's consumer, for /metrics. */
@@ -42,6 +43,8 @@ export interface WebDeps {
   secureCookies?: boolean;
   /** id makers, replaceable in tests; default: random hex */
   ids?: { orderId(): string; customerId(): string };
+  /** where open SSE streams register, so the actor can end them when it stops */
+  liveStreams?: LiveStreams;
   /** SSE keep-alive comment interval; default 15 s (on `clock`) */
   heartbeatMs?: number;
   /** the speed factor the shop runs at, shown on pages */

@@ -137,4 +137,16 @@ describe('live updates over Server-Sent Events', () => {
     expect(decoder.decode((await reader.read()).value)).toBe(': keep-alive\n\n');
     await reader.cancel();
   });
+
+  it('ends open streams when the web stops, so a real server can shut down', async () => {
+    const url = await h.web.listen(0);
+    const { cookie } = await login(h, 'ada');
+    const id = await placeOrder(h, cookie);
+    const res = await fetch(`${url}/api/orders/${id}/events`, { headers: { cookie } });
+    const sse = sseReader(res);
+    expect((await sse.next()).event).toBe('snapshot');
+    await h.web.stop();
+    await expect(sse.next()).rejects.toThrow('the stream ended');
+    expect(h.web.view.listeners()).toBe(0);
+  });
 });

@@ -26,6 +26,7 @@ export function orderLivePayload(ctx: WebContext, order: OrderView) {
  */
 export function livePlugin(ctx: WebContext) {
   const heartbeatMs = ctx.heartbeatMs;
+  const registry = ctx.liveStreams;
   return new Elysia({ name: 'web.live', seed: ctx })
     .get('/api/orders/:id/events', ({ request, params }) => {
       const session = ctx.sessionOf(request);
@@ -35,6 +36,7 @@ export function livePlugin(ctx: WebContext) {
         clock: ctx.clock,
         signal: request.signal,
         heartbeatMs,
+        ...(registry ? { registry } : {}),
         start: (send) => {
           send('snapshot', orderLivePayload(ctx, order));
           return ctx.view.subscribe((change) => {
@@ -50,6 +52,7 @@ export function livePlugin(ctx: WebContext) {
         clock: ctx.clock,
         signal: request.signal,
         heartbeatMs,
+        ...(registry ? { registry } : {}),
         start: (send) =>
           ctx.view.subscribe((change) => {
             if (change.order.customerId === session.customerId) {
@@ -64,6 +67,7 @@ export function livePlugin(ctx: WebContext) {
         clock: ctx.clock,
         signal: request.signal,
         heartbeatMs,
+        ...(registry ? { registry } : {}),
         start: (send) => {
           send('kitchen', kitchenJson(ctx));
           return ctx.view.subscribe((change) => {
