@@ -92,14 +92,27 @@ async function inFlightMemory(orders: number): Promise<ShopBenchResult['inFlight
   return { orders, heapBytesPerOrder: (heap1 - heap0) / orders, rssBytesPerOrder: (rss1 - rss0) / orders };
 }
 
+type Scenario = 'memory' | 'file' | 'in-flight';
+
+async function runScenario(scenario: Scenario, orders: number, concurrency: number, inFlight: number): Promise<unknown> {
+  if (scenario === 'memory') return endToEnd('embedded log, memory', true, orders, concurrency);
+  if (scenario === 'file') return endToEnd('embedded log, SQLite file', false, orders, concurrency);
+  return inFlightMemory(inFlight);
+}
+
+/**
+ * Runs each scenario in a fresh Bun process, so that one's peak RSS is not another's.
+ */
 export async function benchShop(options: { orders?: number; concurrency?: number; inFlight?: number } = {}): Promise<ShopBenchResult> {
-  const orders = options.orders ?? 3000;
-  const concurrency = options.concurrency ?? 200;
-  const rows = [
-    await endToEnd('embedded log, memory', true, orders, concurrency),
-    await endToEnd('embedded log, SQLite file', false, orders, concurrency),
-  ];
-  const inFlight = await inFlightMemory(options.inFlight ?? 5000);
+  const args = [String(options.orders ?? 3000), String(options.concurrency ?? 200), String(options.inFlight ?? 5000)];
+  const run = (scenario: Scenario) => {
+    const proc = Bun.spawnSync(['bun', import.meta.path, '--scenario', scenario, ...args], { stderr: 'inherit' });
+    if (proc.exitCode !== 0) throw new Error(`bench scenario ${scenario} failed (exit ${proc.exitCode})`);
+    const last = proc.stdout.toString().trim().split('\n').at(-1) ?? '';
+    return JSON.parse(last);
+  };
+  const rows = [run('memory') as ShopBenchRow, run('file') as ShopBenchRow];
+  const inFlight = run('in-flight') as ShopBenchResult['inFlight'];
   return { name: 'shop', rows, inFlight };
 }
 
@@ -122,4 +135,12 @@ export function printShopBench(result: ShopBenchResult): void {
   );
 }
 
-if (import.meta.main) printShopBench(await benchShop());
+if (import.meta.main) {
+  const i = process.argv.indexOf('--scenario');
+  if (i >= 0) {
+    const [scenario, orders, concurrency, inFlight] = process.argv.slice(i + 1);
+    console.log(JSON.stringify(await runScenario(scenario as Scenario, Number(orders), Number(concurrency), Number(inFlight))));
+  } else {
+    printShopBench(await benchShop());
+  }
+}
