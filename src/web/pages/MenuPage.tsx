@@ -20,7 +20,7 @@ export function MenuPage(props: {
   const extras = Array.isArray(chosen.extra_toppings) ? chosen.extra_toppings : [];
   const group = (field: 'sauce' | 'cheese' | 'main_topping', title: string, options: string[]) => (
     <fieldset class="choice">
-      <legend>{title}</legend>
+      <legend safe>{title}</legend>
       {options.map((option, i) => (
         <label class="option">
           <input type="radio" name={field} value={option} required={i === 0} checked={chosen[field] === option} />

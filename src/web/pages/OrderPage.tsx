@@ -65,7 +65,7 @@ export function OrderPage(props: OrderPageProps): JSX.Element {
             </p>
           </div>
         </div>
-        {p && (
+        {p ? (
           <dl class="pizza-facts">
             <dt>Sauce</dt>
             <dd safe>{p.sauce}</dd>
@@ -76,6 +76,8 @@ export function OrderPage(props: OrderPageProps): JSX.Element {
             <dt>Extras</dt>
             <dd safe>{p.extra_toppings.length ? p.extra_toppings.join(', ') : 'none'}</dd>
           </dl>
+        ) : (
+          ''
         )}
 
         <h2>Service flow</h2>
