@@ -145,6 +145,7 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
       web: undefined as WebActor | undefined,
     };
     const specsToRun: ActorSpec[] = [];
+    let listenedPort: number | undefined;
     for (const station of STATIONS) {
       if (!actors.has(station)) continue;
       const stationStore = await store(station === 'delivery' ? 'delivery' : 'kitchen');
@@ -201,6 +202,8 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
             dataDir: memory ? null : dataDir,
           });
           await running.web.start();
+          // After a restart by the supervisor, serve again on the port the first one got.
+          if (listenedPort !== undefined) await running.web.listen(listenedPort);
           return running.web;
         },
       });
@@ -212,6 +215,7 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
     let url: string | undefined;
     if (running.web && options.listen !== false) {
       url = await running.web.listen(options.port ?? config.shop.webPort);
+      listenedPort = Number(new URL(url).port);
     }
 
     const settle = async () => {
