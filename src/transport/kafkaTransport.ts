@@ -40,34 +40,47 @@ export interface KafkaTransportOptions {
  */
 const CONSUMER_DEFAULTS = { maxWaitTimeInMs: 500, heartbeatInterval: 1_000 };
 
-const WRITABLE_RETRIES = ['NOT_LEADER_OR_FOLLOWER', 'LEADER_NOT_AVAILABLE', 'UNKNOWN_TOPIC_OR_PARTITION', 'KafkaJSNumberOfRetriesExceeded'];
-
 /**
- * Waits until every partition of a just-created topic answers a ListOffsets request. The
- * controller reports leaders (createTopics' waitForLeaders) before the broker has opened every
- * partition's log; a produce landing in between fails for some partitions. Bounded: 15 s.
+ * Waits until a just-created topic shows all its partitions and each answers a ListOffsets
+ * request from its leader. CreateTopics returns once the controller accepted the topic; the
+ * broker learns of it later (seconds on a broker busy taking over many partitions after a
+ * restart), and between the two a fetch or produce fails — for a produce, partially, and kafkajs
+ * then retries the whole request. Bounded: 30 s.
  */
-async function untilWritable(admin: Admin, topic: string): Promise<void> {
-  const deadline = Date.now() + 15_000;
+async function untilWritable(admin: Admin, topic: string, partitions: number): Promise<void> {
+  const deadline = Date.now() + 30_000;
   for (;;) {
+    let notYet: string;
     try {
-      await admin.fetchTopicOffsets(topic);
-      return;
+      const offsets = await admin.fetchTopicOffsets(topic);
+      if (offsets.length === partitions) return;
+      notYet = `${offsets.length} of ${partitions} partitions visible`;
     } catch (error) {
-      const type = (error as { type?: string }).type ?? (error as { name?: string }).name ?? '';
-      if (!WRITABLE_RETRIES.includes(type) || Date.now() > deadline) {
+      // not yet known (UNKNOWN_TOPIC_OR_PARTITION), no leader yet, or kafkajs gave up retrying those
+      const notReady = (error as { retriable?: boolean }).retriable === true || (error as Error).name === 'KafkaJSNumberOfRetriesExceeded';
+      if (!notReady) {
         throw new ShopError(
           'KAFKA_TOPIC_CREATE_FAILED',
-          `kafka: topic '${topic}' was created but its partitions did not become ready: ${(error as Error).message}`,
+          `kafka: topic '${topic}' was created but cannot be read: ${(error as Error).message}`,
           {
             cause: error,
             retriable: true,
           },
         );
       }
-      // a real network wait, not shop time: the injected clock may be virtual
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      notYet = (error as Error).message;
     }
+    if (Date.now() > deadline) {
+      throw new ShopError(
+        'KAFKA_TOPIC_CREATE_FAILED',
+        `kafka: topic '${topic}' was created but did not become ready within 30 s: ${notYet}`,
+        {
+          retriable: true,
+        },
+      );
+    }
+    // a real network wait, not shop time: the injected clock may be virtual
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 
@@ -247,7 +260,8 @@ export function createKafkaTransport(options: KafkaTransportOptions): KafkaTrans
       if (missing.length > 0) {
         try {
           await admin.createTopics({
-            waitForLeaders: true,
+            // kafkajs's own wait gives up on the first UNKNOWN_TOPIC_OR_PARTITION: untilWritable waits instead
+            waitForLeaders: false,
             topics: missing.map((s) => ({ topic: s.topic, numPartitions: s.partitions, replicationFactor: s.replicationFactor ?? -1 })),
           });
         } catch (error) {
@@ -270,7 +284,7 @@ export function createKafkaTransport(options: KafkaTransportOptions): KafkaTrans
           }
         }
       }
-      await Promise.all(missing.map((s) => untilWritable(admin, s.topic)));
+      await Promise.all(missing.map((s) => untilWritable(admin, s.topic, s.partitions)));
       for (const s of specs) knownTopics.add(s.topic);
     },
 
