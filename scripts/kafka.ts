@@ -7,6 +7,8 @@
  *         127.0.0.1:9092 in the background and wait until it answers
  * stop    SIGTERM, SIGKILL after --timeout; fine when nothing runs
  * status  running or not (exit 0 / 3)
+ * reset   stop it and delete its data folder (every topic and committed offset): test runs leave
+ *         many topics behind, and a broker leading thousands of partitions restarts slowly
  * jars    only make sure the jars are cached, print their folder
  *
  * Options: --port <n> (default 9092; the controller takes port + 1), --data <dir> (default
@@ -16,9 +18,9 @@
 import { parseArgs } from 'node:util';
 import { isShopError } from '../src/errors.ts';
 import { resolveKafkaJars } from './kafka/kafkaJars.ts';
-import { localBrokerStatus, startLocalBroker, stopLocalBroker } from './kafka/localBroker.ts';
+import { localBrokerStatus, removeLocalBrokerData, startLocalBroker, stopLocalBroker } from './kafka/localBroker.ts';
 
-const USAGE = `Usage: bun scripts/kafka.ts <start|stop|status|jars> [--port 9092] [--data data/kafka] [--timeout <s>]
+const USAGE = `Usage: bun scripts/kafka.ts <start|stop|status|reset|jars> [--port 9092] [--data data/kafka] [--timeout <s>]
   (or: bun run kafka:start, bun run kafka:stop, bun run kafka:status)`;
 
 const say = (line: string) => console.log(`kafka: ${line}`);
@@ -74,6 +76,13 @@ async function main(argv: string[]): Promise<number> {
       say(
         `running, pid ${status.pid}, ${status.bootstrap} ${status.answers ? 'answers' : 'does NOT answer yet'}; data ${status.dataDir}; log ${status.log}`,
       );
+      return 0;
+    }
+    case 'reset': {
+      const result = await stopLocalBroker(options);
+      if (result.status !== 'not-running') say(`${result.status} (pid ${result.pid})`);
+      const removed = removeLocalBrokerData(options);
+      say(removed ? `deleted ${removed}` : 'no data to delete');
       return 0;
     }
     case 'jars': {

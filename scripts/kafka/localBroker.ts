@@ -284,3 +284,22 @@ export async function localBrokerStatus(options: LocalBrokerOptions = {}): Promi
   const bootstrap = `127.0.0.1:${configuredPort(paths) ?? options.port ?? 9092}`;
   return { running: true, pid, bootstrap, answers: await brokerAnswers(bootstrap), dataDir: paths.dataDir, log };
 }
+
+/**
+ * Deletes a stopped broker's data folder (its server.properties, KRaft storage and logs), after
+ * checking it is one: returns the folder deleted, or undefined when there was none.
+ */
+export function removeLocalBrokerData(options: LocalBrokerOptions = {}): string | undefined {
+  const paths = layout(options.dataDir);
+  if (!existsSync(paths.dataDir)) return undefined;
+  if (runningPid(paths) !== undefined)
+    throw new ShopError('KAFKA_RUNNING', `the broker of ${paths.dataDir} is still running: stop it first`);
+  if (!existsSync(paths.properties) && !existsSync(paths.kraftDir)) {
+    throw new ShopError(
+      'NOT_A_BROKER_FOLDER',
+      `${paths.dataDir} does not look like a broker's data folder (no server.properties, no kraft/): not deleting it`,
+    );
+  }
+  rmSync(paths.dataDir, { recursive: true, force: true });
+  return paths.dataDir;
+}

@@ -1,4 +1,4 @@
-import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -77,6 +77,15 @@ describe('kafka script without a broker to start', () => {
     expect(run.out).toContain('not running');
   });
 
+  it('reset refuses a folder that is not a broker data folder', async () => {
+    const data = tempDir('not-kafka');
+    writeFileSync(join(data, 'precious.txt'), 'keep me');
+    const run = await kafkaScript(['reset', '--data', data]);
+    expect(run.code).toBe(1);
+    expect(run.out).toContain('does not look like a broker');
+    expect(existsSync(join(data, 'precious.txt'))).toBe(true);
+  });
+
   it('bad usage exits 2 with the usage line', async () => {
     for (const args of [[], ['launch'], ['start', '--port', 'ninety'], ['start', '--colour', 'red']]) {
       const run = await kafkaScript(args);
@@ -134,5 +143,10 @@ describe.skipIf(!broker.available)('kafka script with java at hand', () => {
     const stoppedAgain = await kafkaScript(['stop', '--data', data]);
     expect(stoppedAgain.code).toBe(0);
     expect(stoppedAgain.out).toContain('not running');
+
+    const reset = await kafkaScript(['reset', '--data', data]);
+    expect(reset.code).toBe(0);
+    expect(reset.out).toContain(`deleted ${data}`);
+    expect(existsSync(data)).toBe(false);
   }, 180_000);
 });
