@@ -88,7 +88,8 @@ async function untilWritable(admin: Admin, topic: string, partitions: number): P
  * The transport contract on a real Kafka cluster, through kafkajs 2.2.4: the INI's `[kafka]`
  * properties mapped onto kafkajs (`kafka/kafkaClientOptions.ts`), keyed messages placed with the
  * same Java-compatible murmur2 as the embedded log (`kafka/javaPartitioner.ts`), consumers with
- * manual commits (`kafka/kafkaGroupMember.ts`).
+ * manual commits (`kafka/kafkaGroupMember.ts`). Sends are idempotent (acks=all, producer id and
+ * sequence numbers), so kafkajs's retries never append a message twice.
  *
  * Where it honestly differs from the embedded log: rebalances are eager (every rebalance revokes
  * every partition, and a partition kept across it restarts at the committed offset, so
