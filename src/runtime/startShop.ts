@@ -10,7 +10,7 @@ import { createLogger, type Logger, type LoggerOptions } from '../log/logger.ts'
 import { openConfiguredStateStore, openStateStore } from '../store/createStateStore.ts';
 import type { StateStore } from '../store/stateStore.ts';
 import { createEmbeddedLog, type EmbeddedLog } from '../transport/embeddedLog.ts';
-import { createKafkaTransport } from '../transport/kafkaTransport.ts';
+import { createKafkaTransport, type KafkaLogLevel } from '../transport/kafkaTransport.ts';
 import type { TopicSpec, Transport } from '../transport/transport.ts';
 import { type CountingProducer, countingProducer } from './countingProducer.ts';
 import { createLogShipper } from './logShipper.ts';
@@ -97,13 +97,19 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
   const consoleLogger = options.logger ?? createLogger({ actor: 'shop', clock, ...(options.logFormat ? { format: options.logFormat } : {}) });
 
   let transport: Transport;
+  let brokerCount: (() => Promise<number>) | undefined;
   let embedded: EmbeddedLog | undefined;
   if (options.transport) {
     transport = options.transport;
     if ('whenIdle' in transport) embedded = transport as EmbeddedLog;
   } else if (options.kafka) {
-    transport = createKafkaTransport({ kafka: options.kafka, clock, logger: consoleLogger.child('kafka') });
+    // kafkajs logs every retried request (leader moves, a topic just created) at error level;
+    // the shop reports what actually fails itself. KAFKAJS_LOG_LEVEL=warn|info|debug shows them.
+    const level = process.env.KAFKAJS_LOG_LEVEL as KafkaLogLevel | undefined;
+    const kafka = createKafkaTransport({ kafka: options.kafka, clock, logger: consoleLogger.child('kafka'), logLevel: level ?? 'nothing' });
+    transport = kafka;
     closers.push(() => transport.close());
+    brokerCount = () => kafka.brokerCount();
   } else {
     embedded = createEmbeddedLog({ ...(memory ? {} : { path: join(dataDir, 'log.db') }), clock });
     transport = embedded;
@@ -112,7 +118,17 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
 
   try {
     const partitions = options.kafka ? config.topicConfig.numPartitions : config.shop.localPartitions;
-    const replicationFactor = options.kafka ? config.topicConfig.replicationFactor : 1;
+    let replicationFactor = options.kafka ? config.topicConfig.replicationFactor : 1;
+    if (brokerCount) {
+      // replication_factor = 3 suits a real cluster; a single local broker can only hold one copy.
+      const brokers = await brokerCount();
+      if (replicationFactor > brokers) {
+        consoleLogger.warn(
+          `[kafka-topic-config] replication_factor = ${replicationFactor} but the cluster has ${brokers} broker(s): new topics get ${brokers}`,
+        );
+        replicationFactor = brokers;
+      }
+    }
     const specs: TopicSpec[] = Object.values(config.topics).map((topic) => ({ topic, partitions, replicationFactor }));
     await transport.ensureTopics(specs);
 

@@ -17,6 +17,8 @@ export type { KafkaLogLevel } from './kafka/kafkaJsLogCreator.ts';
 /** The Kafka transport: the contract, with consumers that can also simulate a crash (tests). */
 export interface KafkaTransport extends Transport {
   consumer(options: ConsumerOptions): KafkaConsumer;
+  /** How many brokers the cluster has (to fit a replication factor to a small local cluster). */
+  brokerCount(): Promise<number>;
 }
 
 export interface KafkaTransportOptions {
@@ -238,6 +240,11 @@ export function createKafkaTransport(options: KafkaTransportOptions): KafkaTrans
   };
 
   return {
+    async brokerCount(): Promise<number> {
+      assertOpen();
+      const admin = await getAdmin();
+      return (await admin.describeCluster()).brokers.length;
+    },
     async ensureTopics(specs: TopicSpec[]): Promise<void> {
       assertOpen();
       for (const spec of specs) {
