@@ -20,6 +20,7 @@ import { SerialQueue } from '../runtime/serialQueue.ts';
 import type { RunningActor } from '../runtime/supervisor.ts';
 import type { StateStore } from '../store/stateStore.ts';
 import type { DeliveredMessage, OutgoingMessage, Producer, TopicPartition, Transport } from '../transport/transport.ts';
+import type { InputRef } from '../runtime/actorHost.ts';
 
 export interface StationActorOptions {
   station: StationName;
@@ -133,7 +134,15 @@ export async function startStationActor(options: StationActorOptions): Promise<S
     }
   };
 
-  /** Sends one event and carries out its consequences in the contract's order. */
+  // What steps did that is not persisted and committed yet (see `checkpoint`).
+  let dirty = false;
+  let toCommit: InputRef[] = [];
+  let nextCheckpoint: Promise<void> | undefined;
+
+  /**
+   * Sends one event and produces the outputs it caused (1. of the contract's order). Persisting
+   * and committing (2. and 3.) happen in the checkpoint that follows: `stepAndCheckpoint`.
+   */
   const step = (event: Record<string, unknown> & { type: string }) =>
     queue.run(async () => {
       if (stopped) return;
@@ -141,21 +150,42 @@ export async function startStationActor(options: StationActorOptions): Promise<S
       actor.send(event as never);
       const emitted = batch;
       batch = [];
-      // 1. outputs, in emitted order
       for (const e of emitted) {
         const out = outputOf(e);
         if (out) await producer.send(out[0], [out[1]]);
       }
-      // 2. persist, 3. commit
-      snapshots.put(SNAPSHOT_ID, actor.getPersistedSnapshot(), { at: clock.now() });
       for (const e of emitted) {
         const text = describe(e);
         if (text) logger.info(text, { orderId: String(e.orderId), event: e.type });
       }
-      for (const ref of committedInputs(emitted)) await host.finish(ref);
+      dirty = true;
+      toCommit.push(...committedInputs(emitted));
       applyBackpressure();
       arm();
     });
+
+  /**
+   * Persists the machine's snapshot once, then commits what the steps before it finished. Steps
+   * queued from several partitions share one checkpoint: the snapshot holds the station's whole
+   * dedupe memory, and writing it once per step was most of the station's cost under load.
+   */
+  const checkpoint = (): Promise<void> => {
+    nextCheckpoint ??= queue.run(async () => {
+      nextCheckpoint = undefined;
+      if (!dirty || stopped) return;
+      dirty = false;
+      snapshots.put(SNAPSHOT_ID, actor.getPersistedSnapshot(), { at: clock.now() });
+      const refs = toCommit;
+      toCommit = [];
+      for (const ref of refs) await host.finish(ref);
+    });
+    return nextCheckpoint;
+  };
+
+  const stepAndCheckpoint = async (event: Record<string, unknown> & { type: string }) => {
+    await step(event);
+    await checkpoint();
+  };
 
   const arm = () => {
     if (timer !== undefined) clock.clearTimeout(timer);
@@ -165,7 +195,7 @@ export async function startStationActor(options: StationActorOptions): Promise<S
     if (due === undefined) return;
     timer = clock.setTimeout(() => {
       timer = undefined;
-      step({ type: 'CLOCK.TICK', now: clock.now() }).catch(fail);
+      stepAndCheckpoint({ type: 'CLOCK.TICK', now: clock.now() }).catch(fail);
     }, Math.max(0, due - clock.now()));
   };
 
@@ -214,7 +244,7 @@ export async function startStationActor(options: StationActorOptions): Promise<S
     logger,
     handle: async (message): Promise<HandleResult> => {
       const event = toEvent(message); // throws MALFORMED_MESSAGE: dead-lettered by the host
-      await step(event);
+      await stepAndCheckpoint(event);
       return 'pending'; // committed through host.finish when the machine names the input
     },
     // Work is not dropped on revoke: Kafka's eager rebalances revoke everything and usually hand
@@ -238,7 +268,7 @@ export async function startStationActor(options: StationActorOptions): Promise<S
     }
     if (foreign.size === 0) return;
     // Not awaited: the step commits, and a commit must not wait inside the rebalance listener.
-    step({ type: 'PARTITIONS.REVOKED', now: clock.now(), partitions: [...foreign.values()] }).catch(fail);
+    stepAndCheckpoint({ type: 'PARTITIONS.REVOKED', now: clock.now(), partitions: [...foreign.values()] }).catch(fail);
   };
 
   let crash!: (e: Error) => void;
