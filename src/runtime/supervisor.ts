@@ -96,22 +96,35 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
   const onCrash = (slot: Slot, actor: RunningActor, error: Error) => {
     if (stopping || slot.actor !== actor) return;
     slot.actor = undefined;
-    slot.consecutive = clock.now() - slot.startedAt >= stableAfter ? 1 : slot.consecutive + 1;
+    actor.stop().catch(() => {});
+    restartLater(slot, error);
+  };
+
+  /**
+   * Schedules the next start with backoff. A start that fails (the broker still down, say) counts
+   * as another crash in a row and schedules the next attempt: an actor is never given up on.
+   */
+  const restartLater = (slot: Slot, error: Error, failedStart = false) => {
+    slot.consecutive = !failedStart && clock.now() - slot.startedAt >= stableAfter ? 1 : slot.consecutive + 1;
     const delay = Math.min(max, initial * 2 ** (slot.consecutive - 1));
     slot.info.state = 'restarting';
     slot.info.lastError = error.message;
-    logger.error(`actor ${slot.spec.name} crashed: ${error.message}; restarting in ${delay} ms (attempt ${slot.consecutive})`, {
+    const what = failedStart ? 'could not start again' : 'crashed';
+    logger.error(`actor ${slot.spec.name} ${what}: ${error.message}; restarting in ${delay} ms (attempt ${slot.consecutive})`, {
       crashedActor: slot.spec.name,
       error: error.stack ?? error.message,
     });
-    actor.stop().catch(() => {});
     slot.timer = clock.setTimeout(() => {
       slot.timer = undefined;
       if (stopping) return;
       slot.info.restarts += 1;
       launch(slot).then(
-        () => logger.info(`actor ${slot.spec.name} restarted`, { restartedActor: slot.spec.name, restarts: slot.info.restarts }),
-        (e: unknown) => onCrash(slot, actor, e instanceof Error ? e : new Error(String(e))),
+        () => {
+          if (!stopping) logger.info(`actor ${slot.spec.name} restarted`, { restartedActor: slot.spec.name, restarts: slot.info.restarts });
+        },
+        (e: unknown) => {
+          if (!stopping) restartLater(slot, e instanceof Error ? e : new Error(String(e)), true);
+        },
       );
     }, delay);
   };

@@ -69,4 +69,50 @@ describe('supervisor', () => {
     expect(started).toHaveLength(1);
     expect(clock.pendingTimers()).toBe(0);
   });
+
+  // Regression (found by test/scaleout/brokerRestart.test.ts): a restart whose start failed — the
+  // broker still down — was swallowed, and the actor never ran again.
+  it('keeps trying when a restart itself fails, with growing backoff, until a start succeeds', async () => {
+    const clock = new VirtualClock(0);
+    const lines: LogLine[] = [];
+    const logger = createLogger({ actor: 'supervisor', clock, format: 'silent', sinks: [(l) => lines.push(l)] });
+    const started: ReturnType<typeof fakeActor>[] = [];
+    let brokerDown = false;
+    let attempts = 0;
+    const supervisor = createSupervisor({
+      actors: [
+        {
+          name: 'bake',
+          start: async () => {
+            attempts += 1;
+            if (brokerDown) throw new Error('connect ECONNREFUSED');
+            return started[started.push(fakeActor()) - 1] as RunningActor;
+          },
+        },
+      ],
+      logger,
+      clock,
+      initialBackoffMs: 100,
+    });
+    await supervisor.start();
+
+    brokerDown = true;
+    started[0]?.crash(new Error('send failed'));
+    await clock.advance(100); // attempt 1 fails
+    await clock.advance(200); // attempt 2 fails
+    await clock.advance(400); // attempt 3 fails
+    expect(attempts).toBe(4);
+    expect(supervisor.states()[0]).toMatchObject({ state: 'restarting', lastError: 'connect ECONNREFUSED' });
+    expect(lines.map((l) => l.msg)).toContain('actor bake could not start again: connect ECONNREFUSED; restarting in 800 ms (attempt 4)');
+
+    brokerDown = false;
+    await clock.advance(799);
+    expect(started).toHaveLength(1);
+    await clock.advance(1);
+    expect(started).toHaveLength(2);
+    expect(supervisor.states()[0]).toMatchObject({ state: 'running', restarts: 4 });
+    expect(lines.map((l) => l.msg)).toContain('actor bake restarted');
+    await supervisor.stop();
+    expect(clock.pendingTimers()).toBe(0);
+  });
 });
