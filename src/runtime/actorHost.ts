@@ -95,8 +95,26 @@ export function createActorHost(options: ActorHostOptions): ActorHost {
     stats.commits += 1;
   };
 
+  // A failed commit is not fatal: the input is redelivered and the actor's dedupe skips it.
+  const commitQuietly = (ref: InputRef) =>
+    commitThrough(ref).catch((error: unknown) => {
+      logger.warn(`commit failed for ${ref.topic}[${ref.partition}]@${ref.offset}: ${(error as Error).message}`);
+    });
+
   const handleMessage = async (message: DeliveredMessage) => {
     if (stopped) throw new Error(`${options.name} is stopping`);
+    try {
+      await handleOne(message);
+    } catch (error) {
+      // A consumer whose handler threw stops; the actor must crash with it, or it would sit
+      // there consuming nothing while the supervisor thinks it runs.
+      const e = error instanceof Error ? error : new Error(String(error));
+      crash(e);
+      throw e;
+    }
+  };
+
+  const handleOne = async (message: DeliveredMessage) => {
     stats.received += 1;
     tracker.begin(message, message.offset);
     let result: HandleResult;
@@ -112,14 +130,12 @@ export function createActorHost(options: ActorHostOptions): ActorHost {
           ...(message.key && /^[0-9a-f]{8}$/.test(message.key) ? { orderId: message.key } : {}),
         });
         await sendToDeadLetter(options.producer, options.deadLetterTopic, message, error.message, options.name, clock.now());
-        await commitThrough(message);
+        await commitQuietly(message);
         return;
       }
-      const e = error instanceof Error ? error : new Error(String(error));
-      crash(e);
-      throw e;
+      throw error;
     }
-    if (result === 'done') await commitThrough(message);
+    if (result === 'done') await commitQuietly(message);
   };
 
   return {
@@ -138,11 +154,7 @@ export function createActorHost(options: ActorHostOptions): ActorHost {
         },
       });
     },
-    finish: (ref) =>
-      commitThrough(ref).catch((error: unknown) => {
-        // A failed commit is not fatal: the input is redelivered and the actor's dedupe skips it.
-        logger.warn(`commit failed for ${ref.topic}[${ref.partition}]@${ref.offset}: ${(error as Error).message}`);
-      }),
+    finish: commitQuietly,
     track(ref) {
       tracker.begin(ref, ref.offset);
     },
