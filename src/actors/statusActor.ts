@@ -214,7 +214,25 @@ export async function startStatusActor(options: StatusActorOptions): Promise<Sta
   };
   sweepTimer = clock.setTimeout(sweep, options.retentionSweepMs ?? 60_000);
 
-  await host.start();
+  const release = () => {
+    stopped = true;
+    if (sweepTimer !== undefined) clock.clearTimeout(sweepTimer);
+    for (const l of live.values()) {
+      if (l.timer !== undefined) clock.clearTimeout(l.timer);
+      l.actor.stop();
+    }
+    live.clear();
+  };
+
+  try {
+    await host.start();
+  } catch (error) {
+    // A start that fails (the broker down) must leave no timers behind: the supervisor tries again
+    // with a fresh actor, and these would go on moving orders that nobody consumes for.
+    release();
+    await host.stop().catch(() => {});
+    throw error;
+  }
   logger.info('status actor ready', { restoredOrders: restored });
 
   return {
@@ -231,13 +249,7 @@ export async function startStatusActor(options: StatusActorOptions): Promise<Sta
     async stop() {
       await host.stop();
       await queue.drain();
-      stopped = true;
-      if (sweepTimer !== undefined) clock.clearTimeout(sweepTimer);
-      for (const l of live.values()) {
-        if (l.timer !== undefined) clock.clearTimeout(l.timer);
-        l.actor.stop();
-      }
-      live.clear();
+      release();
     },
   };
 }
