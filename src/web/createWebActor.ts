@@ -125,7 +125,13 @@ export async function createWebActor(options: WebActorOptions): Promise<WebActor
       stats.malformed += 1;
       logger.warn(`skipped a malformed message on ${message.topic}[${message.partition}]@${message.offset}: ${error.message}`);
     }
-    await consumer?.commit([{ topic: message.topic, partition: message.partition, offset: message.offset + 1 }]);
+    try {
+      await consumer?.commit([{ topic: message.topic, partition: message.partition, offset: message.offset + 1 }]);
+    } catch (error) {
+      // Not fatal (a broker outage, a rebalance): the message comes again and the view applies it
+      // again. Throwing here would stop the consumer and freeze the view for good.
+      logger.warn(`commit failed for ${message.topic}[${message.partition}]@${message.offset}: ${(error as Error).message}`);
+    }
   };
 
   const retention = () => {

@@ -4,7 +4,8 @@ import { ShopError } from '../../src/errors.ts';
 import { createLogger, type LogLine } from '../../src/log/logger.ts';
 import { createActorHost } from '../../src/runtime/actorHost.ts';
 import { createEmbeddedLog, type EmbeddedLog } from '../../src/transport/embeddedLog.ts';
-import type { Consumer, ConsumerOptions, DeliveredMessage, Producer, Transport } from '../../src/transport/transport.ts';
+import type { DeliveredMessage, Producer, Transport } from '../../src/transport/transport.ts';
+import { failingCommits } from '../support/failingCommits.ts';
 import { waitFor } from '../support/waitFor.ts';
 
 // Regressions found by test/scaleout/brokerRestart.test.ts: during a broker outage a commit
@@ -16,33 +17,11 @@ afterEach(async () => {
   for (const log of logs.splice(0)) await log.close();
 });
 
-/** The embedded log, with commits failing while `outage.commits` is set. */
+/** The embedded log in memory, with commits failing while `outage.commits` is set. */
 function flakyLog(outage: { commits: boolean }): Transport {
   const log = createEmbeddedLog();
   logs.push(log);
-  return {
-
-    ensureTopics: (specs) => log.ensureTopics(specs),
-    partitions: (topic) => log.partitions(topic),
-    producer: () => log.producer(),
-    endOffsets: (topic) => log.endOffsets(topic),
-    committedOffsets: (group, topic) => log.committedOffsets(group, topic),
-    close: () => log.close(),
-    consumer(options: ConsumerOptions): Consumer {
-      const inner = log.consumer(options);
-      return {
-        run: (handler, listener) => inner.run(handler, listener),
-        commit: async (offsets) => {
-          if (outage.commits) throw new ShopError('COMMIT_FAILED', 'commit failed: Connection error: connect ECONNREFUSED', { retriable: true });
-          await inner.commit(offsets);
-        },
-        pause: (tps) => inner.pause(tps),
-        resume: (tps) => inner.resume(tps),
-        assignment: () => inner.assignment(),
-        close: () => inner.close(),
-      };
-    },
-  };
+  return failingCommits(log, outage);
 }
 
 function host(transport: Transport, handle: (m: DeliveredMessage) => Promise<'done'>, producer: Producer = transport.producer()) {
