@@ -150,9 +150,18 @@ export async function startStationActor(options: StationActorOptions): Promise<S
       actor.send(event as never);
       const emitted = batch;
       batch = [];
-      for (const e of emitted) {
-        const out = outputOf(e);
-        if (out) await producer.send(out[0], [out[1]]);
+      try {
+        for (const e of emitted) {
+          const out = outputOf(e);
+          if (out) await producer.send(out[0], [out[1]]);
+        }
+      } catch (error) {
+        // The machine has moved past outputs that were not produced: nothing of this instance may
+        // be persisted or committed any more (a later checkpoint would lose those outputs for
+        // good). It stops at once; the next one restores the last checkpoint and the inputs since
+        // come again.
+        halt();
+        throw error;
       }
       for (const e of emitted) {
         const text = describe(e);
@@ -185,6 +194,12 @@ export async function startStationActor(options: StationActorOptions): Promise<S
   const stepAndCheckpoint = async (event: Record<string, unknown> & { type: string }) => {
     await step(event);
     await checkpoint();
+  };
+
+  const halt = () => {
+    stopped = true;
+    if (timer !== undefined) clock.clearTimeout(timer);
+    timer = undefined;
   };
 
   const arm = () => {

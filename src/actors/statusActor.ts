@@ -91,7 +91,8 @@ export async function startStatusActor(options: StatusActorOptions): Promise<Sta
   /** Sends one event to an order's machine and carries out what it emitted. */
   const deliver = (orderId: string, event: Record<string, unknown> & { type: string }) =>
     queue.run(async () => {
-      if (stopped) return;
+      // Not a silent return: the host would commit a message that was never applied.
+      if (stopped) throw new Error(`status actor stopped: ${event.type} for ${orderId} not applied`);
       const entry = liveOrder(orderId, Number(event.now));
       const emitted: { type: string; [k: string]: unknown }[] = [];
       const sub = entry.actor.on('*', (e: { type: string }) => {
@@ -104,9 +105,17 @@ export async function startStatusActor(options: StatusActorOptions): Promise<Sta
       }
       for (const e of emitted) {
         if (e.type !== 'status.changed') continue;
-        await producer.send(topics.pizzaStatus, [
-          { key: orderId, value: encode({ status: Number(e.status), timestamp: Number(e.timestamp) }), timestamp: Number(e.at) },
-        ]);
+        try {
+          await producer.send(topics.pizzaStatus, [
+            { key: orderId, value: encode({ status: Number(e.status), timestamp: Number(e.timestamp) }), timestamp: Number(e.at) },
+          ]);
+        } catch (error) {
+          // The order's machine has moved past a status that was not published: nothing of this
+          // instance may be persisted any more (a later step would lose that status for good). It
+          // stops at once; the next one restores from the store and the inputs come again.
+          release();
+          throw error;
+        }
         logger.info(`status ${e.previous ?? '-'} -> ${e.status} (${e.name}) after ${e.source}`, { orderId, status: e.status });
       }
       for (const e of emitted) {

@@ -5,7 +5,7 @@ import { createLogger, type LogLine } from '../../src/log/logger.ts';
 import { createActorHost } from '../../src/runtime/actorHost.ts';
 import { createEmbeddedLog, type EmbeddedLog } from '../../src/transport/embeddedLog.ts';
 import type { DeliveredMessage, Producer, Transport } from '../../src/transport/transport.ts';
-import { failingCommits } from '../support/failingCommits.ts';
+import { outageTransport } from '../support/outageTransport.ts';
 import { waitFor } from '../support/waitFor.ts';
 
 // Regressions found by test/scaleout/brokerRestart.test.ts: during a broker outage a commit
@@ -21,7 +21,7 @@ afterEach(async () => {
 function flakyLog(outage: { commits: boolean }): Transport {
   const log = createEmbeddedLog();
   logs.push(log);
-  return failingCommits(log, outage);
+  return outageTransport(log, outage);
 }
 
 function host(transport: Transport, handle: (m: DeliveredMessage) => Promise<'done'>, producer: Producer = transport.producer()) {

@@ -5,7 +5,7 @@ import { encode } from '../../src/events/messages.ts';
 import { createLogger, type LogLine } from '../../src/log/logger.ts';
 import { createEmbeddedLog } from '../../src/transport/embeddedLog.ts';
 import { createWebActor } from '../../src/web/createWebActor.ts';
-import { failingCommits } from '../support/failingCommits.ts';
+import { outageTransport } from '../support/outageTransport.ts';
 
 // Regression found by test/scaleout/brokerRestart.test.ts: during a broker outage the web view's
 // commit failed inside its handler, the consumer stopped, and the view never changed again.
@@ -18,7 +18,7 @@ describe('web view when commits fail', () => {
     const outage = { commits: true };
     const lines: LogLine[] = [];
     const logger = createLogger({ actor: 'web', clock, format: 'silent', sinks: [(l) => lines.push(l)] });
-    const web = await createWebActor({ config, transport: failingCommits(log, outage), clock, logger, instanceId: 'test', sessionSecret: 'a test secret, long enough' });
+    const web = await createWebActor({ config, transport: outageTransport(log, outage), clock, logger, instanceId: 'test', sessionSecret: 'a test secret, long enough' });
     let crashed: Error | undefined;
     web.crashed.then((e) => {
       crashed = e;
