@@ -39,8 +39,15 @@ export function malformed(reason: string): ShopError {
   return new ShopError('MALFORMED_MESSAGE', reason, { httpStatus: 400 });
 }
 
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
 function decodeJson(value: Uint8Array | string): Record<string, unknown> {
-  const text = typeof value === 'string' ? value : new TextDecoder('utf-8', { fatal: true }).decode(value);
+  let text: string;
+  try {
+    text = typeof value === 'string' ? value : utf8.decode(value);
+  } catch {
+    throw malformed('value is not UTF-8');
+  }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

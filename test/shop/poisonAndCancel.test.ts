@@ -28,6 +28,7 @@ describe('poison messages', () => {
     await v.shop.producer.send(config.topics.pizzaAssembled, [
       { key: poisoned, value: '{"status":200,"baking_time":"soon"' },
       { key: null, value: encode({ status: 200, baking_time: 9, timestamp: 1 }) },
+      { key: poisoned, value: new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]) },
     ]);
     const good = randomOrderId();
     await placeOrder(v.shop, good, randomCustomerId(), recipe);
@@ -35,22 +36,24 @@ describe('poison messages', () => {
 
     const dead = await readTopic(v.shop.transport, config.topics.deadLetter);
     const fromBake = dead.filter((m) => m.headers[DEAD_LETTER_HEADERS.actor] === 'bake');
-    expect(fromBake).toHaveLength(2);
+    expect(fromBake).toHaveLength(3);
     const reasons = fromBake.map((m) => m.headers[DEAD_LETTER_HEADERS.reason]);
     expect(reasons).toContain('value is not JSON');
+    expect(reasons).toContain('value is not UTF-8');
     expect(reasons).toContain('key null is not an order id (8 lowercase hex)');
     for (const m of fromBake) {
       expect(m.headers[DEAD_LETTER_HEADERS.topic]).toBe(config.topics.pizzaAssembled);
       expect(Number(m.headers[DEAD_LETTER_HEADERS.offset])).toBeGreaterThanOrEqual(0);
       expect(m.headers[DEAD_LETTER_HEADERS.partition]).toMatch(/^\d+$/);
     }
-    expect(v.shop.station('bake')?.stats().deadLettered).toBe(2);
-    expect(v.shop.status()?.stats().deadLettered).toBe(2);
+    expect(v.shop.station('bake')?.stats().deadLettered).toBe(3);
+    expect(v.shop.status()?.stats().deadLettered).toBe(3);
+    expect(v.shop.supervisor.states().every((a) => a.restarts === 0), 'no actor crashed').toBe(true);
     // the original bytes are kept
     expect(new TextDecoder().decode(fromBake.find((m) => m.key === poisoned)?.value)).toBe('{"status":200,"baking_time":"soon"');
 
     // The status actor dead-letters the same messages and marks the order something-wrong.
-    expect(dead.filter((m) => m.headers[DEAD_LETTER_HEADERS.actor] === 'status')).toHaveLength(2);
+    expect(dead.filter((m) => m.headers[DEAD_LETTER_HEADERS.actor] === 'status')).toHaveLength(3);
     expect(await statusesOf(v.shop, poisoned)).toContain(config.status.ids.something_wrong);
 
     // The stream carried on: the good order was delivered.
