@@ -82,6 +82,7 @@ export async function startStationActor(options: StationActorOptions): Promise<S
 
   let timer: TimerHandle | undefined;
   let stopped = false;
+  let stopping = false;
 
   const outputOf = (event: { type: string; orderId?: unknown; at?: unknown; bakingTime?: unknown }): [string, OutgoingMessage] | undefined => {
     const key = String(event.orderId);
@@ -205,7 +206,7 @@ export async function startStationActor(options: StationActorOptions): Promise<S
   const arm = () => {
     if (timer !== undefined) clock.clearTimeout(timer);
     timer = undefined;
-    if (stopped) return;
+    if (stopped || stopping) return;
     const due = stationNextDeadline(context());
     if (due === undefined) return;
     timer = clock.setTimeout(() => {
@@ -305,10 +306,14 @@ export async function startStationActor(options: StationActorOptions): Promise<S
     stats: () => host.stats(),
     idle: () => queue.drain(),
     async stop() {
+      // No new timer work: a pizza due during shutdown comes out after the restart (its deadline
+      // is in the snapshot). The message in flight finishes, is checkpointed and committed.
+      stopping = true;
+      if (timer !== undefined) clock.clearTimeout(timer);
+      timer = undefined;
       await host.stop();
       await queue.drain();
       stopped = true;
-      if (timer !== undefined) clock.clearTimeout(timer);
       actor.stop();
     },
   };

@@ -77,6 +77,8 @@ export function createActorHost(options: ActorHostOptions): ActorHost {
   let consumer: Consumer | undefined;
   let pausedTopics = new Set<string>();
   const owned = (topics: Set<string>) => (consumer ? consumer.assignment().filter((tp) => topics.has(tp.topic)) : []);
+  // closing: no new messages, but the one in flight may still commit; stopped: closed.
+  let closing = false;
   let stopped = false;
   let crash!: (error: Error) => void;
   const crashed = new Promise<Error>((resolve) => {
@@ -102,7 +104,7 @@ export function createActorHost(options: ActorHostOptions): ActorHost {
     });
 
   const handleMessage = async (message: DeliveredMessage) => {
-    if (stopped) throw new Error(`${options.name} is stopping`);
+    if (closing) throw new Error(`${options.name} is stopping`);
     try {
       await handleOne(message);
     } catch (error) {
@@ -171,8 +173,9 @@ export function createActorHost(options: ActorHostOptions): ActorHost {
       consumer?.resume(owned(fresh));
     },
     async stop() {
-      stopped = true;
+      closing = true;
       await consumer?.close();
+      stopped = true;
     },
     stats: () => ({ ...stats, inFlight: tracker.inFlightCount() }),
   };
