@@ -6,7 +6,7 @@ import { isShopError } from '../errors.ts';
 import { encode, ORDER_ID, parseOrderId, parseStatusChanged } from '../events/messages.ts';
 import { parsePizzaAssembled, parsePizzaOrdered } from '../events/messages.ts';
 import type { Logger } from '../log/logger.ts';
-import { type ActorHostStats, createActorHost, type HandleResult } from '../runtime/actorHost.ts';
+import { type ActorHostStats, createActorHost, type HandleResult, type InputRef } from '../runtime/actorHost.ts';
 import { SerialQueue } from '../runtime/serialQueue.ts';
 import type { RunningActor } from '../runtime/supervisor.ts';
 import type { StateStore } from '../store/stateStore.ts';
@@ -126,7 +126,28 @@ export async function startStatusActor(options: StatusActorOptions): Promise<Sta
       const done = snapshot.hasTag('finished');
       machines.put(orderId, entry.actor.getPersistedSnapshot(), { index: done ? 'finished' : 'active', at: context.firstSeenAt });
       arm(orderId, entry, done);
+      // Settled: nothing more is expected of this order, so its inputs may be committed.
+      return done || (snapshot.hasTag('halted') && context.status !== config.status.ids.stuck);
     });
+
+  /**
+   * The inputs of an order are committed only once the order is settled (delivered, cancelled,
+   * unknown, something wrong). Until then they stay uncommitted, so whichever member owns the
+   * partition next — after a crash, a restart on another machine, a rebalance — gets the order's
+   * events again and rebuilds its machine from them (event sourcing). A stuck order keeps them too:
+   * it may still move.
+   */
+  const unsettled = new Map<string, InputRef[]>();
+  const settle = async (orderId: string, ref: InputRef | null, settled: boolean) => {
+    const refs = unsettled.get(orderId) ?? [];
+    if (ref) refs.push(ref);
+    if (!settled) {
+      unsettled.set(orderId, refs);
+      return;
+    }
+    unsettled.delete(orderId);
+    for (const r of refs) await host.finish(r);
+  };
 
   const arm = (orderId: string, entry: Live, done: boolean) => {
     if (entry.timer !== undefined) clock.clearTimeout(entry.timer);
@@ -141,7 +162,9 @@ export async function startStatusActor(options: StatusActorOptions): Promise<Sta
     }
     entry.timer = clock.setTimeout(() => {
       entry.timer = undefined;
-      deliver(orderId, { type: 'CLOCK.TICK', now: clock.now() }).catch(fail);
+      deliver(orderId, { type: 'CLOCK.TICK', now: clock.now() })
+        .then((settled) => settle(orderId, null, settled === true))
+        .catch(fail);
     }, Math.max(0, due - clock.now()));
   };
 
@@ -181,8 +204,18 @@ export async function startStatusActor(options: StatusActorOptions): Promise<Sta
         }
         throw error; // the host sends it to the dead-letter topic
       }
-      await deliver(orderId, event);
-      return 'done';
+      const settled = await deliver(orderId, event);
+      await settle(orderId, { topic: message.topic, partition: message.partition, offset: message.offset }, settled === true);
+      return 'pending';
+    },
+    // Partitions that move away take their orders' uncommitted inputs with them.
+    onRevoked: (partitions) => {
+      const gone = new Set(partitions.map((tp) => `${tp.topic}:${tp.partition}`));
+      for (const [orderId, refs] of unsettled) {
+        const kept = refs.filter((r) => !gone.has(`${r.topic}:${r.partition}`));
+        if (kept.length === 0) unsettled.delete(orderId);
+        else unsettled.set(orderId, kept);
+      }
     },
   });
 
@@ -206,16 +239,21 @@ export async function startStatusActor(options: StatusActorOptions): Promise<Sta
     const cutoff = clock.now() - config.ordersStore.retentionHours * 3_600_000;
     queue
       .run(async () => {
-        for (const entry of machines.list()) {
-          if (entry.at >= cutoff) break;
-          const l = live.get(entry.id);
-          if (l) {
-            if (l.timer !== undefined) clock.clearTimeout(l.timer);
-            l.actor.stop();
-            live.delete(entry.id);
-          }
+        // Only live (unfinished) orders are in memory; the store is queried for none of the rest.
+        for (const [orderId, l] of live) {
+          const at = (l.actor.getSnapshot().context as OrderContext).firstSeenAt;
+          if (at >= cutoff) continue;
+          if (l.timer !== undefined) clock.clearTimeout(l.timer);
+          l.actor.stop();
+          live.delete(orderId);
         }
         const purged = machines.purgeOlderThan(cutoff);
+        // Orders forgotten by retention will not settle any more: let their inputs go.
+        for (const [orderId, refs] of unsettled) {
+          if (machines.has(orderId)) continue;
+          unsettled.delete(orderId);
+          for (const r of refs) await host.finish(r);
+        }
         if (purged > 0) logger.info(`retention: forgot ${purged} orders older than ${config.ordersStore.retentionHours} h`);
       })
       .catch(fail);
