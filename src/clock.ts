@@ -15,9 +15,13 @@ export interface Clock {
 export type TimerHandle = any;
 
 /** The wall clock. */
+// setTimeout fires at once for delays above 2^31-1 ms; a clamped timer fires early instead,
+// which the shop's timer users tolerate (they act on deadlines <= now and re-arm).
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export const systemClock: Clock = {
   now: () => Date.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, Math.max(0, ms)),
+  setTimeout: (fn, ms) => setTimeout(fn, Math.min(MAX_TIMER_MS, Math.max(0, ms))),
   clearTimeout: (handle) => clearTimeout(handle),
 };
 

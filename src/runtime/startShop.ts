@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StationName } from '../../machines/index.ts';
 import { type StationActor, startStationActor } from '../actors/stationActor.ts';
@@ -72,6 +73,21 @@ export interface WebActor extends RunningActor {
   idle(): Promise<void>;
 }
 
+/** This data directory's web instance id: the same after a restart, so its consumer group resumes. */
+function persistentInstanceId(dataDir: string): string {
+  const file = join(dataDir, 'instance-id');
+  try {
+    const id = readFileSync(file, 'utf8').trim();
+    if (/^[0-9a-f]{8}$/.test(id)) return id;
+  } catch {
+    // first start on this data directory
+  }
+  const id = randomBytes(4).toString('hex');
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(file, `${id}\n`);
+  return id;
+}
+
 const STATIONS: readonly StationName[] = ['assemble', 'bake', 'delivery'];
 
 /**
@@ -91,9 +107,11 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
   const memory = options.memory ?? false;
   const dataDir = options.dataDir ?? config.shop.dataDir;
   const actors = new Set(options.actors ?? ACTOR_NAMES);
-  const instanceId = options.instanceId ?? randomBytes(4).toString('hex');
+  const webInstanceId = options.instanceId ?? (memory ? randomBytes(4).toString('hex') : persistentInstanceId(dataDir));
 
   const closers: (() => Promise<void> | void)[] = [];
+  const stores = new Map<string, StateStore>();
+  let supervisor: Supervisor | undefined;
   const consoleLogger = options.logger ?? createLogger({ actor: 'shop', clock, ...(options.logFormat ? { format: options.logFormat } : {}) });
 
   let transport: Transport;
@@ -132,6 +150,11 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
     const specs: TopicSpec[] = Object.values(config.topics).map((topic) => ({ topic, partitions, replicationFactor }));
     await transport.ensureTopics(specs);
 
+    if (!options.kafka && !options.transport && actors.size < ACTOR_NAMES.length) {
+      consoleLogger.warn(
+        `only ${[...actors].join(', ')} run here: on the embedded log the other actors cannot reach this process; split the shop across processes with --kafka`,
+      );
+    }
     const producer = countingProducer(transport.producer());
     const shipper = createLogShipper(producer, config.topics.logs);
     const logger = createLogger({
@@ -142,13 +165,13 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
     });
 
     const storePath = (name: string) => (memory ? ':memory:' : join(dataDir, name));
-    const stores = new Map<string, StateStore>();
-    const store = async (key: 'orders' | 'delivery' | 'kitchen'): Promise<StateStore> => {
+
+    const store = async (key: 'orders' | 'delivery' | 'kitchen' | 'web'): Promise<StateStore> => {
       let s = stores.get(key);
       if (!s) {
         s =
-          key === 'kitchen'
-            ? await openStateStore({ module: 'sqlite', path: storePath('kitchen.db'), clock })
+          key === 'kitchen' || key === 'web'
+            ? await openStateStore({ module: 'sqlite', path: storePath(`${key}.db`), clock })
             : await openConfiguredStateStore(config, key, { memory, dataDir, clock });
         stores.set(key, s);
       }
@@ -213,9 +236,11 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
             producer,
             clock,
             logger: logger.child('web'),
-            instanceId,
+            instanceId: webInstanceId,
             speed,
             dataDir: memory ? null : dataDir,
+            // On disk the view and its consumer group survive restarts: no replay of the whole log.
+            ...(memory ? {} : { store: await store('web') }),
           });
           await running.web.start();
           // After a restart by the supervisor, serve again on the port the first one got.
@@ -225,8 +250,9 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
       });
     }
 
-    const supervisor = createSupervisor({ actors: specsToRun, logger: logger.child('supervisor'), clock });
-    await supervisor.start();
+    const started = createSupervisor({ actors: specsToRun, logger: logger.child('supervisor'), clock });
+    supervisor = started;
+    await started.start();
 
     let url: string | undefined;
     if (running.web && options.listen !== false) {
@@ -257,7 +283,7 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
       clock,
       speed,
       logger,
-      supervisor,
+      supervisor: started,
       ...(url ? { url } : {}),
       web: () => running.web,
       station: (name) => running.stations.get(name),
@@ -266,13 +292,16 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
       async stop() {
         if (stopped) return;
         stopped = true;
-        await supervisor.stop();
+        await started.stop();
         await shipper.close();
         for (const s of stores.values()) s.close();
         for (const close of closers.reverse()) await close();
       },
     };
   } catch (error) {
+    // A start that fails half way (a broker that is down, a port in use) leaves nothing running.
+    await supervisor?.stop().catch(() => {});
+    for (const s of stores.values()) s.close();
     for (const close of closers.reverse()) await close();
     throw error;
   }

@@ -25,6 +25,8 @@ export interface SupervisorOptions {
   maxBackoffMs?: number;
   /** an actor that ran this long without crashing starts again from the initial backoff */
   stableAfterMs?: number;
+  /** how long a crashed actor's stop may take before its successor starts anyway (default 10 s) */
+  stopTimeoutMs?: number;
 }
 
 export interface ActorState {
@@ -65,6 +67,8 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
     startedAt: number;
     consecutive: number;
     timer?: TimerHandle;
+    /** the crashed instance's stop, awaited before the next start */
+    previousStop?: Promise<void>;
   }
   const slots: Slot[] = options.actors.map((spec) => ({
     spec,
@@ -72,6 +76,19 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
     startedAt: 0,
     consecutive: 0,
   }));
+
+  const stopBoundMs = options.stopTimeoutMs ?? 10_000;
+  const boundedStop = (actor: RunningActor): Promise<void> =>
+    new Promise<void>((resolve) => {
+      const timer = clock.setTimeout(resolve, stopBoundMs);
+      actor
+        .stop()
+        .catch(() => {})
+        .finally(() => {
+          clock.clearTimeout(timer);
+          resolve();
+        });
+    });
 
   const watch = (slot: Slot, actor: RunningActor) => {
     actor.crashed.then(
@@ -96,7 +113,9 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
   const onCrash = (slot: Slot, actor: RunningActor, error: Error) => {
     if (stopping || slot.actor !== actor) return;
     slot.actor = undefined;
-    actor.stop().catch(() => {});
+    // The next instance starts only once this one has stopped (or after a bound), so two
+    // instances never write the same snapshot or fire the same timers.
+    slot.previousStop = boundedStop(actor);
     restartLater(slot, error);
   };
 
@@ -118,7 +137,9 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
       slot.timer = undefined;
       if (stopping) return;
       slot.info.restarts += 1;
-      launch(slot).then(
+      const previous = slot.previousStop ?? Promise.resolve();
+      slot.previousStop = undefined;
+      previous.then(() => (stopping ? undefined : launch(slot))).then(
         () => {
           if (!stopping) logger.info(`actor ${slot.spec.name} restarted`, { restartedActor: slot.spec.name, restarts: slot.info.restarts });
         },

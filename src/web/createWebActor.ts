@@ -157,7 +157,9 @@ export async function createWebActor(options: WebActorOptions): Promise<WebActor
       logger.info(`web view consuming ${topics.join(', ')} as group ${groupId}`);
     },
     async listen(port, hostname = '127.0.0.1') {
-      app.listen({ port, hostname });
+      // reusePort off: a second shop on a taken port must fail, not silently share it.
+      // maxRequestBodySize: bodies are read whole before the 4 KiB check; cap what is buffered.
+      app.listen({ port, hostname, reusePort: false, maxRequestBodySize: 64 * 1024 });
       const actual = app.server?.port ?? port;
       return `http://${hostname}:${actual}`;
     },

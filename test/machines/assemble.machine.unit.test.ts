@@ -343,7 +343,11 @@ describe('station: context is plain data', () => {
   it('refuses a capacity that is not a positive integer (the actor starts in error)', () => {
     const actor = createActor(assembleMachine, { input: { capacity: 0 } });
     let reported: unknown;
-    actor.subscribe({ error: (error) => void (reported = error) });
+    actor.subscribe({
+      error: (error) => {
+        reported = error;
+      },
+    });
     actor.start();
     expect(actor.getSnapshot().status).toBe('error');
     expect(String(reported)).toMatch(/assemble capacity must be a positive integer, got 0/);

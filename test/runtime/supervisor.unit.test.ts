@@ -8,7 +8,14 @@ function fakeActor() {
   const crashed = new Promise<Error>((resolve) => {
     crash = resolve;
   });
-  const actor = { stopped: false, crash, stop: async () => void (actor.stopped = true), crashed } as RunningActor & {
+  const actor = {
+    stopped: false,
+    crash,
+    stop: async () => {
+      actor.stopped = true;
+    },
+    crashed,
+  } as RunningActor & {
     stopped: boolean;
     crash: (e: Error) => void;
   };
