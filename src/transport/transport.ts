@@ -16,6 +16,9 @@
  * - **Consumer groups.** Members of one group share the partitions of the subscribed topics
  *   (each partition has at most one owner) and rebalance when a member joins or leaves. Different
  *   groups each see every message. A group with no committed offset starts from the earliest one.
+ * - **Co-partitioning.** Members of a group get partition p of every subscribed topic together
+ *   when the topics have the same partition count (`assignCoPartitioned.ts`, Kafka Streams'
+ *   co-partitioning): messages keyed by one order id meet at one member, whatever topic they are on.
  * - **Durability** (embedded log on a file; Kafka): a `send` that resolved survives a restart of
  *   the process, and so does a `commit` that resolved.
  */

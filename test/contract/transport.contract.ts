@@ -414,6 +414,54 @@ export function transportContract(name: string, factory: TransportContractFactor
       );
 
       it(
+        'co-partitions: three members over two topics with the same partition count own partition p of both together',
+        async () => {
+          // 4 over 3 members: dealing topic-partitions out one by one would put A/3 and B/3 apart
+          const partitions = 4;
+          const topicA = await topicWith(partitions);
+          const topicB = await topicWith(partitions);
+          const groupId = unique('g');
+          const recorders = [new Recorder(), new Recorder(), new Recorder()];
+          const members: Consumer[] = [];
+          for (const r of recorders) members.push(await member(groupId, [topicA, topicB], r));
+          await wait(
+            () => sharedDisjointly(members, [...allPartitions(topicA, partitions), ...allPartitions(topicB, partitions)]),
+            () => `no disjoint split over three members: ${describeAssignment(...members)}`,
+          );
+          // For each partition number a member owns of topic A, it owns the same number of topic B.
+          for (const c of members) {
+            const numbersOf = (topic: string) =>
+              c
+                .assignment()
+                .filter((tp) => tp.topic === topic)
+                .map((tp) => tp.partition)
+                .sort((x, y) => x - y);
+            expect(numbersOf(topicB)).toEqual(numbersOf(topicA));
+          }
+          // One key on both topics lands at one member, whichever partition it hashes to.
+          const keys = Array.from({ length: partitions }, (_, p) => keyFor(p, partitions, 'co'));
+          await produce(
+            topicA,
+            keys.map((key) => ({ key, value: `a:${key}` })),
+          );
+          await produce(
+            topicB,
+            keys.map((key) => ({ key, value: `b:${key}` })),
+          );
+          const total = () => recorders.reduce((n, r) => n + r.seen.length, 0);
+          await wait(
+            () => total() === 2 * partitions,
+            () => `expected ${2 * partitions} messages in all, saw ${total()}`,
+          );
+          for (const key of keys) {
+            const at = recorders.map((r) => r.seen.filter((m) => m.key === key).map((m) => m.topic).sort());
+            expect(at.filter((topics) => topics.length > 0)).toEqual([[topicA, topicB].sort()]);
+          }
+        },
+        testTimeout,
+      );
+
+      it(
         'rebalances when a member joins: partitions move to it and committed messages are not delivered again',
         async () => {
           const topic = await topicWith(4);

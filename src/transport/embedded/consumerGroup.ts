@@ -1,12 +1,12 @@
-import type { TopicPartition } from '../transport.ts';
-import { assignRoundRobin } from './assignRoundRobin.ts';
+import { assignCoPartitioned } from '../assignCoPartitioned.ts';
 import type { GroupMember } from './groupMember.ts';
 import type { LogCore } from './logCore.ts';
 
 /**
  * The coordinator of one consumer group inside the process. Joins, leaves and crashes each cause a
  * rebalance; rebalances run one at a time, in the order they were asked for:
- * 1. the new assignment is computed (round-robin over the members in join order);
+ * 1. the new assignment is computed (`assignCoPartitioned` over the members in join order: partition p
+ *    of every subscribed topic goes to the same member, so one order's messages meet at one member);
  * 2. every member losing partitions stops fetching them, waits for its handler on them, and gets
  *    `onRevoked` (it still owns them there, so it can commit what it finished);
  * 3. every member gets `onAssigned` with all it now owns, then fetching starts; a partition new to
@@ -72,12 +72,9 @@ export class ConsumerGroup {
   private async rebalance(): Promise<void> {
     const eligible = this.members.filter((m) => m.alive && !m.closing);
     const topics = [...new Set(eligible.flatMap((m) => m.topics))];
-    const partitions: TopicPartition[] = topics.flatMap((topic) =>
-      Array.from({ length: this.core.partitionCount(topic) }, (_, partition) => ({ topic, partition })),
-    );
-    const target = assignRoundRobin(
+    const target = assignCoPartitioned(
       eligible.map((m) => ({ id: m.memberId, topics: m.topics })),
-      partitions,
+      topics.map((topic) => ({ topic, partitions: this.core.partitionCount(topic) })),
     );
     await Promise.all(this.members.filter((m) => m.alive).map((m) => m.revokeAllBut(target.get(m.memberId) ?? [])));
     await Promise.all(eligible.filter((m) => m.alive && !m.closing).map((m) => m.assign(target.get(m.memberId) ?? [])));

@@ -1,6 +1,7 @@
-import { type ConsumerConfig, type EachBatchPayload, type Kafka, type Consumer as KafkaJsConsumer, PartitionAssigners } from 'kafkajs';
+import type { ConsumerConfig, EachBatchPayload, Kafka, Consumer as KafkaJsConsumer } from 'kafkajs';
 import { ShopError } from '../../errors.ts';
 import type { Consumer, MessageHandler, OffsetCommit, RebalanceListener, TopicPartition } from '../transport.ts';
+import { coPartitionedAssigner } from './coPartitionedAssigner.ts';
 import { fromKafkaMessage } from './kafkaMessages.ts';
 
 type State = 'created' | 'running' | 'closing' | 'closed' | 'crashed';
@@ -101,7 +102,8 @@ export class KafkaGroupMember implements KafkaConsumer {
       partitionAssigners: [
         (args) => {
           this.revokeBeforeJoin(args.cluster as unknown as { findGroupCoordinator?: (...a: unknown[]) => Promise<unknown> });
-          return PartitionAssigners.roundRobin(args);
+          // partition p of every subscribed topic at one member: an order's messages meet there
+          return coPartitionedAssigner(args);
         },
       ],
     });
