@@ -92,7 +92,7 @@ export async function createWebActor(options: WebActorOptions): Promise<WebActor
     view,
     clock,
     logger,
-    sessions: createSessionCodec(secret),
+    sessions: createSessionCodec(secret, { now: () => clock.now() }),
     groupId,
     consumerStats: () => stats,
     liveStreams,

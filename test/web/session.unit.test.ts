@@ -14,7 +14,7 @@ import { loadSessionSecret, SESSION_SECRET_ENV } from '../../src/web/session/ses
 const session = { customerId: 'ab'.repeat(16), username: '<script>alert(1)</script>', since: 1_700_000_000_000 };
 
 describe('session cookie', () => {
-  const codec = createSessionCodec('a secret of enough length');
+  const codec = createSessionCodec('a secret of enough length', { now: () => session.since });
 
   it('round-trips a session', () => {
     expect(codec.decode(codec.encode(session))).toEqual(session);
@@ -25,7 +25,7 @@ describe('session cookie', () => {
     const [payload, signature] = value.split('.') as [string, string];
     const forged = Buffer.from(JSON.stringify({ c: 'cd'.repeat(16), u: 'eve', s: 0 })).toString('base64url');
     expect(codec.decode(`${forged}.${signature}`)).toBeUndefined();
-    expect(createSessionCodec('another secret of length').decode(value)).toBeUndefined();
+    expect(createSessionCodec('another secret of length', { now: () => session.since }).decode(value)).toBeUndefined();
     expect(codec.decode(`${payload}.`)).toBeUndefined();
     expect(codec.decode('not-a-session')).toBeUndefined();
     expect(codec.decode(undefined)).toBeUndefined();
@@ -75,5 +75,18 @@ describe('loadSessionSecret', () => {
 
   it('makes a fresh secret per process without a data directory', () => {
     expect(loadSessionSecret({ dataDir: null, env: {} })).not.toBe(loadSessionSecret({ dataDir: null, env: {} }));
+  });
+});
+
+describe('session expiry', () => {
+  it('a session older than its maximum age is not accepted', () => {
+    let now = 1_700_000_000_000;
+    const codec = createSessionCodec('a secret of enough length', { maxAgeMs: 60_000, now: () => now });
+    const value = codec.encode({ customerId: 'ab'.repeat(16), username: 'ada', since: now });
+    expect(codec.decode(value)?.username).toBe('ada');
+    now += 60_000;
+    expect(codec.decode(value)?.username).toBe('ada');
+    now += 1;
+    expect(codec.decode(value)).toBeUndefined();
   });
 });

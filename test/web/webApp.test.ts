@@ -312,7 +312,7 @@ describe('placing orders (command side)', () => {
       view: h.web.view,
       clock: h.clock,
       logger: createLogger({ actor: 'web', format: 'silent' }),
-      sessions: createSessionCodec('a test secret, long enough'),
+      sessions: createSessionCodec('a test secret, long enough', { now: () => h.clock.now() }),
       groupId: 'g',
     });
     const { cookie } = await login(h, 'ada');

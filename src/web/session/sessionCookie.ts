@@ -14,7 +14,8 @@ export const SESSION_COOKIE = 'pizza_session';
 /**
  * Stateless signed sessions: the cookie carries the session itself, signed with HMAC-SHA256, so any
  * web instance that shares the secret accepts it and no session table is shared between them.
- * Logging out clears the cookie.
+ * Logging out clears the cookie; a session expires after a day (a stateless cookie cannot be
+ * revoked earlier: a copy taken before logout stays valid until then).
  *
  * @example
  * const codec = createSessionCodec('a long random secret');
@@ -27,8 +28,16 @@ export interface SessionCodec {
   decode(value: string | undefined | null): Session | undefined;
 }
 
-export function createSessionCodec(secret: string): SessionCodec {
+/** Sessions last this long (a day): a copied cookie does not stay valid for ever. */
+export const SESSION_MAX_AGE_MS = 24 * 60 * 60 * 1000;
+
+export function createSessionCodec(
+  secret: string,
+  options: { maxAgeMs?: number; now?: () => number } = {},
+): SessionCodec {
   if (secret.length < 16) throw new Error('the session secret must be at least 16 characters');
+  const maxAgeMs = options.maxAgeMs ?? SESSION_MAX_AGE_MS;
+  const now = options.now ?? Date.now;
   const sign = (payload: string) => createHmac('sha256', secret).update(payload).digest('base64url');
   return {
     encode(session) {
@@ -47,6 +56,8 @@ export function createSessionCodec(secret: string): SessionCodec {
         const parsed = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { c?: unknown; u?: unknown; s?: unknown };
         if (typeof parsed.c !== 'string' || !CUSTOMER_ID.test(parsed.c)) return undefined;
         if (typeof parsed.u !== 'string' || typeof parsed.s !== 'number') return undefined;
+        const age = now() - parsed.s;
+        if (age > maxAgeMs || age < -maxAgeMs) return undefined;
         return { customerId: parsed.c, username: parsed.u, since: parsed.s };
       } catch {
         return undefined;
@@ -75,7 +86,7 @@ export function readCookie(header: string | null | undefined, name: string): str
 
 /** The Set-Cookie header value that starts a session (HttpOnly, SameSite=Lax, whole site). */
 export function sessionSetCookie(value: string, secure: boolean): string {
-  return `${SESSION_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
+  return `${SESSION_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${SESSION_MAX_AGE_MS / 1000}${secure ? '; Secure' : ''}`;
 }
 
 /** The Set-Cookie header value that ends a session. */
