@@ -43,6 +43,13 @@ export function parseConfig(text: string, file: string): ShopConfig {
     return ids[name as StatusName];
   });
 
+  // The order machine finishes an order exactly when it is delivered or cancelled; a different
+  // list would be silently ignored, so it is refused.
+  const finishing = new Set([ids.delivered, ids.cancelled]);
+  if (completedWhen.length !== finishing.size || !completedWhen.every((code) => finishing.has(code))) {
+    throw configError(file, 'state-store-orders', 'status_completed_when', 'must be "delivered, cancelled": the order machine finishes orders on exactly those');
+  }
+
   const actorKeys: Record<ActorName, string> = {
     web: 'webapp',
     assemble: 'microservice_assembled',

@@ -98,6 +98,11 @@ describe('loadConfig', () => {
     expect(e.message).toContain("broken.ini: [state-store-orders] status_completed_when: unknown status name 'eaten'");
   });
 
+  it('refuses a status_completed_when the order machine would not honour', () => {
+    const e = errorOf(() => parseConfig(withLine('state-store-orders', 'status_completed_when', 'status_completed_when = delivered'), 'broken.ini'));
+    expect(e.message).toContain('broken.ini: [state-store-orders] status_completed_when: must be "delivered, cancelled"');
+  });
+
   it('rejects out-of-range numbers', () => {
     const e = errorOf(() => parseConfig(withLine('shop', 'web_port', 'web_port = 70000'), 'broken.ini'));
     expect(e.message).toBe('broken.ini: [shop] web_port: 70000 must be at most 65535');
