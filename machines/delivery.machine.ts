@@ -1,11 +1,12 @@
 import { enqueueActions, setup } from 'xstate';
-import type { DeliveryEmitted, DeliveryEvent, InputRef, StationEmitted } from './events.ts';
+import type { DeliveryEmitted, DeliveryEvent, InputRef, PartitionsRevoked, StationEmitted } from './events.ts';
 import {
+  initialStationContext,
   type Job,
+  mergeRefs,
   type StationContext,
   type StationInput,
   StationStep,
-  initialStationContext,
   stationGuards,
   stationStates,
 } from './station.ts';
@@ -26,6 +27,14 @@ import {
  *
  * Delivering emits `pizza.delivered` (publish pizza-delivered) then `work.finished`. Customers and
  * parked pizzas are forgotten once used, or after `forgetAfterMs` (the store retention).
+ *
+ * A remembered customer or parked pizza exists only in this process, so the input that made it is
+ * held, not committed (`context.held`, listed by `stationPendingInputs`): if the partition moves
+ * or the process dies, the message comes again and rebuilds it. Held inputs are committed with
+ * the delivery's `work.finished` (both the pizza-ordered and the pizza-baked), when the entry is
+ * forgotten (`customer.forgotten`, `work.forgotten`), or for a customer when its order is
+ * cancelled (`customer.cancelled`); they are released uncommitted when their partitions are
+ * revoked (`work.released`). Copies of a held input join it.
  * See station.ts for queueing, dedupe and cancel, and index.ts for the host contract.
  *
  * @example
@@ -36,8 +45,8 @@ import {
  */
 
 export interface DeliveryContext extends StationContext {
-  /** orderId → the customer of an order whose pizza has not come yet */
-  customers: Record<string, { customerId: string; deliveryMs: number; lateDeliveryMs: number; at: number }>;
+  /** orderId → the customer of an order whose pizza has not come yet (`cancelledAt`: its cancel came) */
+  customers: Record<string, { customerId: string; deliveryMs: number; lateDeliveryMs: number; at: number; cancelledAt?: number }>;
   /** orderId → when its pizza came before the order */
   pending: Record<string, number>;
   /** customers and parked pizzas older than this are forgotten; null = never */
@@ -60,6 +69,20 @@ function without<T>(record: Record<string, T>, key: string): Record<string, T> {
   return rest;
 }
 
+/** Adds inputs to those held for an order (a remembered customer or a parked pizza). */
+function hold(step: DeliveryStep, orderId: string, inputs: InputRef[]): void {
+  const held = step.context.held ?? {};
+  step.set({ held: { ...held, [orderId]: mergeRefs(held[orderId] ?? [], inputs) } });
+}
+
+/** Takes the inputs held for an order, which the caller then commits or hands to a job. */
+function takeHeld(step: DeliveryStep, orderId: string): InputRef[] {
+  const held = step.context.held ?? {};
+  const refs = held[orderId] ?? [];
+  if (Object.hasOwn(held, orderId)) step.set({ held: without(held, orderId) });
+  return refs;
+}
+
 export function stepDelivery(context: DeliveryContext, event: DeliveryEvent): DeliveryStep {
   const step: DeliveryStep = new StationStep<DeliveryContext, DeliveryOwn>(context, event.now, (job: Job, at) => ({
     type: 'pizza.delivered',
@@ -75,11 +98,30 @@ export function stepDelivery(context: DeliveryContext, event: DeliveryEvent): De
       const { orderId } = event;
       const inputs = event.ref ? [event.ref] : [];
       if (step.isFinished(orderId)) return ignored(step, orderId, 'already-finished', inputs);
-      if (step.findJob(orderId) || Object.hasOwn(step.context.customers, orderId)) return ignored(step, orderId, 'duplicate', inputs);
+      const job = step.findJob(orderId);
+      if (job) {
+        // a copy of the order the delivery was made from: committed with that delivery
+        step.attach(orderId, inputs);
+        return ignored(step, orderId, job.where === 'working' ? 'already-working' : 'already-queued', []);
+      }
+      const customer = step.context.customers[orderId];
+      if (customer) {
+        if (customer.cancelledAt !== undefined) return ignored(step, orderId, 'already-cancelled', inputs);
+        // a copy of the remembered order (a redelivery after a crash, or a duplicate): held with it
+        hold(step, orderId, inputs);
+        return ignored(step, orderId, 'duplicate', []);
+      }
       if (Object.hasOwn(step.context.pending, orderId)) {
         // the race: the pizza waited for its order, so it goes out late
         step.set({ pending: without(step.context.pending, orderId) });
-        step.receive({ orderId, durationMs: event.lateDeliveryMs, customerId: event.customerId, late: true, inputs });
+        const parked = takeHeld(step, orderId);
+        step.receive({
+          orderId,
+          durationMs: event.lateDeliveryMs,
+          customerId: event.customerId,
+          late: true,
+          inputs: mergeRefs(parked, inputs),
+        });
         return step;
       }
       step.set({
@@ -88,7 +130,8 @@ export function stepDelivery(context: DeliveryContext, event: DeliveryEvent): De
           [orderId]: { customerId: event.customerId, deliveryMs: event.deliveryMs, lateDeliveryMs: event.lateDeliveryMs, at: event.now },
         },
       });
-      step.emit({ type: 'customer.noted', orderId, at: event.now, customerId: event.customerId, inputs });
+      hold(step, orderId, inputs);
+      step.emit({ type: 'customer.noted', orderId, at: event.now, customerId: event.customerId, inputs: [] });
       return step;
     }
     case 'PIZZA.BAKED': {
@@ -98,28 +141,51 @@ export function stepDelivery(context: DeliveryContext, event: DeliveryEvent): De
       const customer = step.context.customers[orderId];
       if (customer && !step.findJob(orderId) && !step.isFinished(orderId)) {
         step.set({ customers: without(step.context.customers, orderId) });
-        step.receive({ orderId, durationMs: customer.deliveryMs, customerId: customer.customerId, late: false, inputs });
+        const ordered = takeHeld(step, orderId);
+        step.receive({
+          orderId,
+          durationMs: customer.deliveryMs,
+          customerId: customer.customerId,
+          late: false,
+          inputs: mergeRefs(ordered, inputs),
+        });
         return step;
       }
-      if (Object.hasOwn(step.context.pending, orderId)) return ignored(step, orderId, 'already-pending', inputs);
+      if (Object.hasOwn(step.context.pending, orderId)) {
+        // a copy of the parked pizza: held with it
+        hold(step, orderId, inputs);
+        return ignored(step, orderId, 'already-pending', []);
+      }
       if (step.isFinished(orderId) || step.findJob(orderId)) {
         // receive() sorts out finished and duplicate work
         step.receive({ orderId, durationMs: 0, inputs });
         return step;
       }
       step.set({ pending: { ...step.context.pending, [orderId]: event.now } });
+      hold(step, orderId, inputs);
       step.emit({ type: 'pizza.pending', orderId, at: event.now });
-      step.emit({ type: 'work.parked', orderId, at: event.now, inputs });
+      step.emit({ type: 'work.parked', orderId, at: event.now, inputs: [] });
       return step;
     }
-    case 'ORDER.CANCELLED':
+    case 'ORDER.CANCELLED': {
       // Cancelling is allowed until the pizza is baked, and every pizza here is baked (or its
       // order has not been baked yet, which is the bake station's call): refuse, commit.
       step.settle();
-      step.ignore(event.orderId, 'too-late', event.ref ? [event.ref] : []);
+      const { orderId } = event;
+      step.ignore(orderId, 'too-late', event.ref ? [event.ref] : []);
+      const customer = step.context.customers[orderId];
+      if (customer && customer.cancelledAt === undefined) {
+        // Its pizza will most likely never come: holding the pizza-ordered until the customer is
+        // forgotten would hold the partition's commits for hours. The customer stays, so a pizza
+        // baked before the bake station saw the cancel is still delivered.
+        step.set({ customers: { ...step.context.customers, [orderId]: { ...customer, cancelledAt: event.now } } });
+        step.emit({ type: 'customer.cancelled', orderId, at: event.now, inputs: takeHeld(step, orderId) });
+      }
       return step;
+    }
     case 'PARTITIONS.REVOKED':
       step.revoke(event);
+      releaseRevoked(step, event);
       return step;
     case 'CLOCK.TICK':
       step.settle();
@@ -127,12 +193,20 @@ export function stepDelivery(context: DeliveryContext, event: DeliveryEvent): De
   }
 }
 
-function ignored(step: DeliveryStep, orderId: string, reason: 'already-finished' | 'already-pending' | 'duplicate', inputs: InputRef[]) {
+function ignored(
+  step: DeliveryStep,
+  orderId: string,
+  reason: 'already-finished' | 'already-cancelled' | 'already-working' | 'already-queued' | 'already-pending' | 'duplicate',
+  inputs: InputRef[],
+) {
   step.ignore(orderId, reason, inputs);
   return step;
 }
 
-/** Drops customers and parked pizzas older than `forgetAfterMs` (orders that never went on). */
+/**
+ * Drops customers and parked pizzas older than `forgetAfterMs` (orders that never went on) and
+ * hands back their held inputs for commit.
+ */
 function forgetOld(step: DeliveryStep): void {
   const { forgetAfterMs, customers, pending } = step.context;
   if (forgetAfterMs === null) return;
@@ -144,6 +218,23 @@ function forgetOld(step: DeliveryStep): void {
     customers: Object.fromEntries(Object.entries(customers).filter(([k]) => !oldCustomers.includes(k))),
     pending: Object.fromEntries(Object.entries(pending).filter(([k]) => !oldPending.includes(k))),
   });
+  for (const orderId of oldCustomers) step.emit({ type: 'customer.forgotten', orderId, at: step.now, inputs: takeHeld(step, orderId) });
+  for (const orderId of oldPending) step.emit({ type: 'work.forgotten', orderId, at: step.now, inputs: takeHeld(step, orderId) });
+}
+
+/**
+ * Releases remembered customers and parked pizzas whose every held input came from revoked
+ * partitions, without commit: the new owner gets those messages again and rebuilds them (the same
+ * rule as for jobs in `StationStep.revoke`).
+ */
+function releaseRevoked(step: DeliveryStep, event: PartitionsRevoked): void {
+  const revoked = (ref: InputRef) => event.partitions.some((p) => p.topic === ref.topic && p.partition === ref.partition);
+  for (const [orderId, refs] of Object.entries(step.context.held ?? {})) {
+    if (refs.length === 0 || !refs.every(revoked)) continue;
+    takeHeld(step, orderId);
+    step.set({ customers: without(step.context.customers, orderId), pending: without(step.context.pending, orderId) });
+    step.emit({ type: 'work.released', orderId, at: step.now, refs });
+  }
 }
 
 export const deliveryMachine = setup({
@@ -167,6 +258,7 @@ export const deliveryMachine = setup({
     ...initialStationContext('delivery', input),
     customers: {},
     pending: {},
+    held: {},
     forgetAfterMs: input?.forgetAfterMs === undefined ? FOUR_HOURS : input.forgetAfterMs,
   }),
   initial: 'idle',

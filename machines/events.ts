@@ -193,7 +193,8 @@ export interface WorkDroppedEmitted extends Commits {
 }
 /**
  * Work handed back without output: its partitions were revoked. Do NOT commit `refs` (another
- * member gets those messages again); the field is not called `inputs` for that reason.
+ * member gets those messages again); the field is not called `inputs` for that reason. Delivery
+ * also releases remembered customers and parked pizzas this way.
  */
 export interface WorkReleasedEmitted {
   type: 'work.released';
@@ -255,20 +256,61 @@ export interface PizzaPendingEmitted {
   orderId: string;
   at: number;
 }
-/** delivery: the pizza is parked until its order arrives; its input may be committed. */
+/**
+ * delivery: the pizza is parked until its order arrives. `inputs` is always empty: the pizza-baked
+ * is held (`stationPendingInputs`) and committed with the delivery's `work.finished`, because a
+ * parked pizza lives only in this process (a new owner of the partition must get it again).
+ */
 export interface WorkParkedEmitted extends Commits {
   type: 'work.parked';
   orderId: string;
   at: number;
 }
-/** delivery: the customer of an order is remembered until its pizza is baked; commit the input. */
+/**
+ * delivery: the customer of an order is remembered until its pizza is baked. `inputs` is always
+ * empty: the pizza-ordered is held and committed with the delivery's `work.finished` (as above).
+ */
 export interface CustomerNotedEmitted extends Commits {
   type: 'customer.noted';
   orderId: string;
   at: number;
   customerId: string;
 }
+/**
+ * delivery: a remembered customer was not baked for within `forgetAfterMs` and is forgotten:
+ * commit its held pizza-ordered `inputs` (else the partition's committed offset would never move).
+ */
+export interface CustomerForgottenEmitted extends Commits {
+  type: 'customer.forgotten';
+  orderId: string;
+  at: number;
+}
+/** delivery: a parked pizza whose order did not come within `forgetAfterMs` is forgotten: commit its held pizza-baked `inputs`. */
+export interface WorkForgottenEmitted extends Commits {
+  type: 'work.forgotten';
+  orderId: string;
+  at: number;
+}
+/**
+ * delivery: the order of a remembered customer was cancelled (the cancel itself is refused,
+ * `input.ignored` 'too-late'). Its held pizza-ordered `inputs` are committed now, as it will most
+ * likely never be baked; the customer stays remembered, so a pizza the bake station finished
+ * before it saw the cancel is still delivered.
+ */
+export interface CustomerCancelledEmitted extends Commits {
+  type: 'customer.cancelled';
+  orderId: string;
+  at: number;
+}
 
 export type AssembleEmitted = StationEmitted | PizzaAssembledEmitted;
 export type BakeEmitted = StationEmitted | PizzaBakedEmitted;
-export type DeliveryEmitted = StationEmitted | PizzaDeliveredEmitted | PizzaPendingEmitted | WorkParkedEmitted | CustomerNotedEmitted;
+export type DeliveryEmitted =
+  | StationEmitted
+  | PizzaDeliveredEmitted
+  | PizzaPendingEmitted
+  | WorkParkedEmitted
+  | CustomerNotedEmitted
+  | CustomerForgottenEmitted
+  | WorkForgottenEmitted
+  | CustomerCancelledEmitted;

@@ -32,7 +32,7 @@
  * | pizza-baked        | `PIZZA.BAKED`          | delivery                                                                         |
  * | pizza-pending      | `PIZZA.PENDING`        | —                                                                                |
  * | pizza-delivered    | `PIZZA.DELIVERED`      | —                                                                                |
- * | pizza-cancelled    | `ORDER.CANCELLED`      | assemble, bake (drop the work); delivery may skip it (it refuses: 'too-late')     |
+ * | pizza-cancelled    | `ORDER.CANCELLED`      | assemble, bake (drop the work); delivery (refused 'too-late', but a waiting customer's held pizza-ordered is committed: `customer.cancelled`) |
  * | (unparsable, key is an order id) | `MESSAGE.MALFORMED` with `stage`, `reason` | — (dead-letter it and commit) |
  * | (timer)            | `CLOCK.TICK`           | `CLOCK.TICK`                                                                     |
  * | (rebalance)        | —                      | `PARTITIONS.REVOKED { partitions }`                                              |
@@ -48,11 +48,16 @@
  *   `pizza.pending` → publish to the matching topic with `timestamp: at`.
  *   Bookkeeping: `work.queued`, `work.started { dueAt }` (log), `work.finished`, `work.dropped`
  *   (cancel), `input.ignored` (duplicate, already finished/cancelled), `cancel.noted`,
- *   delivery's `work.parked`, `customer.noted`, and `work.released { refs }` (revoked; never commit).
+ *   delivery's `work.parked`, `customer.noted` (both with `inputs: []`), `customer.forgotten`,
+ *   `work.forgotten` (a customer / parked pizza older than `forgetAfterMs`), `customer.cancelled`,
+ *   and `work.released { refs }` (revoked; never commit).
  * - **Commit rule:** every emitted event that has an `inputs` array names inputs that are done:
  *   commit them (`actorHost.finish(ref)`). An input not named yet is still in progress: return
  *   'pending' for it. A duplicate of queued/working work is named later, with that work's
  *   `work.finished` / `work.dropped`. `committedInputs(emitted)` collects them.
+ * - Delivery holds the pizza-ordered of a remembered customer and the pizza-baked of a parked
+ *   pizza uncommitted (they exist only in the process; a new owner of the partition must get the
+ *   messages again): the delivery's `work.finished` names both, and copies join them.
  *
  * ## Order of effects after each send
  * 1. produce the outputs (in emitted order); 2. persist `actor.getPersistedSnapshot()`;
@@ -75,9 +80,13 @@
  * `createActor(machine, { snapshot: JSON.parse(saved) }).start()` (input is ignored on restore).
  * Restoring runs no entry actions and emits nothing. Then: for a station, mark
  * `stationPendingInputs(context)` in flight in the offset tracker (so it never commits past
- * them); re-arm the timer as above — a deadline that passed while the process was down is
+ * them; for delivery it includes the held inputs of remembered customers and parked pizzas);
+ * re-arm the timer as above — a deadline that passed while the process was down is
  * ticked at once and the pizza finishes once, at restart. Redelivered inputs of work the
  * snapshot holds join that work; those of work it finished are ignored (and committed).
+ * On every assignment, do the same for owned partitions and send `PARTITIONS.REVOKED` for the
+ * partitions of the other pending inputs: work, customers and parked pizzas whose every input
+ * came from them are released (`work.released`), since their new owner rebuilds them.
  *
  * ## Other signals for the host
  * - `snapshot.hasTag('finished')` (order delivered/cancelled): no timer; late events are only

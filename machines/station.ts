@@ -49,6 +49,14 @@ export interface StationContext {
   cancelled: Memory;
   /** how many finished (and, separately, cancelled) orders to remember at most; the oldest are forgotten first */
   remember: number;
+  /**
+   * orderId → inputs the station answers for that have no job yet (delivery: the pizza-ordered of
+   * a remembered customer, the pizza-baked of a parked pizza). Not committed until the order's job
+   * finishes or the entry is forgotten: the state they built lives only in this process, so after
+   * a crash or a partition move the messages must come again to rebuild it. Absent in snapshots
+   * saved before it existed (their inputs were committed already).
+   */
+  held?: Record<string, InputRef[]>;
 }
 
 export interface StationInput {
@@ -74,11 +82,16 @@ export function stationNextDeadline(context: StationContext): number | undefined
 }
 
 /**
- * Every input the station still answers for (queued and in progress). After restoring a snapshot,
- * the host marks these in flight again so that it never commits past them.
+ * Every input the station still answers for: queued, in progress, and held without a job yet
+ * (delivery's remembered customers and parked pizzas). After restoring a snapshot and on every
+ * assignment, the host marks those of owned partitions in flight again, so that it never commits
+ * past them, and sends PARTITIONS.REVOKED for the others.
+ *
+ * @example
+ * for (const ref of stationPendingInputs(actor.getSnapshot().context)) host.track(ref);
  */
 export function stationPendingInputs(context: StationContext): InputRef[] {
-  return [...context.working, ...context.queue].flatMap((job) => job.inputs);
+  return [...[...context.working, ...context.queue].flatMap((job) => job.inputs), ...Object.values(context.held ?? {}).flat()];
 }
 
 /** How busy the station is (for pausing the consumer, metrics and the kitchen board). */
@@ -90,7 +103,8 @@ export function sameRef(a: InputRef, b: InputRef): boolean {
   return a.topic === b.topic && a.partition === b.partition && a.offset === b.offset;
 }
 
-function mergeRefs(into: InputRef[], more: InputRef[]): InputRef[] {
+/** `into` plus those of `more` it does not have yet, in order. */
+export function mergeRefs(into: InputRef[], more: InputRef[]): InputRef[] {
   const out = [...into];
   for (const ref of more) if (!out.some((r) => sameRef(r, ref))) out.push(ref);
   return out;
