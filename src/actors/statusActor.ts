@@ -138,6 +138,8 @@ export async function startStatusActor(options: StatusActorOptions): Promise<Sta
    * it may still move.
    */
   const unsettled = new Map<string, InputRef[]>();
+  /** the partition number each order in this member's care lives on */
+  const orderPartition = new Map<string, number>();
   const settle = async (orderId: string, ref: InputRef | null, settled: boolean) => {
     const refs = unsettled.get(orderId) ?? [];
     if (ref) refs.push(ref);
@@ -146,6 +148,7 @@ export async function startStatusActor(options: StatusActorOptions): Promise<Sta
       return;
     }
     unsettled.delete(orderId);
+    orderPartition.delete(orderId);
     for (const r of refs) await host.finish(r);
   };
 
@@ -193,6 +196,7 @@ export async function startStatusActor(options: StatusActorOptions): Promise<Sta
     logger,
     handle: async (message): Promise<HandleResult> => {
       const orderId = parseOrderId(message.key);
+      orderPartition.set(orderId, message.partition);
       let event: Record<string, unknown> & { type: string };
       try {
         event = toEvent(message, orderId);
@@ -208,15 +212,24 @@ export async function startStatusActor(options: StatusActorOptions): Promise<Sta
       await settle(orderId, { topic: message.topic, partition: message.partition, offset: message.offset }, settled === true);
       return 'pending';
     },
-    // Partitions that move away take their orders' uncommitted inputs with them.
-    onRevoked: (partitions) => {
-      const gone = new Set(partitions.map((tp) => `${tp.topic}:${tp.partition}`));
-      for (const [orderId, refs] of unsettled) {
-        const kept = refs.filter((r) => !gone.has(`${r.topic}:${r.partition}`));
-        if (kept.length === 0) unsettled.delete(orderId);
-        else unsettled.set(orderId, kept);
-      }
-    },
+    // Partitions that move away take their orders with them: the next owner gets their
+    // uncommitted inputs and rebuilds them. Topics are co-partitioned and keyed by order id, so an
+    // order lives on one partition number; a stale machine here must not fire its timers.
+    onRevoked: (partitions) =>
+      queue.run(async () => {
+        const gone = new Set(partitions.map((tp) => tp.partition));
+        for (const [orderId, partition] of orderPartition) {
+          if (!gone.has(partition)) continue;
+          orderPartition.delete(orderId);
+          unsettled.delete(orderId);
+          const l = live.get(orderId);
+          if (l) {
+            if (l.timer !== undefined) clock.clearTimeout(l.timer);
+            l.actor.stop();
+            live.delete(orderId);
+          }
+        }
+      }),
   });
 
   let crash!: (e: Error) => void;
@@ -226,14 +239,10 @@ export async function startStatusActor(options: StatusActorOptions): Promise<Sta
   const fail = (e: unknown) => crash(e instanceof Error ? e : new Error(String(e)));
   host.crashed.then(crash);
 
-  // Orders in progress when the process stopped: restore their machines and re-arm their timers
-  // (XState drops pending timers on persist/restore; the deadlines are in the context).
-  let restored = 0;
-  for (const entry of machines.list({ index: 'active' })) {
-    const l = liveOrder(entry.id, clock.now());
-    arm(entry.id, l, false);
-    restored += 1;
-  }
+  // Orders in progress when the process stopped are not restored here: their inputs are not
+  // committed yet, so they come again to whichever member owns their partition now. That member
+  // restores the machine from its store (deadlines included: XState drops pending timers on
+  // persist/restore, the deadlines are in the context) or rebuilds it from the events.
 
   const sweep = () => {
     const cutoff = clock.now() - config.ordersStore.retentionHours * 3_600_000;
@@ -280,7 +289,7 @@ export async function startStatusActor(options: StatusActorOptions): Promise<Sta
     await host.stop().catch(() => {});
     throw error;
   }
-  logger.info('status actor ready', { restoredOrders: restored });
+  logger.info('status actor ready');
 
   return {
     crashed,
