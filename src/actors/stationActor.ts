@@ -122,6 +122,12 @@ export async function startStationActor(options: StationActorOptions): Promise<S
         return 'pizza baked before the order arrived: pending';
       case 'customer.noted':
         return 'customer noted, waiting for the pizza';
+      case 'customer.forgotten':
+        return 'customer forgotten (no pizza came within the retention time)';
+      case 'work.forgotten':
+        return 'parked pizza forgotten (its order never came within the retention time)';
+      case 'customer.cancelled':
+        return 'order cancelled before its pizza came (a pizza baked anyway is still delivered)';
       case 'pizza.assembled':
         return `pizza assembled, baking time ${event.bakingTime} s`;
       case 'pizza.baked':
