@@ -454,7 +454,12 @@ export function transportContract(name: string, factory: TransportContractFactor
             () => `expected ${2 * partitions} messages in all, saw ${total()}`,
           );
           for (const key of keys) {
-            const at = recorders.map((r) => r.seen.filter((m) => m.key === key).map((m) => m.topic).sort());
+            const at = recorders.map((r) =>
+              r.seen
+                .filter((m) => m.key === key)
+                .map((m) => m.topic)
+                .sort(),
+            );
             expect(at.filter((topics) => topics.length > 0)).toEqual([[topicA, topicB].sort()]);
           }
         },

@@ -77,6 +77,10 @@ function partitionCount(metadata: { partitionId: number }[]): number {
 
 function byTopic(partitions: TopicPartition[]): Record<string, number[]> {
   const assignment: Record<string, number[]> = {};
-  for (const { topic, partition } of partitions) (assignment[topic] ??= []).push(partition);
+  for (const { topic, partition } of partitions) {
+    const list = assignment[topic];
+    if (list) list.push(partition);
+    else assignment[topic] = [partition];
+  }
   return assignment;
 }
