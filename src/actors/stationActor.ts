@@ -144,6 +144,7 @@ export async function startStationActor(options: StationActorOptions): Promise<S
   // What steps did that is not persisted and committed yet (see `checkpoint`).
   let dirty = false;
   let toCommit: InputRef[] = [];
+  let toLog: { type: string; [k: string]: unknown }[] = [];
   let nextCheckpoint: Promise<void> | undefined;
 
   /**
@@ -170,10 +171,7 @@ export async function startStationActor(options: StationActorOptions): Promise<S
         halt();
         throw error;
       }
-      for (const e of emitted) {
-        const text = describe(e);
-        if (text) logger.info(text, { orderId: String(e.orderId), event: e.type });
-      }
+      toLog.push(...emitted);
       dirty = true;
       toCommit.push(...committedInputs(emitted));
       applyBackpressure();
@@ -191,6 +189,13 @@ export async function startStationActor(options: StationActorOptions): Promise<S
       if (!dirty || stopped) return;
       dirty = false;
       snapshots.put(SNAPSHOT_ID, actor.getPersistedSnapshot(), { at: clock.now() });
+      // Logged once durable: a line that says a pizza started means a restart knows it did.
+      const events = toLog;
+      toLog = [];
+      for (const e of events) {
+        const text = describe(e);
+        if (text) logger.info(text, { orderId: String(e.orderId), event: e.type });
+      }
       const refs = toCommit;
       toCommit = [];
       for (const ref of refs) await host.finish(ref);
