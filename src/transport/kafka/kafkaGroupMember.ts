@@ -99,6 +99,10 @@ export class KafkaGroupMember implements KafkaConsumer {
       ...this.options.config,
       groupId: this.groupId,
       allowAutoTopicCreation: false,
+      // kafkajs restarts a crashed consumer (a lost broker) on a timer it sets after its own
+      // disconnect, so a close() that ran meanwhile did not stop it: the consumer came back and
+      // held partitions nobody handled. Only a running member is restarted.
+      retry: { retries: 5, restartOnFailure: async () => this.state === 'running' },
       partitionAssigners: [
         (args) => {
           this.revokeBeforeJoin(args.cluster as unknown as { findGroupCoordinator?: (...a: unknown[]) => Promise<unknown> });
