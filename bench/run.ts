@@ -1,11 +1,14 @@
 /**
  * `bun run bench`: every benchmark, printed as tables and written as JSON to
  * bench/results/<date>.json. Figures are measurements, never test thresholds.
- * `bun run bench -- --quick` runs smaller sizes.
+ * `bun run bench -- --quick` runs smaller sizes. The Kafka figures run when a broker answers at
+ * KAFKA_BOOTSTRAP (default 127.0.0.1:9092); otherwise they print "skipped: no broker".
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
+import { brokerAnswers } from '../scripts/kafka/brokerAnswers.ts';
 import { benchEmbeddedLog, printEmbeddedLogBench } from './embeddedLog.bench.ts';
+import { benchKafka, printKafkaBench } from './kafka.bench.ts';
 import { benchShop, printShopBench } from './shop.bench.ts';
 
 const quick = process.argv.includes('--quick');
@@ -21,6 +24,19 @@ results.embeddedLog = log;
 const shop = await benchShop(quick ? { orders: 500, inFlight: 1000 } : {});
 printShopBench(shop);
 results.shop = shop;
+
+// Kafka when a broker answers (`bun run kafka:start`, or KAFKA_BOOTSTRAP): the shop on it and, on
+// the same broker in the same run, the broker's own producer limit.
+const bootstrap = process.env.KAFKA_BOOTSTRAP ?? '127.0.0.1:9092';
+if (await brokerAnswers(bootstrap, 3_000)) {
+  const kafka = await benchKafka(quick ? { bootstrap, orders: 500, concurrency: 100, records: 50_000 } : { bootstrap });
+  printKafkaBench(kafka);
+  results.kafka = kafka;
+} else {
+  console.log(`
+Kafka: skipped: no broker at ${bootstrap} (start one with \`bun run kafka:start\`, or set KAFKA_BOOTSTRAP)`);
+  results.kafka = { skipped: 'no broker', bootstrap };
+}
 
 mkdirSync('bench/results', { recursive: true });
 const file = `bench/results/${results.at as string}.json`.replace(/:/g, '-');
