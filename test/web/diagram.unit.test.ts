@@ -83,8 +83,8 @@ describe('stateForStatus and stationStates', () => {
     const summary = (inProgress: number, queued: number) => ({
       station: 'bake' as const,
       capacity: 2,
-      inProgress: Array.from({ length: inProgress }, (_, i) => ({ orderId: String(i), since: 0 })),
-      queued: Array.from({ length: queued }, (_, i) => ({ orderId: String(i), since: 0 })),
+      inProgress: Array.from({ length: inProgress }, (_, i) => ({ orderId: String(i), since: 0, startedAt: 0, inferred: false })),
+      queued: Array.from({ length: queued }, (_, i) => ({ orderId: String(i), since: 0, startedAt: null, inferred: false })),
       queueLength: queued,
       perMinute: 0,
       done: 0,

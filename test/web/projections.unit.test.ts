@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/loadConfig.ts';
-import { emptyKitchen, evolveKitchen, type KitchenBoard, summarizeStation } from '../../src/web/view/kitchenBoard.ts';
+import { emptyKitchen, evolveKitchen, type KitchenBoard, kitchenFromStore, summarizeStation } from '../../src/web/view/kitchenBoard.ts';
 import { cancelRefusal, evolveOrder, MAX_LOG_LINES, type OrderView } from '../../src/web/view/orderView.ts';
 import type { LogPosition, ViewEvent } from '../../src/web/view/viewEvent.ts';
 
@@ -39,6 +39,19 @@ const stage = (s: 'assembled' | 'baked' | 'delivered' | 'pending' | 'cancelled',
   stage: s,
   source: at(`pizza-${s}`, t),
 });
+const line = (actor: string, event: string, t: number, orderId = ORDER, position?: { partition: number; offset: number }): ViewEvent => {
+  const source = at('logs', t);
+  return {
+    type: 'LineLogged',
+    orderId,
+    at: t,
+    level: 'info',
+    actor,
+    msg: event,
+    fields: { event },
+    source: { ...source, actor, ...position },
+  };
+};
 const fold = (events: ViewEvent[], start?: OrderView) =>
   events.reduce<OrderView | undefined>((v, e) => evolveOrder(v, e), start) as OrderView;
 
@@ -150,18 +163,137 @@ describe('evolveKitchen', () => {
     expect(inside(run([placed(), stage('assembled', 2), stage('baked', 3), stage('pending', 4)])).delivery).toEqual([ORDER]);
   });
 
-  it('summarises a station: the oldest `capacity` in progress, the rest queued, throughput over a minute', () => {
+  it('summarises a station with no log lines by inference: the oldest `capacity` in progress, the rest queued, throughput over a minute', () => {
     const others = ['00000001', '00000002', '00000003'];
     const b = run([placed(10), ...others.map((id, i) => placed(20 + i, id))]);
     const s = summarizeStation(b, 'assemble', 2, 60_000);
     expect(s.inProgress.map((p) => p.orderId)).toEqual([ORDER, '00000001']);
     expect(s.queued.map((p) => p.orderId)).toEqual(['00000002', '00000003']);
     expect(s.queueLength).toBe(2);
+    expect([...s.inProgress, ...s.queued].every((p) => p.inferred && p.startedAt === null)).toBe(true);
     const later = run([stage('assembled', 30_000)], b);
     // the board alone does not know the order: fold it with its placement
     const withDone = run([placed(10), stage('assembled', 30_000)]);
     expect(summarizeStation(withDone, 'assemble', 1, 60_000).perMinute).toBe(1);
     expect(summarizeStation(withDone, 'assemble', 1, 100_000).perMinute).toBe(0);
     expect(later.stations.assemble.done).toBe(1);
+  });
+
+  describe("with the stations' log lines", () => {
+    const ids4 = ['00000001', '00000002', '00000003', '00000004'];
+    const names = (ps: { orderId: string }[]) => ps.map((p) => p.orderId);
+
+    it('shows a pizza in progress only once its station logged work.started, queued otherwise', () => {
+      const b = run([placed(10), line('assemble', 'work.queued', 11), placed(20, ids4[0]), line('assemble', 'work.started', 21, ids4[0])]);
+      const s = summarizeStation(b, 'assemble', 2, 100);
+      // capacity is free, but the station said the older one waits
+      expect(names(s.inProgress)).toEqual([ids4[0]]);
+      expect(names(s.queued)).toEqual([ORDER]);
+      expect(s.queueLength).toBe(1);
+      expect(s.inProgress[0]).toEqual({ orderId: ids4[0], since: 20, startedAt: 21, inferred: false });
+      expect(s.queued[0]).toEqual({ orderId: ORDER, since: 10, startedAt: null, inferred: false });
+      const all = run([placed(10), line('assemble', 'work.queued', 11), line('assemble', 'work.started', 30)]);
+      expect(names(summarizeStation(all, 'assemble', 2, 100).inProgress)).toEqual([ORDER]);
+    });
+
+    it("counts every pizza a station logged as started, beyond one instance's capacity (several instances)", () => {
+      const b = run(
+        ids4.flatMap((id, i) => [placed(10 + i, id), line('bake', 'work.started', 20 + i, id), stage('assembled', 15 + i, id)]),
+      );
+      const s = summarizeStation(b, 'bake', 1, 100);
+      expect(names(s.inProgress)).toEqual(ids4);
+      expect(s.queueLength).toBe(0);
+    });
+
+    it('follows a station that works out of order: the newest pizza in progress, the older ones waiting', () => {
+      const b = run([
+        ...ids4.map((id, i) => placed(10 + i, id)),
+        ...ids4.slice(0, 3).map((id, i) => line('assemble', 'work.queued', 20 + i, id)),
+        line('assemble', 'work.started', 30, ids4[3]),
+      ]);
+      const s = summarizeStation(b, 'assemble', 2, 100);
+      expect(names(s.inProgress)).toEqual([ids4[3]]);
+      expect(names(s.queued)).toEqual(ids4.slice(0, 3));
+    });
+
+    it('puts released work back to waiting, and in progress again when a member starts it', () => {
+      const events = [placed(10), line('assemble', 'work.started', 11), line('assemble', 'work.released', 12)];
+      expect(summarizeStation(run(events), 'assemble', 2, 100)).toMatchObject({ inProgress: [], queueLength: 1 });
+      const again = run([...events, line('assemble', 'work.started', 13)]);
+      expect(summarizeStation(again, 'assemble', 2, 100).inProgress).toEqual([
+        { orderId: ORDER, since: 10, startedAt: 13, inferred: false },
+      ]);
+    });
+
+    it('keeps the latest line: an older line arriving late (or again) does not undo a later one', () => {
+      const late = run([
+        placed(10),
+        line('assemble', 'work.started', 12, ORDER, { partition: 0, offset: 7 }),
+        line('assemble', 'work.queued', 11, ORDER, { partition: 0, offset: 5 }),
+      ]);
+      expect(names(summarizeStation(late, 'assemble', 1, 100).inProgress)).toEqual([ORDER]);
+      const redelivered = run([
+        placed(10),
+        line('assemble', 'work.started', 12, ORDER, { partition: 0, offset: 7 }),
+        line('assemble', 'work.queued', 12, ORDER, { partition: 0, offset: 6 }),
+      ]);
+      expect(names(summarizeStation(redelivered, 'assemble', 1, 100).inProgress)).toEqual([ORDER]);
+    });
+
+    it('uses a line that came before the message sending the pizza to the station, and only for that station', () => {
+      // bake's line crosses pizza-assembled on the way (different topics)
+      const b = run([placed(10), line('bake', 'work.started', 21), line('assemble', 'work.started', 11)]);
+      expect(summarizeStation(b, 'assemble', 1, 100).inProgress[0]).toMatchObject({ orderId: ORDER, startedAt: 11, inferred: false });
+      expect(b.stations.bake.work).toEqual({});
+      const baking = run([placed(10), line('bake', 'work.started', 21), line('assemble', 'work.started', 11), stage('assembled', 20)]);
+      expect(summarizeStation(baking, 'bake', 1, 100).inProgress[0]).toMatchObject({ orderId: ORDER, startedAt: 21, inferred: false });
+      // it left assemble: nothing about it stays there
+      expect(baking.stations.assemble.work).toEqual({});
+      expect(baking.stations.assemble.inside).toEqual({});
+      const gone = run([
+        placed(10),
+        line('bake', 'work.started', 21),
+        stage('assembled', 20),
+        line('bake', 'work.finished', 29),
+        stage('baked', 30),
+      ]);
+      expect(gone.stations.bake.inside).toEqual({});
+      expect(gone.stations.bake.work).toEqual({});
+    });
+
+    it('ignores lines of other actors and lines that are not about work', () => {
+      for (const other of [line('status', 'work.started', 11), line('assemble', 'input.ignored', 11), line('bake', 'work.started', 11)]) {
+        const b = run([placed(10), other]);
+        expect(b.stations.assemble.work).toEqual({});
+        expect(summarizeStation(b, 'assemble', 1, 100).inProgress[0]).toMatchObject({ orderId: ORDER, inferred: true });
+      }
+      const before = fold([placed(10)]);
+      const board = run([placed(10)]);
+      expect(evolveKitchen(board, before, evolveOrder(before, line('assemble', 'input.ignored', 11)), ids)).toBe(board);
+    });
+
+    it('infers only for pizzas the station logged nothing about, in the capacity the known ones leave free', () => {
+      const b = run([
+        ...ids4.map((id, i) => placed(10 + i, id)),
+        line('assemble', 'work.started', 30, ids4[3]),
+        line('assemble', 'work.queued', 31, ids4[0]),
+      ]);
+      const s = summarizeStation(b, 'assemble', 2, 100);
+      // 00000004 known working; one slot left for the oldest unknown (00000002); 00000001 known waiting
+      expect(names(s.inProgress)).toEqual([ids4[1], ids4[3]]);
+      expect(s.inProgress.map((p) => p.inferred)).toEqual([true, false]);
+      expect(names(s.queued)).toEqual([ids4[0], ids4[2]]);
+      expect(s.queued.map((p) => p.inferred)).toEqual([false, true]);
+    });
+
+    it('reads a board stored before the log lines were kept', () => {
+      const old = { stations: { assemble: { inside: { [ORDER]: 10 }, doneAt: [], done: 2 } } } as unknown as KitchenBoard;
+      const b = kitchenFromStore(old);
+      expect(b.stations.assemble).toEqual({ inside: { [ORDER]: 10 }, work: {}, doneAt: [], done: 2 });
+      expect(b.stations.bake.work).toEqual({});
+      expect(summarizeStation(b, 'assemble', 1, 100).inProgress[0]).toMatchObject({ orderId: ORDER, inferred: true });
+      const current = emptyKitchen();
+      expect(kitchenFromStore(current)).toBe(current);
+    });
   });
 });

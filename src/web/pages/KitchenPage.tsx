@@ -12,8 +12,9 @@ export interface StationPanel {
 }
 
 /**
- * The kitchen board: each station's statechart with the pizzas inside it, its queue, capacity and
- * throughput — a projection of the log (no call to the stations), updated live
+ * The kitchen board: each station's statechart with the pizzas inside it (in progress or queued, as
+ * the station's own log lines say), its queue, capacity and throughput — a projection of the log
+ * (no call to the stations), updated live
  * (`GET /api/kitchen/events`).
  */
 export function KitchenPage(props: { session: Session; stations: StationPanel[]; speed?: number | undefined }): JSX.Element {
@@ -23,7 +24,9 @@ export function KitchenPage(props: { session: Session; stations: StationPanel[];
         <h1>Kitchen board</h1>
         <p class="muted">
           Derived from the log: a pizza is at a station from the message that sent it there until the station's own message (assembled,
-          baked, delivered). The oldest <em>capacity</em> pizzas at a station are shown in progress, the rest as its queue.
+          baked, delivered). It is in progress once the station logged that it started it (and did not release it since), otherwise it waits
+          in the queue. For a pizza the station logged nothing about (a station that writes no log lines), the oldest ones up to its{' '}
+          <em>capacity</em> are taken to be in progress.
           {props.speed !== undefined ? <span safe>{` Speed ×${props.speed}.`}</span> : ''}
         </p>
         <div class="stations">

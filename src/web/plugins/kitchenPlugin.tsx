@@ -3,7 +3,7 @@ import { machineDiagrams } from '../diagram/machineDiagram.ts';
 import { stationStates } from '../diagram/stationStates.ts';
 import { htmlResponse, jsonResponse, redirectTo, unauthenticated } from '../httpErrors.ts';
 import { KitchenPage } from '../pages/KitchenPage.tsx';
-import { STATIONS, type StationSummary, summarizeStation } from '../view/kitchenBoard.ts';
+import { STATIONS, type StationPizza, type StationSummary, summarizeStation } from '../view/kitchenBoard.ts';
 import type { WebContext } from '../webContext.ts';
 
 /** Every station's summary now, with the states its diagram lights. */
@@ -16,6 +16,9 @@ export function kitchenSummaries(ctx: WebContext): { summary: StationSummary; cu
   });
 }
 
+/** One pizza at a station: `since` it entered; `started_at` from the station's line; `inferred` when it wrote none. */
+const pizzaJson = (p: StationPizza) => ({ order_id: p.orderId, since: p.since, started_at: p.startedAt, inferred: p.inferred });
+
 /** The kitchen board JSON (`GET /api/kitchen`, and the payload of `GET /api/kitchen/events`). */
 export function kitchenJson(ctx: WebContext) {
   return {
@@ -23,8 +26,8 @@ export function kitchenJson(ctx: WebContext) {
     stations: kitchenSummaries(ctx).map(({ summary: s, current }) => ({
       station: s.station,
       capacity: s.capacity,
-      in_progress: s.inProgress.map((p) => ({ order_id: p.orderId, since: p.since })),
-      queued: s.queued.map((p) => ({ order_id: p.orderId, since: p.since })),
+      in_progress: s.inProgress.map(pizzaJson),
+      queued: s.queued.map(pizzaJson),
       queue_length: s.queueLength,
       done_last_minute: s.perMinute,
       done: s.done,

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { StateStore } from '../../store/stateStore.ts';
-import { emptyKitchen, type KitchenBoard } from './kitchenBoard.ts';
+import { type KitchenBoard, kitchenFromStore } from './kitchenBoard.ts';
 import type { OrderView } from './orderView.ts';
 
 /**
@@ -47,7 +47,7 @@ export function createViewStore(store: StateStore): WebViewStore {
     viewId = randomBytes(4).toString('hex');
     meta.put('view', { viewId });
   }
-  let kitchen = (meta.get('kitchen') as KitchenBoard | undefined) ?? emptyKitchen();
+  let kitchen = kitchenFromStore(meta.get('kitchen') as KitchenBoard | undefined);
   // counts by status, kept beside the store so /metrics does not scan every order
   const counts = new Map<number | null, number>();
   const bump = (status: number | null, by: number) => {
