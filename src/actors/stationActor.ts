@@ -16,6 +16,7 @@ import { encode, parseOrderId, parsePizzaAssembled, parsePizzaOrdered, parseStat
 import { assembleWork, bakeMs, deliveryWork } from '../kitchen/timings.ts';
 import type { Logger } from '../log/logger.ts';
 import { type ActorHostStats, createActorHost, type HandleResult } from '../runtime/actorHost.ts';
+import { crashSignal } from '../runtime/crashSignal.ts';
 import { SerialQueue } from '../runtime/serialQueue.ts';
 import type { RunningActor } from '../runtime/supervisor.ts';
 import type { StateStore } from '../store/stateStore.ts';
@@ -60,6 +61,7 @@ export async function startStationActor(options: StationActorOptions): Promise<S
   const topics = config.topics;
   const snapshots = options.store.collection<unknown>(`station_${station}`);
   const queue = new SerialQueue();
+  const { crashed, crash } = crashSignal();
   const capacity = config.capacity[station];
   const maxQueued = options.maxQueued ?? capacity;
 
@@ -222,7 +224,7 @@ export async function startStationActor(options: StationActorOptions): Promise<S
     if (due === undefined) return;
     timer = clock.setTimeout(() => {
       timer = undefined;
-      stepAndCheckpoint({ type: 'CLOCK.TICK', now: clock.now() }).catch(fail);
+      stepAndCheckpoint({ type: 'CLOCK.TICK', now: clock.now() }).catch(crash);
     }, Math.max(0, due - clock.now()));
   };
 
@@ -295,14 +297,9 @@ export async function startStationActor(options: StationActorOptions): Promise<S
     }
     if (foreign.size === 0) return;
     // Not awaited: the step commits, and a commit must not wait inside the rebalance listener.
-    stepAndCheckpoint({ type: 'PARTITIONS.REVOKED', now: clock.now(), partitions: [...foreign.values()] }).catch(fail);
+    stepAndCheckpoint({ type: 'PARTITIONS.REVOKED', now: clock.now(), partitions: [...foreign.values()] }).catch(crash);
   };
 
-  let crash!: (e: Error) => void;
-  const crashed = new Promise<Error>((resolve) => {
-    crash = resolve;
-  });
-  const fail = (e: unknown) => crash(e instanceof Error ? e : new Error(String(e)));
   host.crashed.then(crash);
 
   await host.start();

@@ -7,6 +7,7 @@ import { encode, ORDER_ID, parseOrderId, parseStatusChanged } from '../events/me
 import { parsePizzaAssembled, parsePizzaOrdered } from '../events/messages.ts';
 import type { Logger } from '../log/logger.ts';
 import { type ActorHostStats, createActorHost, type HandleResult, type InputRef } from '../runtime/actorHost.ts';
+import { crashSignal } from '../runtime/crashSignal.ts';
 import { SerialQueue } from '../runtime/serialQueue.ts';
 import type { RunningActor } from '../runtime/supervisor.ts';
 import type { StateStore } from '../store/stateStore.ts';
@@ -52,6 +53,7 @@ export async function startStatusActor(options: StatusActorOptions): Promise<Sta
   const machines = options.store.collection<unknown>(config.ordersStore.tableStatus);
   const live = new Map<string, Live>();
   const queue = new SerialQueue();
+  const { crashed, crash } = crashSignal();
   const stuckAfterMs = speed > 0 ? scaledMs(config.ordersStore.invalidTimeoutMinutes * 60, speed) : null;
   let stopped = false;
   let sweepTimer: TimerHandle | undefined;
@@ -167,7 +169,7 @@ export async function startStatusActor(options: StatusActorOptions): Promise<Sta
       entry.timer = undefined;
       deliver(orderId, { type: 'CLOCK.TICK', now: clock.now() })
         .then((settled) => settle(orderId, null, settled === true))
-        .catch(fail);
+        .catch(crash);
     }, Math.max(0, due - clock.now()));
   };
 
@@ -232,11 +234,6 @@ export async function startStatusActor(options: StatusActorOptions): Promise<Sta
       }),
   });
 
-  let crash!: (e: Error) => void;
-  const crashed = new Promise<Error>((resolve) => {
-    crash = resolve;
-  });
-  const fail = (e: unknown) => crash(e instanceof Error ? e : new Error(String(e)));
   host.crashed.then(crash);
 
   // Orders in progress when the process stopped are not restored here: their inputs are not
@@ -265,7 +262,7 @@ export async function startStatusActor(options: StatusActorOptions): Promise<Sta
         }
         if (purged > 0) logger.info(`retention: forgot ${purged} orders older than ${config.ordersStore.retentionHours} h`);
       })
-      .catch(fail);
+      .catch(crash);
     sweepTimer = clock.setTimeout(sweep, options.retentionSweepMs ?? 60_000);
   };
   sweepTimer = clock.setTimeout(sweep, options.retentionSweepMs ?? 60_000);

@@ -3,6 +3,7 @@ import { isShopError } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Consumer, DeliveredMessage, Producer, TopicPartition, Transport } from '../transport/transport.ts';
 import { sendToDeadLetter } from './deadLetter.ts';
+import { crashSignal } from './crashSignal.ts';
 import { OffsetTracker } from './offsetTracker.ts';
 
 /** Where an input message came from; what an actor hands back when its work is finished. */
@@ -80,10 +81,7 @@ export function createActorHost(options: ActorHostOptions): ActorHost {
   // closing: no new messages, but the one in flight may still commit; stopped: closed.
   let closing = false;
   let stopped = false;
-  let crash!: (error: Error) => void;
-  const crashed = new Promise<Error>((resolve) => {
-    crash = resolve;
-  });
+  const { crashed, crash } = crashSignal();
 
   const commitThrough = async (ref: InputRef) => {
     if (!consumer || stopped) return;

@@ -14,6 +14,7 @@ import { viewEventDecoder } from './view/decodeViewEvent.ts';
 import { createViewStore } from './view/viewStore.ts';
 import { createWebView, type WebView } from './view/webView.ts';
 import type { WebConsumerStats } from './webDeps.ts';
+import { crashSignal } from '../runtime/crashSignal.ts';
 
 export interface WebActorOptions {
   config: ShopConfig;
@@ -105,10 +106,7 @@ export async function createWebActor(options: WebActorOptions): Promise<WebActor
   let busy: Promise<void> = Promise.resolve();
   let sweep: TimerHandle | undefined;
   let stopped = false;
-  let crash!: (error: Error) => void;
-  const crashed = new Promise<Error>((resolve) => {
-    crash = resolve;
-  });
+  const { crashed, crash } = crashSignal();
 
   const handle = async (message: DeliveredMessage) => {
     stats.consumed.set(message.topic, (stats.consumed.get(message.topic) ?? 0) + 1);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../src/clock.ts';
 import { startShop } from '../../src/runtime/startShop.ts';
 import { createEmbeddedLog } from '../../src/transport/embeddedLog.ts';
-import type { Transport } from '../../src/transport/transport.ts';
+import { outageTransport } from '../support/outageTransport.ts';
 import { placeOrder, randomCustomerId, randomOrderId, testConfig } from '../support/shopHarness.ts';
 
 describe('graceful stop', () => {
@@ -16,27 +16,13 @@ describe('graceful stop', () => {
       release = resolve;
     });
     let outputWaiting = false;
-    const transport: Transport = {
-      ...log,
-      ensureTopics: (s) => log.ensureTopics(s),
-      partitions: (t) => log.partitions(t),
-      consumer: (o) => log.consumer(o),
-      endOffsets: (t) => log.endOffsets(t),
-      committedOffsets: (g, t) => log.committedOffsets(g, t),
-      close: () => log.close(),
-      producer: () => {
-        const inner = log.producer();
-        return {
-          async send(topic, messages) {
-            if (topic === config.topics.pizzaAssembled) {
-              outputWaiting = true;
-              await gate;
-            }
-            return inner.send(topic, messages);
-          },
-        };
+    const transport = outageTransport(log, {
+      beforeSend: (topic) => {
+        if (topic !== config.topics.pizzaAssembled) return undefined;
+        outputWaiting = true;
+        return gate;
       },
-    };
+    });
     const shop = await startShop({ config, actors: ['assemble'], transport, clock, speed: 0, memory: true, logFormat: 'silent' });
     await placeOrder(shop, randomOrderId(), randomCustomerId(), {
       sauce: config.menu.sauce[0] as string,

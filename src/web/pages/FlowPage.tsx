@@ -8,6 +8,18 @@ import { Layout } from './Layout.tsx';
  * Flow / lineage: which actor writes and reads which topic (from the running configuration,
  * `src/topology.ts`) with the number of messages on each topic.
  */
+/** A topic name with its message count. */
+function TopicCount(props: { topic: string; count: string }) {
+  return (
+    <>
+      <code safe>{props.topic}</code>{' '}
+      <span class="count" safe>
+        {props.count}
+      </span>
+    </>
+  );
+}
+
 export function FlowPage(props: {
   session: Session;
   topology: ActorTopology[];
@@ -47,29 +59,19 @@ export function FlowPage(props: {
                 <td>
                   {a.consumes.map((t) => (
                     <div>
-                      <code safe>{t}</code>{' '}
-                      <span class="count" safe>
-                        {count(t)}
-                      </span>
+                      <TopicCount topic={t} count={count(t)} />
                     </div>
                   ))}
                   {a.observes.map((t) => (
                     <div class="observes" title="read only to show it on the pages">
-                      <code safe>{t}</code>{' '}
-                      <span class="count" safe>
-                        {count(t)}
-                      </span>{' '}
-                      <span class="muted">(view)</span>
+                      <TopicCount topic={t} count={count(t)} /> <span class="muted">(view)</span>
                     </div>
                   ))}
                 </td>
                 <td>
                   {a.produces.map((t) => (
                     <div>
-                      <code safe>{t}</code>{' '}
-                      <span class="count" safe>
-                        {count(t)}
-                      </span>
+                      <TopicCount topic={t} count={count(t)} />
                     </div>
                   ))}
                 </td>
