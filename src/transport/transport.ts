@@ -10,9 +10,18 @@
  *   (Java-compatible murmur2, `partitioner.ts`), so one order's messages on one topic stay in order.
  * - **Per-partition order.** Within a partition, offsets grow by one per message and a consumer is
  *   handed messages in offset order, one at a time (the next only after the handler's promise settles).
- * - **At-least-once.** A group's position moves only by `commit`. Messages past the committed
- *   offset are delivered again to whichever member owns the partition next — after its member
- *   stops, crashes or the partition is reassigned. Handlers must tolerate duplicates.
+ * - **Batches.** A consumer hands over what a fetch returned as one batch per partition, in offset
+ *   order; the next batch of a partition only after the handler's promise for the previous one
+ *   settled. Batches of different partitions are handed one at a time too.
+ * - **Exactly-once (transactions).** A `TransactionalProducer` sends messages and records consumer
+ *   offsets in one transaction: on `commit` all of it becomes visible at once (messages to readers,
+ *   offsets to the group), on `abort` or a crash none of it. Consumers read committed data only
+ *   (Kafka's read_committed). Opening a transactional producer with an id fences every earlier
+ *   producer with that id (its next `commit` throws a `ShopError` with code `PRODUCER_FENCED`),
+ *   so a zombie that lost its partitions cannot commit for them (one transactional id per input
+ *   partition, as Kafka Streams before KIP-447).
+ * - **Redelivery.** A group's position moves only by `commit` or a transaction's offsets. Messages
+ *   past the committed offset are delivered again to whichever member owns the partition next.
  * - **Consumer groups.** Members of one group share the partitions of the subscribed topics
  *   (each partition has at most one owner) and rebalance when a member joins or leaves. Different
  *   groups each see every message. A group with no committed offset starts from the earliest one.
@@ -68,6 +77,8 @@ export interface TopicSpec {
   partitions: number;
   /** ignored by the embedded log */
   replicationFactor?: number;
+  /** 'compact' for changelogs (keep the latest value per key); default 'delete' */
+  cleanupPolicy?: 'compact' | 'delete';
 }
 
 export interface RebalanceListener {
@@ -84,7 +95,51 @@ export interface ConsumerOptions {
   topics: string[];
 }
 
-export type MessageHandler = (message: DeliveredMessage) => Promise<void>;
+/** What one fetch returned for one partition, in offset order (never empty). */
+export interface MessageBatch {
+  topic: string;
+  partition: number;
+  messages: DeliveredMessage[];
+}
+
+export type BatchHandler = (batch: MessageBatch) => Promise<void>;
+
+/** One transaction of a `TransactionalProducer`: sends and offsets, committed or aborted together. */
+export interface Transaction {
+  /** Adds messages to the transaction (a Kafka transport may send them at once, unreadable until commit). */
+  send(topic: string, messages: OutgoingMessage[]): Promise<void>;
+  /** Records a group's positions (`offset` = next to read) as part of the transaction. */
+  sendOffsets(groupId: string, offsets: OffsetCommit[]): Promise<void>;
+  /**
+   * Makes everything in the transaction visible at once. Throws `PRODUCER_FENCED` if a newer
+   * producer with the same transactional id was opened (nothing of this transaction is visible).
+   */
+  commit(): Promise<void>;
+  /** Drops everything in the transaction. */
+  abort(): Promise<void>;
+}
+
+export interface TransactionalProducer {
+  readonly transactionalId: string;
+  /** Starts a transaction; one at a time per producer (the previous one committed or aborted). */
+  transaction(): Promise<Transaction>;
+  close(): Promise<void>;
+}
+
+/**
+ * What a transport can do beyond the contract, declared rather than guessed at
+ * (`'whenIdle' in transport` is how code used to ask).
+ */
+export interface TransportCapabilities {
+  /**
+   * Resolves when nothing is in flight inside the transport: every sent message delivered to
+   * running consumers and every handler settled. Only an in-process log can tell; virtual-time
+   * tests and the shop's `settle()` use it.
+   */
+  whenIdle?(): Promise<void>;
+  /** How many brokers the cluster has (to fit a replication factor to a small local cluster). */
+  brokerCount?(): Promise<number>;
+}
 
 export interface Producer {
   /**
@@ -96,12 +151,12 @@ export interface Producer {
 
 export interface Consumer {
   /**
-   * Joins the group and starts handing messages to `handler`, partition by partition in offset
+   * Joins the group and starts handing batches to `handler`, partition by partition in offset
    * order. Resolves once the member is running (it may own no partition yet). A handler that
-   * throws is a bug of the caller: the message is not committed and the member stops; poison
+   * throws is a bug of the caller: the batch is not committed and the member stops; poison
    * messages are the caller's to route to a dead-letter topic.
    */
-  run(handler: MessageHandler, listener?: RebalanceListener): Promise<void>;
+  run(handler: BatchHandler, listener?: RebalanceListener): Promise<void>;
   /** Records the group's position; only partitions this member owns are accepted. */
   commit(offsets: OffsetCommit[]): Promise<void>;
   /** Stops fetching from these partitions (those it owns); delivery resumes on `resume`. */
@@ -119,6 +174,12 @@ export interface Transport {
   /** Partition count of a topic (after `ensureTopics`). */
   partitions(topic: string): Promise<number>;
   producer(): Producer;
+  /**
+   * Opens (and initialises) a transactional producer. Opening one fences every earlier producer
+   * with the same id, in this process or another.
+   */
+  transactionalProducer(transactionalId: string): Promise<TransactionalProducer>;
+  readonly capabilities: TransportCapabilities;
   consumer(options: ConsumerOptions): Consumer;
   /**
    * Highest offset + 1 of each partition of a topic (the end of the log), for lag and metrics.
