@@ -7,7 +7,7 @@ import { parseCliArgs, USAGE } from './cli/parseArgs.ts';
 import { loadConfig } from './config/loadConfig.ts';
 import { loadKafkaConfig } from './config/loadKafkaConfig.ts';
 import { isShopError } from './errors.ts';
-import { startShop } from './runtime/startShop.ts';
+import { startShop } from './app/startShop.ts';
 
 async function main(argv: string[]): Promise<number> {
   const options = parseCliArgs(argv);

@@ -72,6 +72,7 @@ export function parseConfig(text: string, file: string): ShopConfig {
       pizzaCancelled: r.str('kafka-topics', 'pizza_cancelled'),
       deadLetter: r.str('kafka-topics', 'dead_letter'),
       logs: r.str('kafka-topics', 'logs'),
+      stationWork: r.str('kafka-topics', 'station_work'),
     },
     topicConfig: {
       numPartitions: r.int('kafka-topic-config', 'num_partitions', { min: 1 }),

@@ -23,6 +23,8 @@ export interface Topics {
   pizzaCancelled: string;
   deadLetter: string;
   logs: string;
+  /** added: what each station does with each pizza (queued, started, finished, dropped) */
+  stationWork: string;
 }
 
 /** The actors of the shop, by the names the command line uses. */

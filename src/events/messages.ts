@@ -112,6 +112,38 @@ export function parseStatusChanged(value: Uint8Array | string): StatusChanged {
   return { status: int(obj, 'status', 'STATUS'), timestamp: int(obj, 'timestamp', 'TIMESTAMP') };
 }
 
-export function encode(value: PizzaOrdered | PizzaAssembled | StatusChanged): string {
+export function encode(value: PizzaOrdered | PizzaAssembled | StatusChanged | StationWork): string {
   return JSON.stringify(value);
+}
+
+/** What a station did with a pizza (topic `station_work`, keyed by order id). */
+export interface StationWork {
+  station: 'assemble' | 'bake' | 'delivery';
+  /** queued: waiting for a free slot; started: being worked on (due at `due_at`); finished; dropped: cancelled */
+  work: 'queued' | 'started' | 'finished' | 'dropped';
+  timestamp: number;
+  /** when a started pizza is due (ms since epoch) */
+  due_at?: number;
+  /** the station instance (client id) that does the work */
+  instance: string;
+}
+
+const STATIONS = ['assemble', 'bake', 'delivery'];
+const WORK = ['queued', 'started', 'finished', 'dropped'];
+
+export function parseStationWork(value: Uint8Array | string): StationWork {
+  const obj = decodeJson(value);
+  const station = str(obj, 'station');
+  if (!STATIONS.includes(station)) throw malformed(`field 'station' must be one of ${STATIONS.join(', ')}`);
+  const work = str(obj, 'work');
+  if (!WORK.includes(work)) throw malformed(`field 'work' must be one of ${WORK.join(', ')}`);
+  const dueAt = obj.due_at;
+  if (dueAt !== undefined && (typeof dueAt !== 'number' || !Number.isFinite(dueAt))) throw malformed("field 'due_at' must be a number");
+  return {
+    station: station as StationWork['station'],
+    work: work as StationWork['work'],
+    timestamp: int(obj, 'timestamp'),
+    ...(dueAt !== undefined ? { due_at: dueAt as number } : {}),
+    instance: str(obj, 'instance'),
+  };
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ShopConfig } from '../config/shopConfig.ts';
 import { encode, parseStatusChanged } from '../events/messages.ts';
-import type { Shop } from '../runtime/startShop.ts';
+import type { Shop } from '../app/startShop.ts';
 import { percentile } from './stats.ts';
 
 /** One order as the load generator places it. */

@@ -38,6 +38,8 @@ export type Headers = Record<string, string>;
 export interface OutgoingMessage {
   /** the order id, usually; null spreads messages over partitions */
   key: string | null;
+  /** an explicit partition (changelogs write to their task's partition); default from the key */
+  partition?: number;
   /** JSON text or raw bytes */
   value: string | Uint8Array;
   headers?: Headers;
@@ -185,6 +187,12 @@ export interface Transport {
    * Highest offset + 1 of each partition of a topic (the end of the log), for lag and metrics.
    */
   endOffsets(topic: string): Promise<Map<number, number>>;
+  /**
+   * Reads committed messages of one partition from offset `from` on (at most `max`, default 1000);
+   * an empty list at the end of the partition. No group is involved: for restoring state from a
+   * changelog and for browsing.
+   */
+  read(topic: string, partition: number, from: number, max?: number): Promise<DeliveredMessage[]>;
   /** Committed offsets of a group for a topic (absent partitions have none). */
   committedOffsets(groupId: string, topic: string): Promise<Map<number, number>>;
   /** Closes every producer and consumer made by this transport, then the transport itself. */

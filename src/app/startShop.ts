@@ -1,21 +1,23 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { StationName } from '../../machines/index.ts';
-import { type StationActor, startStationActor } from '../actors/stationActor.ts';
-import { type StatusActor, startStatusActor } from '../actors/statusActor.ts';
+import type { OrderContext, StationName } from '../../machines/index.ts';
+import { stationSpec } from '../actors/stationSpec.ts';
+import { statusSpec } from '../actors/statusSpec.ts';
 import { type Clock, flushPromises, systemClock } from '../clock.ts';
 import type { KafkaClientConfig } from '../config/loadKafkaConfig.ts';
 import { ACTOR_NAMES, type ActorName, type ShopConfig } from '../config/shopConfig.ts';
 import { createLogger, type Logger, type LoggerOptions } from '../log/logger.ts';
-import { openConfiguredStateStore, openStateStore } from '../store/createStateStore.ts';
+import { type ActorHost, type BatchingOptions, changelogTopic, createActorHost } from '../runtime/host/createActorHost.ts';
+import type { KeyedEvent } from '../runtime/host/actorSpec.ts';
+import { type CountingProducer, countingProducer } from '../runtime/countingProducer.ts';
+import { createLogShipper } from '../runtime/logShipper.ts';
+import { createSupervisor, type RunningActor, type SupervisedActor, type Supervisor } from '../runtime/supervisor.ts';
+import { openStateStore } from '../store/createStateStore.ts';
 import type { StateStore } from '../store/stateStore.ts';
-import { createEmbeddedLog, type EmbeddedLog } from '../transport/embeddedLog.ts';
+import { createEmbeddedLog } from '../transport/embeddedLog.ts';
 import { createKafkaTransport, type KafkaLogLevel } from '../transport/kafkaTransport.ts';
 import type { TopicSpec, Transport } from '../transport/transport.ts';
-import { type CountingProducer, countingProducer } from './countingProducer.ts';
-import { createLogShipper } from './logShipper.ts';
-import { type ActorSpec, createSupervisor, type RunningActor, type Supervisor } from './supervisor.ts';
 
 export interface StartShopOptions {
   config: ShopConfig;
@@ -41,6 +43,8 @@ export interface StartShopOptions {
   logger?: Logger;
   /** names this process's web instance (its own consumer group); default random */
   instanceId?: string;
+  /** how actors cut what they read into transactions (default: commit after every batch) */
+  batching?: Partial<BatchingOptions>;
 }
 
 /** A running shop (or the part of it this process hosts). */
@@ -55,8 +59,10 @@ export interface Shop {
   /** the web front end's URL, when it listens */
   url?: string;
   web(): WebActor | undefined;
-  station(name: StationName): StationActor | undefined;
-  status(): StatusActor | undefined;
+  /** the host of a kitchen or status actor running in this process */
+  actor(name: 'assemble' | 'bake' | 'delivery' | 'status'): ActorHost | undefined;
+  /** what the status actor here knows of an order (its machine's context), if it owns the order */
+  order(orderId: string): OrderContext | undefined;
   /**
    * Lets everything in flight finish: messages delivered, machine steps done, outputs produced.
    * With a VirtualClock this is the `settle` step between timers (`clock.advance(ms, shop.settle)`).
@@ -90,6 +96,7 @@ function persistentInstanceId(dataDir: string): string {
 
 const STATIONS: readonly StationName[] = ['assemble', 'bake', 'delivery'];
 
+
 /**
  * Starts the shop's actors in this process on the configured transport: the embedded log (durable
  * in `<data>/log.db`, or in memory) unless a Kafka configuration is given. Topics are created from
@@ -110,16 +117,13 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
   const webInstanceId = options.instanceId ?? (memory ? randomBytes(4).toString('hex') : persistentInstanceId(dataDir));
 
   const closers: (() => Promise<void> | void)[] = [];
-  const stores = new Map<string, StateStore>();
+  const stores: StateStore[] = [];
   let supervisor: Supervisor | undefined;
   const consoleLogger = options.logger ?? createLogger({ actor: 'shop', clock, ...(options.logFormat ? { format: options.logFormat } : {}) });
 
   let transport: Transport;
-  let brokerCount: (() => Promise<number>) | undefined;
-  let embedded: EmbeddedLog | undefined;
   if (options.transport) {
     transport = options.transport;
-    if ('whenIdle' in transport) embedded = transport as EmbeddedLog;
   } else if (options.kafka) {
     // kafkajs logs every retried request (leader moves, a topic just created) at error level;
     // the shop reports what actually fails itself. KAFKAJS_LOG_LEVEL=warn|info|debug shows them.
@@ -127,19 +131,18 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
     const kafka = createKafkaTransport({ kafka: options.kafka, clock, logger: consoleLogger.child('kafka'), logLevel: level ?? 'nothing' });
     transport = kafka;
     closers.push(() => transport.close());
-    brokerCount = () => kafka.brokerCount();
   } else {
-    embedded = createEmbeddedLog({ ...(memory ? {} : { path: join(dataDir, 'log.db') }), clock });
-    transport = embedded;
+    transport = createEmbeddedLog({ ...(memory ? {} : { path: join(dataDir, 'log.db') }), clock });
     closers.push(() => transport.close());
   }
+  const { whenIdle, brokerCount } = transport.capabilities;
 
   try {
     const partitions = options.kafka ? config.topicConfig.numPartitions : config.shop.localPartitions;
     let replicationFactor = options.kafka ? config.topicConfig.replicationFactor : 1;
     if (brokerCount) {
       // replication_factor = 3 suits a real cluster; a single local broker can only hold one copy.
-      const brokers = await brokerCount();
+      const brokers = await brokerCount.call(transport.capabilities);
       if (replicationFactor > brokers) {
         consoleLogger.warn(
           `[kafka-topic-config] replication_factor = ${replicationFactor} but the cluster has ${brokers} broker(s): new topics get ${brokers}`,
@@ -147,7 +150,13 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
         replicationFactor = brokers;
       }
     }
-    const specs: TopicSpec[] = Object.values(config.topics).map((topic) => ({ topic, partitions, replicationFactor }));
+    const hosted = STATIONS.filter((s) => actors.has(s)).map((s) => config.groupIds[s]);
+    if (actors.has('status')) hosted.push(config.groupIds.status);
+    const specs: TopicSpec[] = [
+      ...Object.values(config.topics).map((topic) => ({ topic, partitions, replicationFactor })),
+      // each actor's state, compacted (its partitions are its input partitions)
+      ...hosted.map((group) => ({ topic: changelogTopic(group), partitions, replicationFactor, cleanupPolicy: 'compact' as const })),
+    ];
     await transport.ensureTopics(specs);
 
     if (!options.kafka && !options.transport && actors.size < ACTOR_NAMES.length) {
@@ -166,66 +175,47 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
 
     const storePath = (name: string) => (memory ? ':memory:' : join(dataDir, name));
 
-    const store = async (key: 'orders' | 'delivery' | 'kitchen' | 'web'): Promise<StateStore> => {
-      let s = stores.get(key);
-      if (!s) {
-        s =
-          key === 'kitchen' || key === 'web'
-            ? await openStateStore({ module: 'sqlite', path: storePath(`${key}.db`), clock })
-            : await openConfiguredStateStore(config, key, { memory, dataDir, clock });
-        stores.set(key, s);
-      }
-      return s;
+    const hosts = new Map<string, ActorHost>();
+    const hostDeps = {
+      transport,
+      clock,
+      deadLetterTopic: config.topics.deadLetter,
+      partitions,
+      ...(options.batching ? { batching: options.batching } : {}),
     };
-
-    const running = {
-      stations: new Map<StationName, StationActor>(),
-      status: undefined as StatusActor | undefined,
-      web: undefined as WebActor | undefined,
+    const supervised: SupervisedActor[] = [];
+    const host = <E extends KeyedEvent, X extends KeyedEvent>(name: string, make: (log: Logger) => Parameters<typeof createActorHost<E, X>>[0]) => {
+      supervised.push({
+        name,
+        start: async () => {
+          const log = logger.child(name);
+          const h = createActorHost(make(log), { ...hostDeps, logger: log, instance: webInstanceId });
+          hosts.set(name, h as unknown as ActorHost);
+          try {
+            await h.start();
+          } catch (error) {
+            await h.stop().catch(() => undefined);
+            throw error;
+          }
+          return h;
+        },
+      });
     };
-    const specsToRun: ActorSpec[] = [];
-    let listenedPort: number | undefined;
     for (const station of STATIONS) {
       if (!actors.has(station)) continue;
-      const stationStore = await store(station === 'delivery' ? 'delivery' : 'kitchen');
-      specsToRun.push({
-        name: station,
-        start: async () => {
-          const actor = await startStationActor({
-            station,
-            config,
-            transport,
-            producer,
-            store: stationStore,
-            clock,
-            logger: logger.child(station),
-            speed,
-          });
-          running.stations.set(station, actor);
-          return actor;
-        },
-      });
+      host(station, (log) => stationSpec(station, { config, speed, instance: `${config.clientIds[station]}-${webInstanceId}`, logger: log }));
     }
-    if (actors.has('status')) {
-      const ordersStore = await store('orders');
-      specsToRun.push({
-        name: 'status',
-        start: async () => {
-          running.status = await startStatusActor({
-            config,
-            transport,
-            producer,
-            store: ordersStore,
-            clock,
-            logger: logger.child('status'),
-            speed,
-          });
-          return running.status;
-        },
-      });
-    }
+    if (actors.has('status')) host('status', (log) => statusSpec({ config, speed, logger: log }));
+
+    const running = { web: undefined as WebActor | undefined };
+    const webStore = async () => {
+      const s = await openStateStore({ module: 'sqlite', path: storePath('web.db'), clock });
+      stores.push(s);
+      return s;
+    };
+    let listenedPort: number | undefined;
     if (actors.has('web')) {
-      specsToRun.push({
+      supervised.push({
         name: 'web',
         start: async () => {
           // Loaded only where the web runs: kitchen-only processes never load Elysia.
@@ -240,7 +230,7 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
             speed,
             dataDir: memory ? null : dataDir,
             // On disk the view and its consumer group survive restarts: no replay of the whole log.
-            ...(memory ? {} : { store: await store('web') }),
+            ...(memory ? {} : { store: await webStore() }),
           });
           await running.web.start();
           // After a restart by the supervisor, serve again on the port the first one got.
@@ -250,7 +240,7 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
       });
     }
 
-    const started = createSupervisor({ actors: specsToRun, logger: logger.child('supervisor'), clock });
+    const started = createSupervisor({ actors: supervised, logger: logger.child('supervisor'), clock });
     supervisor = started;
     await started.start();
 
@@ -260,17 +250,22 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
       listenedPort = Number(new URL(url).port);
     }
 
+    /** messages produced so far, in transactions or not: settle waits until this stops moving */
+    const activity = () => {
+      let n = producer.total();
+      for (const h of hosts.values()) n += h.metrics().transactions;
+      return n;
+    };
     const settle = async () => {
       for (let round = 0; round < 1000; round++) {
-        const before = producer.total();
+        const before = activity();
         await flushPromises();
-        if (embedded) await embedded.whenIdle();
-        for (const s of running.stations.values()) await s.idle();
-        if (running.status) await running.status.idle();
+        if (whenIdle) await whenIdle.call(transport.capabilities);
+        for (const h of hosts.values()) await h.idle();
         if (running.web) await running.web.idle();
         await flushPromises();
-        if (embedded) await embedded.whenIdle();
-        if (producer.total() === before) return;
+        if (whenIdle) await whenIdle.call(transport.capabilities);
+        if (activity() === before) return;
       }
       throw new Error('shop.settle: still busy after 1000 rounds (a loop of messages?)');
     };
@@ -286,22 +281,25 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
       supervisor: started,
       ...(url ? { url } : {}),
       web: () => running.web,
-      station: (name) => running.stations.get(name),
-      status: () => running.status,
+      actor: (name) => hosts.get(name),
+      order: (orderId) => {
+        const row = hosts.get('status')?.rows([orderId]).get(orderId) as { context?: OrderContext } | null | undefined;
+        return row?.context;
+      },
       settle,
       async stop() {
         if (stopped) return;
         stopped = true;
         await started.stop();
         await shipper.close();
-        for (const s of stores.values()) s.close();
+        for (const s of stores) s.close();
         for (const close of closers.reverse()) await close();
       },
     };
   } catch (error) {
     // A start that fails half way (a broker that is down, a port in use) leaves nothing running.
     await supervisor?.stop().catch(() => {});
-    for (const s of stores.values()) s.close();
+    for (const s of stores) s.close();
     for (const close of closers.reverse()) await close();
     throw error;
   }

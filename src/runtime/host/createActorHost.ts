@@ -1,0 +1,458 @@
+import type { Clock, TimerHandle } from '../../clock.ts';
+import { isShopError, ShopError } from '../../errors.ts';
+import type { Logger } from '../../log/logger.ts';
+import { partitionForKey } from '../../transport/partitioner.ts';
+import type {
+  Consumer,
+  DeliveredMessage,
+  MessageBatch,
+  OutgoingMessage,
+  TopicPartition,
+  TransactionalProducer,
+  Transport,
+} from '../../transport/transport.ts';
+import { crashSignal } from '../crashSignal.ts';
+import { deadLetters } from '../middleware/deadLetter.ts';
+import { type MessageHandler, type Middleware, wrap } from '../middleware/handler.ts';
+import { type ActorMetrics, createActorMetrics, metrics } from '../middleware/metrics.ts';
+import { tracing } from '../middleware/tracing.ts';
+import type { RunningActor } from '../supervisor.ts';
+import type { ActorLogic, ActorSpec, KeyedEvent, Produced, Row } from './actorSpec.ts';
+
+/** How the host cuts batches into transactions. */
+export interface BatchingOptions {
+  /** commit once a task holds this many messages (inputs) uncommitted (default 500) */
+  maxMessages: number;
+  /** commit at most this long (real ms) after a task's first uncommitted message (default 0: after every batch) */
+  lingerMs: number;
+}
+
+export const DEFAULT_BATCHING: BatchingOptions = { maxMessages: 500, lingerMs: 0 };
+
+export interface ActorHostDeps {
+  transport: Transport;
+  clock: Clock;
+  logger: Logger;
+  /** the dead-letter topic */
+  deadLetterTopic: string;
+  /** partitions of the actor's input topics (and so of its changelog) */
+  partitions: number;
+  /** names this process's instance in log lines */
+  instance?: string;
+  batching?: Partial<BatchingOptions>;
+  /** more middleware, outermost first, around dead letters, metrics and tracing */
+  middleware?: Middleware[];
+}
+
+export interface ActorHost<X extends KeyedEvent = KeyedEvent> extends RunningActor {
+  readonly name: string;
+  start(): Promise<void>;
+  /** Resolves when no transaction is open or committing (what was handled so far is committed). */
+  idle(): Promise<void>;
+  metrics(): ActorMetrics;
+  /** Partitions (tasks) this instance owns now. */
+  tasks(): number[];
+  /** Reads the logic's state of some keys (the web and tests look at it). */
+  rows(keys: Iterable<string>): Map<string, Row | null>;
+  /** Everything the logic emitted since the host started is also handed here, after commit. */
+  readonly emittedType?: X;
+}
+
+/** The changelog of an actor: its state rows, compacted. */
+export const changelogTopic = (groupId: string): string => `${groupId}-changelog`;
+
+/** What one task (input partition) has done since its last commit. */
+interface Pending<X> {
+  produced: Produced[];
+  rows: Map<string, Row | null>;
+  /** topic → next offset to read */
+  offsets: Map<string, number>;
+  inputs: number;
+  emitted: X[];
+}
+
+interface Task<X> {
+  partition: number;
+  producer: TransactionalProducer;
+  pending: Pending<X>;
+  /** the commit in progress, if any */
+  committing?: Promise<void>;
+  linger?: ReturnType<typeof setTimeout>;
+}
+
+const emptyPending = <X>(): Pending<X> => ({ produced: [], rows: new Map(), offsets: new Map(), inputs: 0, emitted: [] });
+
+/**
+ * Runs an actor from its spec as one member of its consumer group, exactly-once:
+ *
+ * - **Batches.** Each batch the consumer hands over is stepped synchronously through the
+ *   middleware (dead letters, metrics, tracing) into the logic; what it produced, the state rows it
+ *   changed and the batch's offsets join the open transaction of their task.
+ * - **Tasks.** A task is one input partition (the actor's topics are co-partitioned). Each has a
+ *   transactional producer with the id `<group>-<partition>`: opening it on assignment fences any
+ *   zombie that still thinks it owns the partition. A message, the state rows of its key and
+ *   everything it caused for that key commit in one transaction of the task.
+ * - **State follows its partition.** Rows are written to the changelog partition of their task;
+ *   on assignment the host reads that partition back into the logic, on revocation it unloads the
+ *   keys. A pizza in the oven keeps its deadline across a move: the row holds it.
+ * - **Time.** One timer on the host clock for the logic's next deadline; what a tick emits commits
+ *   like a batch.
+ * - **Failures.** A failed commit (a broker outage, a fenced producer) crashes the actor: its
+ *   in-memory state is ahead of what was committed, so the supervisor starts a fresh one that
+ *   restores the committed state and reads the uncommitted inputs again.
+ */
+export function createActorHost<E extends KeyedEvent, X extends KeyedEvent>(
+  spec: ActorSpec<E, X>,
+  deps: ActorHostDeps,
+): ActorHost<X> {
+  const { transport, clock, logger } = deps;
+  const batching: BatchingOptions = { ...DEFAULT_BATCHING, ...deps.batching };
+  const changelog = changelogTopic(spec.groupId);
+  const logic: ActorLogic<E, X> = spec.logic();
+  const counters = createActorMetrics();
+  const tasks = new Map<number, Task<X>>();
+  /** key → the task its state lives in (the partition of the input that carried it) */
+  const taskOfKey = new Map<string, number>();
+  /** last trace context per key, for what timers produce later */
+  const traces = new Map<string, string>();
+  const { crashed, crash } = crashSignal();
+  let consumer: Consumer | undefined;
+  let timer: TimerHandle | undefined;
+  let stopping = false;
+  let failed = false;
+  /** what the current batch or tick touched: keys whose rows to write, emitted events */
+  let touched = new Set<string>();
+
+  const fail = (error: unknown) => {
+    if (failed) return;
+    failed = true;
+    disarm();
+    crash(error);
+  };
+
+  const taskFor = (key: string | null | undefined, fallback: number): number => {
+    if (key === null || key === undefined) return fallback;
+    const known = taskOfKey.get(key);
+    if (known !== undefined) return known;
+    return tasks.has(fallback) ? fallback : partitionForKey(key, deps.partitions);
+  };
+
+  /** Steps one event of the logic and turns what it emitted into messages. */
+  const step = (event: E | null, now: number, partition: number | null): Produced[] => {
+    if (event?.orderId !== undefined) {
+      touched.add(event.orderId);
+      if (partition !== null && !taskOfKey.has(event.orderId)) taskOfKey.set(event.orderId, partition);
+    }
+    const emitted = event ? logic.apply(event) : logic.tick(now);
+    const out: Produced[] = [];
+    for (const e of emitted) {
+      if (e.orderId !== undefined) touched.add(e.orderId);
+      for (const p of spec.produce(e)) out.push(p);
+      const task = tasks.get(taskFor(e.orderId, partition ?? firstTask()));
+      task?.pending.emitted.push(e);
+    }
+    return out;
+  };
+
+  const firstTask = () => tasks.keys().next().value ?? 0;
+
+  const inner: MessageHandler = (message, now) => {
+    let event: E | null;
+    try {
+      event = spec.decode(message, now);
+    } catch (error) {
+      if (isShopError(error) && error.code === 'MALFORMED_MESSAGE' && spec.onMalformed) {
+        const noted = spec.onMalformed(message, error.message, now);
+        if (noted) (error as { produced?: Produced[] }).produced = step(noted, now, message.partition);
+      }
+      throw error;
+    }
+    return event ? step(event, now, message.partition) : [];
+  };
+
+  const handler = wrap(
+    inner,
+    ...(deps.middleware ?? []),
+    metrics(counters),
+    deadLetters({
+      topic: deps.deadLetterTopic,
+      actor: spec.name,
+      logger,
+      onDeadLetter: () => {
+        counters.deadLettered += 1;
+      },
+    }),
+    tracing(traces),
+  );
+
+  /** Routes what a step produced and the rows it touched into their tasks' pending transactions. */
+  const enqueue = (produced: Produced[], fallback: number) => {
+    for (const p of produced) {
+      const task = tasks.get(taskFor(p.message.key, fallback)) ?? tasks.get(fallback);
+      if (!task) throw new ShopError('TASK_UNKNOWN', `${spec.name}: no task for ${p.topic} key ${p.message.key}`);
+      task.pending.produced.push(p);
+    }
+    if (touched.size === 0) return;
+    const keys = touched;
+    touched = new Set();
+    for (const [key, row] of logic.rows(keys)) {
+      const task = tasks.get(taskFor(key, fallback));
+      if (!task) continue;
+      task.pending.rows.set(key, row);
+      if (row === null) taskOfKey.delete(key);
+    }
+  };
+
+  const onBatch = async (batch: MessageBatch) => {
+    if (failed) throw new ShopError('ACTOR_FAILED', `${spec.name} failed; not taking batches`);
+    const task = tasks.get(batch.partition);
+    if (!task) throw new ShopError('TASK_UNKNOWN', `${spec.name}: batch for partition ${batch.partition}, which it was not assigned`);
+    const now = clock.now();
+    const produced: Produced[] = [];
+    let last: DeliveredMessage | undefined;
+    for (const message of batch.messages) {
+      for (const p of handler(message, now)) produced.push(p);
+      last = message;
+    }
+    enqueue(produced, batch.partition);
+    if (last) task.pending.offsets.set(batch.topic, last.offset + 1);
+    task.pending.inputs += batch.messages.length;
+    counters.pending += batch.messages.length;
+    arm();
+    await schedule(task);
+  };
+
+  /** Commits now, after a linger, or once the task holds enough; waits only when too much is open. */
+  const schedule = async (task: Task<X>) => {
+    if (task.pending.inputs >= batching.maxMessages || batching.lingerMs <= 0) {
+      const commit = flush(task);
+      // Pipelining: the next batch is stepped while this one commits, but never more than two
+      // transactions' worth per task is in memory uncommitted.
+      if (task.pending.inputs >= batching.maxMessages || counters.pending >= batching.maxMessages * 4) await commit;
+      else commit.catch(() => undefined);
+      return;
+    }
+    task.linger ??= setTimeout(() => {
+      task.linger = undefined;
+      flush(task).catch(() => undefined);
+    }, batching.lingerMs);
+  };
+
+  /** Commits a task's pending work in one transaction (after the commit in progress, if any). */
+  const flush = (task: Task<X>): Promise<void> => {
+    const run = async () => {
+      await task.committing?.catch(() => undefined);
+      if (failed) throw new ShopError('ACTOR_FAILED', `${spec.name} failed`);
+      const p = task.pending;
+      if (p.produced.length === 0 && p.rows.size === 0 && p.offsets.size === 0) return;
+      task.pending = emptyPending();
+      if (task.linger) clearTimeout(task.linger);
+      task.linger = undefined;
+      try {
+        const tx = await task.producer.transaction();
+        try {
+          const byTopic = new Map<string, OutgoingMessage[]>();
+          for (const { topic, message } of p.produced) {
+            const list = byTopic.get(topic);
+            if (list) list.push(message);
+            else byTopic.set(topic, [message]);
+          }
+          if (p.rows.size > 0) {
+            byTopic.set(
+              changelog,
+              [...p.rows].map(([key, row]) => ({
+                key,
+                partition: task.partition,
+                value: row === null ? new Uint8Array(0) : JSON.stringify(row),
+                ...(row === null ? { headers: { tombstone: '1' } } : {}),
+              })),
+            );
+          }
+          for (const [topic, messages] of byTopic) await tx.send(topic, messages);
+          if (p.offsets.size > 0) {
+            await tx.sendOffsets(
+              spec.groupId,
+              [...p.offsets].map(([topic, offset]) => ({ topic, partition: task.partition, offset })),
+            );
+          }
+          await tx.commit();
+        } catch (error) {
+          await tx.abort().catch(() => undefined);
+          throw error;
+        }
+      } catch (error) {
+        const e = new ShopError(
+          isShopError(error) && error.code === 'PRODUCER_FENCED' ? 'PRODUCER_FENCED' : 'COMMIT_FAILED',
+          `${spec.name}: commit of partition ${task.partition} failed: ${(error as Error).message}`,
+          { cause: error, retriable: true },
+        );
+        fail(e);
+        throw e;
+      }
+      counters.transactions += 1;
+      counters.pending -= p.inputs;
+      if (p.emitted.length > 0) spec.committed?.(p.emitted);
+    };
+    const commit = run();
+    task.committing = commit;
+    return commit;
+  };
+
+  // ---- time
+
+  const disarm = () => {
+    if (timer !== undefined) clock.clearTimeout(timer);
+    timer = undefined;
+  };
+
+  const arm = () => {
+    disarm();
+    if (stopping || failed) return;
+    const due = logic.nextDeadline();
+    if (due === undefined) return;
+    timer = clock.setTimeout(onTick, Math.max(0, due - clock.now()));
+  };
+
+  const onTick = () => {
+    timer = undefined;
+    if (stopping || failed || tasks.size === 0) return;
+    try {
+      const now = clock.now();
+      const produced = step(null, now, null);
+      for (const p of produced) {
+        const key = p.message.key;
+        const parent = key ? traces.get(key) : undefined;
+        if (parent) p.message.headers = { ...p.message.headers, traceparent: parent };
+      }
+      enqueue(produced, firstTask());
+      for (const task of tasks.values()) {
+        if (task.pending.produced.length > 0 || task.pending.rows.size > 0) schedule(task).catch(() => undefined);
+      }
+      arm();
+    } catch (error) {
+      fail(error);
+    }
+  };
+
+  // ---- partitions
+
+  const restore = async (partition: number): Promise<number> => {
+    const rows = new Map<string, Row>();
+    let from = 0;
+    for (;;) {
+      const messages = await transport.read(changelog, partition, from, 5_000);
+      if (messages.length === 0) break;
+      for (const m of messages) {
+        if (m.key === null) continue;
+        if (m.value.length === 0) rows.delete(m.key);
+        else rows.set(m.key, JSON.parse(new TextDecoder().decode(m.value)));
+      }
+      from = (messages.at(-1)?.offset ?? from) + 1;
+    }
+    for (const key of rows.keys()) taskOfKey.set(key, partition);
+    logic.load(rows);
+    return rows.size;
+  };
+
+  const onAssigned = async (assigned: TopicPartition[]) => {
+    const now = new Set(assigned.map((tp) => tp.partition));
+    const gone = [...tasks.keys()].filter((p) => !now.has(p));
+    if (gone.length > 0) {
+      const goneSet = new Set(gone);
+      logic.unload((key) => goneSet.has(taskOfKey.get(key) ?? -1));
+      for (const [key, p] of taskOfKey) if (goneSet.has(p)) taskOfKey.delete(key);
+      for (const p of gone) {
+        const task = tasks.get(p);
+        tasks.delete(p);
+        await task?.producer.close().catch(() => undefined);
+      }
+    }
+    const fresh = [...now].filter((p) => !tasks.has(p)).sort((a, b) => a - b);
+    for (const partition of fresh) {
+      // Opening the producer fences a zombie with the same task before anything is read.
+      const producer = await transport.transactionalProducer(`${spec.groupId}-${partition}`);
+      tasks.set(partition, { partition, producer, pending: emptyPending() });
+      const restored = await restore(partition);
+      if (restored > 0) logger.info(`${spec.name}: restored ${restored} rows of partition ${partition}`, { partition, rows: restored });
+    }
+    arm();
+  };
+
+  const onRevoked = async (revoked: TopicPartition[]) => {
+    // Commit what is done before the partitions move (the member keeps its state until it knows
+    // the new assignment: an eager rebalance usually hands the same partitions back).
+    const parts = new Set(revoked.map((tp) => tp.partition));
+    await Promise.all([...tasks.values()].filter((t) => parts.has(t.partition)).map((t) => flush(t)));
+  };
+
+  const hasPending = (t: Task<X>) => t.pending.inputs > 0 || t.pending.produced.length > 0 || t.pending.rows.size > 0 || t.pending.offsets.size > 0;
+
+  /** Commits everything pending and waits for the commits in progress, until nothing is open. */
+  const idle = async () => {
+    for (let round = 0; round < 100; round++) {
+      const all = [...tasks.values()];
+      const open = all.filter((t) => t.committing !== undefined || hasPending(t));
+      if (open.length === 0) return;
+      await Promise.all(open.map((t) => (hasPending(t) ? flush(t) : t.committing)?.catch(() => undefined)));
+      for (const t of open) if (!hasPending(t)) t.committing = undefined;
+      if (failed) return;
+    }
+  };
+
+  // ---- retention
+
+  let sweepTimer: TimerHandle | undefined;
+  const sweepEvery = spec.retentionMs ? Math.min(60_000, Math.max(1_000, spec.retentionMs / 10)) : 0;
+  const sweep = () => {
+    sweepTimer = undefined;
+    if (stopping || failed || !spec.retentionMs || !logic.expired || !logic.remove) return;
+    try {
+      const keys = logic.expired(clock.now() - spec.retentionMs);
+      if (keys.length > 0) {
+        logic.remove(keys);
+        for (const key of keys) touched.add(key);
+        enqueue([], firstTask());
+        for (const task of tasks.values()) if (hasPending(task)) schedule(task).catch(() => undefined);
+        logger.info(`retention: forgot ${keys.length} orders older than ${Math.round(spec.retentionMs / 60_000)} min`);
+      }
+    } catch (error) {
+      fail(error);
+      return;
+    }
+    sweepTimer = clock.setTimeout(sweep, sweepEvery);
+  };
+
+  return {
+    name: spec.name,
+    crashed,
+    async start() {
+      consumer = transport.consumer({ groupId: spec.groupId, clientId: spec.clientId ?? spec.name, topics: spec.reads });
+      await consumer.run(
+        async (batch) => {
+          // Stopping: handle nothing more; what is not committed goes to the next owner.
+          if (stopping) return;
+          await onBatch(batch).catch((error) => {
+            fail(error);
+            throw error;
+          });
+        },
+        { onAssigned: (a) => onAssigned(a).catch((e) => fail(e)), onRevoked: (r) => onRevoked(r).catch(() => undefined) },
+      );
+      if (sweepEvery > 0) sweepTimer = clock.setTimeout(sweep, sweepEvery);
+    },
+    idle,
+    metrics: () => ({ ...counters, received: new Map(counters.received), produced: new Map(counters.produced) }),
+    tasks: () => [...tasks.keys()].sort((a, b) => a - b),
+    rows: (keys) => logic.rows(keys),
+    async stop() {
+      stopping = true;
+      disarm();
+      if (sweepTimer !== undefined) clock.clearTimeout(sweepTimer);
+      // Commit what was handled, then leave the group: the partitions move at once.
+      if (!failed) await idle();
+      await consumer?.close();
+      for (const task of tasks.values()) await task.producer.close().catch(() => undefined);
+      tasks.clear();
+    },
+  };
+}

@@ -1,0 +1,153 @@
+import { type AnyStateMachine, initialTransition, type SnapshotFrom, transition } from 'xstate';
+import type { ActorLogic, KeyedEvent, Row } from './actorSpec.ts';
+import { DeadlineQueue } from './deadlineQueue.ts';
+
+type Snapshot = SnapshotFrom<AnyStateMachine>;
+
+/** The events a pure transition emitted (XState's `emit` actions), in order. */
+function emittedBy<X>(actions: readonly { type: string; params?: unknown }[]): X[] {
+  const out: X[] = [];
+  for (const a of actions) if (a.type === 'xstate.emit') out.push((a.params as { event: X }).event);
+  return out;
+}
+
+/** What is stored of a snapshot: the state value and the context (deadlines are in the context). */
+interface StoredSnapshot {
+  value: unknown;
+  context: unknown;
+}
+
+const stored = (s: Snapshot): StoredSnapshot => ({ value: s.value, context: s.context });
+const revive = (machine: AnyStateMachine, row: StoredSnapshot): Snapshot =>
+  machine.resolveState({ value: row.value as never, context: row.context as never });
+
+/**
+ * One machine per key (the order machine: one per order). State is a map of snapshots stepped
+ * with XState's pure `transition()`; a row is one order's snapshot; deadlines sit in a queue so
+ * that the next one is found without looking at every order.
+ *
+ * @example
+ * keyedMachineLogic({
+ *   machine: orderMachine,
+ *   input: (e) => ({ orderId: e.orderId, now: e.now, … }),
+ *   deadline: (ctx) => orderNextDeadline(ctx),
+ *   bornAt: (ctx) => ctx.firstSeenAt,
+ * });
+ */
+export function keyedMachineLogic<C, E extends KeyedEvent & { now: number }, X extends KeyedEvent>(options: {
+  machine: AnyStateMachine;
+  /** input of a new key's machine, from its first event */
+  input(event: E): unknown;
+  deadline(context: C): number | undefined;
+  /** when a key's state began (retention) */
+  bornAt(context: C): number;
+  /** the tick event sent to a machine whose deadline fell due */
+  tick(now: number): E;
+}): ActorLogic<E, X> {
+  const { machine } = options;
+  const machines = new Map<string, Snapshot>();
+  const deadlines = new DeadlineQueue();
+
+  const update = (key: string, snapshot: Snapshot) => {
+    machines.set(key, snapshot);
+    deadlines.set(key, options.deadline(snapshot.context as C));
+  };
+
+  return {
+    apply(event) {
+      const key = event.orderId;
+      if (key === undefined) return [];
+      const current = machines.get(key) ?? initialTransition(machine, options.input(event))[0];
+      const [next, actions] = transition(machine, current, event as never);
+      update(key, next);
+      return emittedBy<X>(actions);
+    },
+    tick(now) {
+      const out: X[] = [];
+      for (const key of deadlines.due(now)) {
+        const current = machines.get(key);
+        if (!current) continue;
+        const [next, actions] = transition(machine, current, options.tick(now) as never);
+        update(key, next);
+        for (const e of emittedBy<X>(actions)) out.push(e);
+      }
+      return out;
+    },
+    nextDeadline: () => deadlines.next(),
+    rows(keys) {
+      const out = new Map<string, Row | null>();
+      for (const key of keys) {
+        const s = machines.get(key);
+        out.set(key, s ? stored(s) : null);
+      }
+      return out;
+    },
+    load(rows) {
+      for (const [key, row] of rows) update(key, revive(machine, row as StoredSnapshot));
+    },
+    unload(drop) {
+      for (const key of [...machines.keys()]) {
+        if (!drop(key)) continue;
+        machines.delete(key);
+        deadlines.set(key, undefined);
+      }
+    },
+    expired(before) {
+      const out: string[] = [];
+      for (const [key, s] of machines) if (options.bornAt(s.context as C) < before) out.push(key);
+      return out;
+    },
+    remove(keys) {
+      for (const key of keys) {
+        machines.delete(key);
+        deadlines.set(key, undefined);
+      }
+    },
+  };
+}
+
+/**
+ * One machine for the whole instance (a station: its capacity is shared by every order), whose
+ * context the machine module can cut into rows per key and merge back (`rowsOf`, `withRows`,
+ * `without`), so that each order's part of it follows the order's partition.
+ */
+export function instanceMachineLogic<C, E extends KeyedEvent, X extends KeyedEvent>(options: {
+  machine: AnyStateMachine;
+  input: unknown;
+  deadline(context: C): number | undefined;
+  tick(now: number): E;
+  rowsOf(context: C, keys: Iterable<string>): Map<string, Row | null>;
+  withRows(context: C, rows: Iterable<[string, Row]>): C;
+  without(context: C, drop: (key: string) => boolean): C;
+  /** keys whose state is older than `before` (retention) */
+  expired?(context: C, before: number): string[];
+}): ActorLogic<E, X> {
+  const { machine } = options;
+  let snapshot: Snapshot = initialTransition(machine, options.input)[0];
+  const context = () => snapshot.context as C;
+  const step = (event: E): X[] => {
+    const [next, actions] = transition(machine, snapshot, event as never);
+    snapshot = next;
+    return emittedBy<X>(actions);
+  };
+  const replaceContext = (c: C) => {
+    snapshot = machine.resolveState({ value: snapshot.value as never, context: c as never });
+  };
+  return {
+    apply: step,
+    tick: (now) => step(options.tick(now)),
+    nextDeadline: () => options.deadline(context()),
+    rows: (keys) => options.rowsOf(context(), keys),
+    load: (rows) => replaceContext(options.withRows(context(), rows)),
+    unload: (drop) => replaceContext(options.without(context(), drop)),
+    ...(options.expired
+      ? {
+          expired: (before: number) => options.expired?.(context(), before) ?? [],
+          remove: (keys: Iterable<string>) => {
+            const gone = new Set(keys);
+            replaceContext(options.without(context(), (k) => gone.has(k)));
+          },
+        }
+      : {}),
+  };
+}

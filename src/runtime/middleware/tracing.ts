@@ -1,0 +1,34 @@
+import { randomBytes } from 'node:crypto';
+import type { Middleware } from './handler.ts';
+
+/** The W3C trace context header. */
+export const TRACEPARENT = 'traceparent';
+
+const PATTERN = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+
+/** A child of `parent` (same trace, new span), or the root of a new trace. */
+export function childTraceparent(parent: string | undefined): string {
+  const span = randomBytes(8).toString('hex');
+  const m = parent ? PATTERN.exec(parent) : null;
+  if (m) return `00-${m[1]}-${span}-${m[3]}`;
+  return `00-${randomBytes(16).toString('hex')}-${span}-01`;
+}
+
+/**
+ * Trace context across actors and processes: every message produced while handling a message
+ * carries a `traceparent` in the same trace as the input's (a new trace when it had none), so one
+ * order's messages form one trace whatever transport they crossed. `remember` keeps the last trace
+ * per key for outputs that a timer causes later (the pizza out of the oven).
+ */
+export function tracing(remember?: Map<string, string>): Middleware {
+  return (next) => (message, now) => {
+    const parent = message.headers[TRACEPARENT];
+    if (parent && remember && message.key) remember.set(message.key, parent);
+    const out = next(message, now);
+    for (const p of out) {
+      if (p.message.headers?.[TRACEPARENT]) continue;
+      p.message.headers = { ...p.message.headers, [TRACEPARENT]: childTraceparent(parent) };
+    }
+    return out;
+  };
+}
