@@ -22,7 +22,7 @@ import type { KafkaClientConfig } from '../src/config/loadKafkaConfig.ts';
 import type { ShopConfig } from '../src/config/shopConfig.ts';
 import { inProcessTarget, runLoad } from '../src/load/runLoad.ts';
 import { rssSampler } from '../src/load/stats.ts';
-import { startShop } from '../src/runtime/startShop.ts';
+import { startShop } from '../src/app/startShop.ts';
 import { createKafkaTransport } from '../src/transport/kafkaTransport.ts';
 import type { OutgoingMessage } from '../src/transport/transport.ts';
 import type { ShopBenchRow } from './shop.bench.ts';

@@ -10,7 +10,7 @@ import { VirtualClock } from '../src/clock.ts';
 import { loadConfig } from '../src/config/loadConfig.ts';
 import { inProcessTarget, type LoadResult, runLoad } from '../src/load/runLoad.ts';
 import { rssSampler } from '../src/load/stats.ts';
-import { startShop } from '../src/runtime/startShop.ts';
+import { startShop } from '../src/app/startShop.ts';
 
 export interface ShopBenchRow {
   scenario: string;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/loadConfig.ts';
-import { type Shop, startShop } from '../../src/runtime/startShop.ts';
+import { type Shop, startShop } from '../../src/app/startShop.ts';
 
 // The whole shop (web, stations, status) in this process on the in-memory embedded log, driven by
 // a real headless Chromium. Runs under Bun (the web listens with Bun's server).

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { encode } from '../../src/events/messages.ts';
-import type { Shop } from '../../src/runtime/startShop.ts';
+import type { Shop } from '../../src/app/startShop.ts';
 import { randomOrderId, readTopic, testConfig, virtualShop } from '../support/shopHarness.ts';
 
 let shop: Shop | undefined;

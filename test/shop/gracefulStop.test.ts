@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../src/clock.ts';
-import { startShop } from '../../src/runtime/startShop.ts';
+import { startShop } from '../../src/app/startShop.ts';
 import { createEmbeddedLog } from '../../src/transport/embeddedLog.ts';
 import { outageTransport } from '../support/outageTransport.ts';
 import { placeOrder, randomCustomerId, randomOrderId, testConfig } from '../support/shopHarness.ts';

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { encode, parseStatusChanged } from '../../src/events/messages.ts';
-import { DEAD_LETTER_HEADERS } from '../../src/runtime/deadLetter.ts';
-import type { Shop } from '../../src/runtime/startShop.ts';
+import { DEAD_LETTER_HEADERS } from '../../src/runtime/middleware/deadLetter.ts';
+import type { Shop } from '../../src/app/startShop.ts';
 import { placeOrder, randomCustomerId, randomOrderId, readTopic, testConfig, virtualShop } from '../support/shopHarness.ts';
 
 const config = testConfig({ partitions: 3 });

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { encode } from '../../src/events/messages.ts';
-import type { Shop } from '../../src/runtime/startShop.ts';
+import type { Shop } from '../../src/app/startShop.ts';
 import { createEmbeddedLog, type EmbeddedLog } from '../../src/transport/embeddedLog.ts';
 import { type Outage, outageTransport } from '../support/outageTransport.ts';
 import { randomOrderId, readTopic, testConfig, virtualShop } from '../support/shopHarness.ts';
