@@ -181,7 +181,7 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
       clock,
       deadLetterTopic: config.topics.deadLetter,
       partitions,
-      ...(options.batching ? { batching: options.batching } : {}),
+      batching: { maxMessages: config.shop.batchMaxMessages, lingerMs: config.shop.batchLingerMs, ...options.batching },
     };
     const supervised: SupervisedActor[] = [];
     const host = <E extends KeyedEvent, X extends KeyedEvent>(name: string, make: (log: Logger) => Parameters<typeof createActorHost<E, X>>[0]) => {

@@ -109,6 +109,8 @@ export function parseConfig(text: string, file: string): ShopConfig {
       dataDir: r.str('shop', 'data_dir'),
       webPort: r.int('shop', 'web_port', { min: 0, max: 65535 }),
       localPartitions: r.int('shop', 'local_partitions', { min: 1 }),
+      batchMaxMessages: r.int('shop', 'batch_max_messages', { min: 1 }),
+      batchLingerMs: r.int('shop', 'batch_linger_ms', { min: 0 }),
     },
     capacity: {
       assemble: r.int('station-capacity', 'assemble', { min: 1 }),

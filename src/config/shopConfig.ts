@@ -69,7 +69,16 @@ export interface ShopConfig {
     completedWhen: number[];
   };
   deliveryStore: { module: string; name: string; table: string; retentionHours: number };
-  shop: { speed: number; dataDir: string; webPort: number; localPartitions: number };
+  shop: {
+    speed: number;
+    dataDir: string;
+    webPort: number;
+    localPartitions: number;
+    /** an actor commits a partition's work once this many input messages are uncommitted */
+    batchMaxMessages: number;
+    /** ... or this long (real ms) after the first; 0 = after every batch the transport hands over */
+    batchLingerMs: number;
+  };
   capacity: { assemble: number; bake: number; delivery: number };
   timings: {
     assembleModulo: number;

@@ -12,6 +12,7 @@ import { WriteBuffer } from './embedded/writeBuffer.ts';
 import { partitionForKey } from './partitioner.ts';
 import type {
   ConsumerOptions,
+  DeliveredMessage,
   Headers,
   OffsetCommit,
   OutgoingMessage,
@@ -190,12 +191,15 @@ export function createEmbeddedLog(options: EmbeddedLogOptions = {}): EmbeddedLog
   };
 
   /** Places messages (a keyless one round-robin) and takes their offsets; nothing is readable yet. */
-  const place = (topic: string, prepared: Omit<StoredMessage, 'offset'>[], nextKeyless: () => number) => {
+  const place = (topic: string, prepared: Prepared[], nextKeyless: () => number) => {
     const logs = logsOf(topic);
     const byLog = new Map<PartitionLog, StoredMessage[]>();
     const result: RecordMetadata[] = [];
-    for (const m of prepared) {
-      const partition = m.key === null ? nextKeyless() % logs.length : partitionForKey(m.key, logs.length);
+    for (const { partition: explicit, ...m } of prepared) {
+      if (explicit !== undefined && (explicit >= logs.length || explicit < 0)) {
+        throw new ShopError('UNKNOWN_PARTITION', `embedded log: topic '${topic}' has no partition ${explicit}; nothing was sent`);
+      }
+      const partition = explicit ?? (m.key === null ? nextKeyless() % logs.length : partitionForKey(m.key, logs.length));
       const log = logs[partition] as PartitionLog;
       const stored: StoredMessage = { ...m, offset: log.next++ };
       const list = byLog.get(log);
@@ -255,7 +259,7 @@ export function createEmbeddedLog(options: EmbeddedLogOptions = {}): EmbeddedLog
         }
         const state = { dropped: false };
         open = state;
-        const sends: { topic: string; prepared: Omit<StoredMessage, 'offset'>[] }[] = [];
+        const sends: { topic: string; prepared: Prepared[] }[] = [];
         const offsets = new Map<string, StoredCommit>();
         let ended = false;
         const assertActive = (what: string) => {
@@ -379,6 +383,13 @@ export function createEmbeddedLog(options: EmbeddedLogOptions = {}): EmbeddedLog
       return member;
     },
 
+    async read(topic: string, partition: number, from: number, max = 1000): Promise<DeliveredMessage[]> {
+      assertOpen();
+      return core.partitionLog(topic, partition)
+        .read(Math.max(0, from), max)
+        .map((m) => ({ topic, partition, offset: m.offset, key: m.key, value: new Uint8Array(m.value), headers: { ...m.headers }, timestamp: m.timestamp }));
+    },
+
     async endOffsets(topic: string): Promise<Map<number, number>> {
       return new Map(logsOf(topic).map((log) => [log.partition, log.end]));
     },
@@ -408,9 +419,13 @@ export function createEmbeddedLog(options: EmbeddedLogOptions = {}): EmbeddedLog
   };
 }
 
-function prepareMessage(topic: string, index: number, m: OutgoingMessage, clock: Clock): Omit<StoredMessage, 'offset'> {
+/** A message checked and copied for the log, before it has an offset. */
+type Prepared = Omit<StoredMessage, 'offset'> & { partition?: number };
+
+function prepareMessage(topic: string, index: number, m: OutgoingMessage, clock: Clock): Prepared {
   if (m === null || typeof m !== 'object') throw invalidMessage(topic, index, 'not an object');
-  const { key, value, headers = {}, timestamp } = m;
+  const { key, value, headers = {}, timestamp, partition } = m;
+  if (partition !== undefined && !Number.isInteger(partition)) throw invalidMessage(topic, index, `partition must be an integer, got ${partition}`);
   if (key !== null && typeof key !== 'string') throw invalidMessage(topic, index, `key must be a string or null, got ${typeof key}`);
   let bytes: Uint8Array;
   if (typeof value === 'string') bytes = new TextEncoder().encode(value);
@@ -425,7 +440,7 @@ function prepareMessage(topic: string, index: number, m: OutgoingMessage, clock:
   }
   if (timestamp !== undefined && !Number.isFinite(timestamp))
     throw invalidMessage(topic, index, `timestamp must be a number, got ${timestamp}`);
-  return { key, value: bytes, headers: copied, timestamp: timestamp ?? clock.now() };
+  return { key, value: bytes, headers: copied, timestamp: timestamp ?? clock.now(), ...(partition !== undefined ? { partition } : {}) };
 }
 
 function invalidMessage(topic: string, index: number, problem: string): ShopError {

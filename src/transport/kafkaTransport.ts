@@ -9,8 +9,9 @@ import { type KafkaConsumer, KafkaGroupMember } from './kafka/kafkaGroupMember.t
 import { type KafkaTransactionalProducer, openKafkaTransactionalProducer } from './kafka/kafkaTransactionalProducer.ts';
 import { KAFKAJS_LEVEL, type KafkaLogLevel, kafkaJsLogCreator } from './kafka/kafkaJsLogCreator.ts';
 import { assertTopicName, toKafkaMessage } from './kafka/kafkaMessages.ts';
+import { readPartition } from './kafka/kafkaReader.ts';
 import { quietKafkaJsTimerWarning } from './kafka/quietKafkaJsTimerWarning.ts';
-import type { ConsumerOptions, OutgoingMessage, Producer, RecordMetadata, TopicSpec, Transport } from './transport.ts';
+import type { ConsumerOptions, DeliveredMessage, OutgoingMessage, Producer, RecordMetadata, TopicSpec, Transport } from './transport.ts';
 
 export type { KafkaConsumer } from './kafka/kafkaGroupMember.ts';
 export type { KafkaTransactionalProducer } from './kafka/kafkaTransactionalProducer.ts';
@@ -377,6 +378,14 @@ export function createKafkaTransport(options: KafkaTransportOptions): KafkaTrans
       });
       members.add(member);
       return member;
+    },
+
+    async read(topic: string, partition: number, from: number, max = 1000): Promise<DeliveredMessage[]> {
+      assertOpen();
+      await checkTopics([topic]);
+      const offsets = await (await getAdmin()).fetchTopicOffsets(topic);
+      const end = Number(offsets.find((o) => o.partition === partition)?.high ?? 0);
+      return readPartition(kafka, end, topic, partition, from, max);
     },
 
     async endOffsets(topic: string): Promise<Map<number, number>> {
