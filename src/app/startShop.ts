@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { OrderContext, StationName } from '../../machines/index.ts';
+import { type OrderContext, type StationContext, type StationName, stationLoad } from '../../machines/index.ts';
 import { stationSpec } from '../actors/stationSpec.ts';
 import { statusSpec } from '../actors/statusSpec.ts';
 import { type Clock, flushPromises, systemClock } from '../clock.ts';
@@ -61,6 +61,8 @@ export interface Shop {
   web(): WebActor | undefined;
   /** the host of a kitchen or status actor running in this process */
   actor(name: 'assemble' | 'bake' | 'delivery' | 'status'): ActorHost | undefined;
+  /** how busy a station running here is (pizzas working and queued, capacity) */
+  stationLoad(name: StationName): { working: number; queued: number; capacity: number } | undefined;
   /** what the status actor here knows of an order (its machine's context), if it owns the order */
   order(orderId: string): OrderContext | undefined;
   /**
@@ -282,6 +284,10 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
       ...(url ? { url } : {}),
       web: () => running.web,
       actor: (name) => hosts.get(name),
+      stationLoad: (name) => {
+        const context = hosts.get(name)?.inspect() as StationContext | undefined;
+        return context ? stationLoad(context) : undefined;
+      },
       order: (orderId) => {
         const row = hosts.get('status')?.rows([orderId]).get(orderId) as { context?: OrderContext } | null | undefined;
         return row?.context;

@@ -146,8 +146,10 @@ export async function createWebActor(options: WebActorOptions): Promise<WebActor
     crashed,
     async start() {
       consumer = transport.consumer({ groupId, clientId: config.clientIds.web, topics });
-      await consumer.run((message) => {
-        const run = handle(message);
+      await consumer.run((batch) => {
+        const run = (async () => {
+          for (const message of batch.messages) await handle(message);
+        })();
         busy = run.catch(() => undefined);
         return run;
       });

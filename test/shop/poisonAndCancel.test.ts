@@ -46,8 +46,8 @@ describe('poison messages', () => {
       expect(Number(m.headers[DEAD_LETTER_HEADERS.offset])).toBeGreaterThanOrEqual(0);
       expect(m.headers[DEAD_LETTER_HEADERS.partition]).toMatch(/^\d+$/);
     }
-    expect(v.shop.station('bake')?.stats().deadLettered).toBe(3);
-    expect(v.shop.status()?.stats().deadLettered).toBe(3);
+    expect(v.shop.actor('bake')?.metrics().deadLettered).toBe(3);
+    expect(v.shop.actor('status')?.metrics().deadLettered).toBe(3);
     expect(v.shop.supervisor.states().every((a) => a.restarts === 0), 'no actor crashed').toBe(true);
     // the original bytes are kept
     expect(new TextDecoder().decode(fromBake.find((m) => m.key === poisoned)?.value)).toBe('{"status":200,"baking_time":"soon"');
@@ -83,7 +83,7 @@ describe('cancel', () => {
       expect(statuses.at(-1)).toBe(config.status.ids.cancelled);
       expect((await readTopic(v.shop.transport, config.topics.pizzaDelivered)).filter((m) => m.key === orderId)).toHaveLength(0);
       // every station is free again
-      for (const name of ['assemble', 'bake', 'delivery'] as const) expect(v.shop.station(name)?.load()).toMatchObject({ working: 0, queued: 0 });
+      for (const name of ['assemble', 'bake', 'delivery'] as const) expect(v.shop.stationLoad(name)).toMatchObject({ working: 0, queued: 0 });
     });
   }
 

@@ -51,6 +51,8 @@ export interface ActorLogic<E extends KeyedEvent, X extends KeyedEvent> {
   load(rows: Iterable<[string, Row]>): void;
   /** Forgets every key for which `drop` is true (their partition went to another member). */
   unload(drop: (key: string) => boolean): void;
+  /** What the state looks like now, for pages and tests (a station: its machine's context). */
+  inspect?(): unknown;
   /** Keys whose state is older than `before` (host ms) and may be removed (retention), if any. */
   expired?(before: number): string[];
   /** Removes these keys' state (retention); their rows become tombstones. */

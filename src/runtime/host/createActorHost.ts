@@ -52,6 +52,8 @@ export interface ActorHost<X extends KeyedEvent = KeyedEvent> extends RunningAct
   metrics(): ActorMetrics;
   /** Partitions (tasks) this instance owns now. */
   tasks(): number[];
+  /** The logic's own summary of its state (a station: its machine's context). */
+  inspect(): unknown;
   /** Reads the logic's state of some keys (the web and tests look at it). */
   rows(keys: Iterable<string>): Map<string, Row | null>;
   /** Everything the logic emitted since the host started is also handed here, after commit. */
@@ -444,6 +446,7 @@ export function createActorHost<E extends KeyedEvent, X extends KeyedEvent>(
     metrics: () => ({ ...counters, received: new Map(counters.received), produced: new Map(counters.produced) }),
     tasks: () => [...tasks.keys()].sort((a, b) => a - b),
     rows: (keys) => logic.rows(keys),
+    inspect: () => logic.inspect?.(),
     async stop() {
       stopping = true;
       disarm();

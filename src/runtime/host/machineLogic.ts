@@ -74,6 +74,7 @@ export function keyedMachineLogic<C, E extends KeyedEvent & { now: number }, X e
       return out;
     },
     nextDeadline: () => deadlines.next(),
+    inspect: () => ({ keys: machines.size, timers: deadlines.size }),
     rows(keys) {
       const out = new Map<string, Row | null>();
       for (const key of keys) {
@@ -137,6 +138,7 @@ export function instanceMachineLogic<C, E extends KeyedEvent, X extends KeyedEve
     apply: step,
     tick: (now) => step(options.tick(now)),
     nextDeadline: () => options.deadline(context()),
+    inspect: () => context(),
     rows: (keys) => options.rowsOf(context(), keys),
     load: (rows) => replaceContext(options.withRows(context(), rows)),
     unload: (drop) => replaceContext(options.without(context(), drop)),
