@@ -66,7 +66,7 @@ async function consume(log: EmbeddedLog, expected: number, commitEach: boolean):
     seen += 1;
     if (commitEach) await consumer.commit([{ topic: m.topic, partition: m.partition, offset: m.offset + 1 }]);
   });
-  await log.whenIdle();
+  await log.capabilities.whenIdle?.();
   if (seen !== expected) throw new Error(`bench: consumed ${seen} of ${expected}`);
   await consumer.close();
 }

@@ -20,7 +20,7 @@ async function readAll(log: EmbeddedLog, topic: string): Promise<DeliveredMessag
   const seen: DeliveredMessage[] = [];
   const consumer = log.consumer({ groupId: `reader-${Math.random()}`, topics: [topic] });
   await consumer.run(async (m) => void seen.push(m));
-  await log.whenIdle();
+  await log.capabilities.whenIdle?.();
   await consumer.close();
   return seen;
 }
@@ -44,7 +44,7 @@ describe('embedded log on a SQLite file', () => {
     const metas = await log.producer().send('orders', sent);
     const consumer = log.consumer({ groupId: 'status', topics: ['orders'] });
     await consumer.run(async () => {});
-    await log.whenIdle();
+    await log.capabilities.whenIdle?.();
     await consumer.commit([
       { topic: 'orders', partition: 0, offset: 1 },
       { topic: 'orders', partition: 2, offset: 3 },
@@ -89,7 +89,7 @@ describe('embedded log on a SQLite file', () => {
     const resumed: DeliveredMessage[] = [];
     const again = log.consumer({ groupId: 'status', topics: ['orders'] });
     await again.run(async (m) => void resumed.push(m));
-    await log.whenIdle();
+    await log.capabilities.whenIdle?.();
     expect(byPartition(resumed, 0)[0]?.offset).toBe(1);
     expect(byPartition(resumed, 1)[0]?.offset).toBe(0);
     expect(byPartition(resumed, 2)[0]?.offset).toBe(3);
@@ -217,7 +217,7 @@ describe('embedded log on a SQLite file', () => {
       );
       const consumer = log.consumer({ groupId: 'g', topics: ['mem'] });
       await consumer.run(async (m) => consumer.commit([{ topic: m.topic, partition: m.partition, offset: m.offset + 1 }]));
-      await log.whenIdle();
+      await log.capabilities.whenIdle?.();
       expect([...(await log.committedOffsets('g', 'mem')).values()].reduce((a, b) => a + b, 0)).toBe(100);
       await log.close();
       expect(readdirSync(scratch)).toEqual([]);

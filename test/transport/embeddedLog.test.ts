@@ -70,7 +70,7 @@ describe('embedded log: delivery without timers (virtual time)', () => {
       { key: 'k', value: '0' },
       { key: 'k', value: '1' },
     ]);
-    const idle = log.whenIdle().then(() => order.push('idle'));
+    const idle = log.capabilities.whenIdle?.().then(() => order.push('idle'));
     await flushPromises();
     expect(order).toEqual([]);
     release();
@@ -79,10 +79,10 @@ describe('embedded log: delivery without timers (virtual time)', () => {
 
     c.pause([{ topic: 't', partition: 0 }]);
     await log.producer().send('t', [{ key: 'k', value: '2' }]);
-    await log.whenIdle(); // resolves although offset 2 waits on the paused partition
+    await log.capabilities.whenIdle?.(); // resolves although offset 2 waits on the paused partition
     expect(order).toEqual(['handled 0', 'handled 1', 'idle']);
     c.resume([{ topic: 't', partition: 0 }]);
-    await log.whenIdle();
+    await log.capabilities.whenIdle?.();
     expect(order.at(-1)).toBe('handled 2');
     await log.close();
   });
@@ -102,10 +102,10 @@ describe('embedded log: delivery without timers (virtual time)', () => {
         c.pause(partitions);
       },
     });
-    await log.whenIdle();
+    await log.capabilities.whenIdle?.();
     expect(seen).toEqual([]);
     c.resume(c.assignment());
-    await log.whenIdle();
+    await log.capabilities.whenIdle?.();
     expect(seen).toHaveLength(2);
     await log.close();
   });
@@ -126,7 +126,7 @@ describe('embedded log: failures', () => {
       if (text(m) === 'boom') throw new Error('bug');
       await first.commit([{ topic: m.topic, partition: m.partition, offset: m.offset + 1 }]);
     });
-    await log.whenIdle();
+    await log.capabilities.whenIdle?.();
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatch(/t\[0\]@1; the member stops/);
     expect(first.assignment()).toEqual([]);
@@ -135,7 +135,7 @@ describe('embedded log: failures', () => {
     const seen: string[] = [];
     const second = log.consumer({ groupId: 'g', topics: ['t'] });
     await second.run(async (m) => void seen.push(`${m.offset}:${text(m)}`));
-    await log.whenIdle();
+    await log.capabilities.whenIdle?.();
     expect(seen).toEqual(['1:boom', '2:after']);
     await log.close();
   });
@@ -196,7 +196,7 @@ describe('embedded log: failures', () => {
     const c = log.consumer({ groupId: 'g', topics: ['t'] });
     await c.run(async () => {});
     expect(await codeOf(c.run(async () => {}))).toBe('CONSUMER_STATE');
-    await log.whenIdle();
+    await log.capabilities.whenIdle?.();
     expect(await codeOf(c.commit([{ topic: 't', partition: 0, offset: 5 }]))).toBe('INVALID_OFFSET');
     expect(await codeOf(c.commit([{ topic: 't', partition: 0, offset: -1 }]))).toBe('INVALID_OFFSET');
     await log.close();
@@ -226,7 +226,7 @@ describe('embedded log: other behaviour', () => {
         seen.push([...m.value]);
         m.value[1] = 77;
       });
-      await log.whenIdle();
+      await log.capabilities.whenIdle?.();
     }
     expect(seen).toEqual([
       [1, 2, 3],

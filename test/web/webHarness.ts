@@ -1,3 +1,4 @@
+import { readTopic as readWholeTopic } from '../support/shopHarness.ts';
 import { VirtualClock } from '../../src/clock.ts';
 import { loadConfig } from '../../src/config/loadConfig.ts';
 import type { ShopConfig } from '../../src/config/shopConfig.ts';
@@ -38,7 +39,7 @@ export async function startWeb(): Promise<WebHarness> {
   await web.start();
   const settle = async () => {
     for (let i = 0; i < 3; i++) {
-      await log.whenIdle();
+      await log.capabilities.whenIdle?.();
       await web.idle();
     }
   };
@@ -112,19 +113,9 @@ export async function produceStage(h: WebHarness, topic: string, orderId: string
   await h.settle();
 }
 
-/** Every message on a topic, read with a fresh consumer group. */
+/** Every message on a topic, in time order. */
 export async function readTopic(h: WebHarness, topic: string): Promise<DeliveredMessage[]> {
-  const ends = await h.log.endOffsets(topic);
-  const total = [...ends.values()].reduce((a, b) => a + b, 0);
-  const seen: DeliveredMessage[] = [];
-  if (total === 0) return seen;
-  const consumer = h.log.consumer({ groupId: `reader-${Math.random().toString(16).slice(2)}`, topics: [topic] });
-  await consumer.run(async (m) => {
-    seen.push(m);
-  });
-  await h.log.whenIdle();
-  await consumer.close();
-  if (seen.length !== total) throw new Error(`readTopic ${topic}: read ${seen.length} of ${total} messages`);
+  const seen = await readWholeTopic(h.log, topic);
   return seen.sort((a, b) => a.timestamp - b.timestamp || a.partition - b.partition || a.offset - b.offset);
 }
 
