@@ -52,6 +52,7 @@ export {
   type StationRow,
   stationLoad,
   stationNextDeadline,
+  stationOrders,
   stationRows,
   stationState,
   touchedOrders,

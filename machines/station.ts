@@ -353,6 +353,20 @@ function isDelivery(context: StationContext): context is DeliveryContext {
   return 'customers' in context;
 }
 
+/** Every order the context knows anything about (each has a row). */
+export function stationOrders(context: StationContext): Set<string> {
+  const orders = new Set<string>();
+  for (const job of context.working) orders.add(job.orderId);
+  for (const job of context.queue) orders.add(job.orderId);
+  for (const orderId of memoryKeys(context.finished)) orders.add(orderId);
+  for (const orderId of memoryKeys(context.cancelled)) orders.add(orderId);
+  if (isDelivery(context)) {
+    for (const [orderId] of hashedEntries(context.customers)) orders.add(orderId);
+    for (const [orderId] of hashedEntries(context.parked)) orders.add(orderId);
+  }
+  return orders;
+}
+
 /**
  * The rows of these orders: everything the context knows about each, or null when it knows
  * nothing (write a tombstone). Which orders a step may have changed: see `touchedOrders`.
@@ -493,7 +507,10 @@ export function withoutOrders<C extends StationContext>(context: C, drop: (order
  * @example
  * const rows = stationRows(next.context, touchedOrders(event, emittedEvents));
  */
-export function touchedOrders(event: { orderId?: string }, emitted: Iterable<{ orderId?: string }>): Set<string> {
+export function touchedOrders(
+  event: { type: string; orderId?: string },
+  emitted: Iterable<{ type: string; orderId?: string }>,
+): Set<string> {
   const orders = new Set<string>();
   if (event.orderId !== undefined) orders.add(event.orderId);
   for (const e of emitted) if (e.orderId !== undefined) orders.add(e.orderId);
