@@ -1,17 +1,9 @@
 /** The typed system configuration, as loaded from `config_sys/*.ini` by `loadConfig`. */
 
-export const STATUS_NAMES = [
-  'stuck',
-  'order_placed',
-  'pending',
-  'pizza_assembled',
-  'pizza_baked',
-  'unknown',
-  'something_wrong',
-  'cancelled',
-  'delivered',
-] as const;
-export type StatusName = (typeof STATUS_NAMES)[number];
+import type { StatusName } from '../../machines/events.ts';
+
+// The status names are the machines' vocabulary (machines/ imports nothing from src/).
+export { STATUS_NAMES, type StatusName } from '../../machines/events.ts';
 
 export interface Topics {
   pizzaOrdered: string;
