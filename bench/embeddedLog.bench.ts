@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { eachMessage } from '../src/transport/eachMessage.ts';
 import { createEmbeddedLog, type EmbeddedLog } from '../src/transport/embeddedLog.ts';
 import type { OutgoingMessage, RecordMetadata } from '../src/transport/transport.ts';
 
@@ -62,11 +63,11 @@ async function produce(log: EmbeddedLog, messages: OutgoingMessage[], batch: num
 async function consume(log: EmbeddedLog, expected: number, commitEach: boolean): Promise<void> {
   let seen = 0;
   const consumer = log.consumer({ groupId: `bench-${Math.random()}`, topics: [TOPIC] });
-  await consumer.run(async (m) => {
+  await consumer.run(eachMessage(async (m) => {
     seen += 1;
     if (commitEach) await consumer.commit([{ topic: m.topic, partition: m.partition, offset: m.offset + 1 }]);
-  });
-  await log.whenIdle();
+  }));
+  await log.capabilities.whenIdle();
   if (seen !== expected) throw new Error(`bench: consumed ${seen} of ${expected}`);
   await consumer.close();
 }

@@ -1,9 +1,10 @@
 import type { Clock } from '../clock.ts';
 import { isShopError } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
+import { eachMessage } from '../transport/eachMessage.ts';
 import type { Consumer, DeliveredMessage, Producer, TopicPartition, Transport } from '../transport/transport.ts';
-import { sendToDeadLetter } from './deadLetter.ts';
 import { crashSignal } from './crashSignal.ts';
+import { sendToDeadLetter } from './deadLetter.ts';
 import { OffsetTracker } from './offsetTracker.ts';
 
 /** Where an input message came from; what an actor hands back when its work is finished. */
@@ -142,7 +143,7 @@ export function createActorHost(options: ActorHostOptions): ActorHost {
     crashed,
     async start() {
       consumer = options.transport.consumer({ groupId: options.groupId, clientId: options.clientId ?? options.name, topics: options.topics });
-      await consumer.run(handleMessage, {
+      await consumer.run(eachMessage(handleMessage), {
         onAssigned: async (partitions) => {
           const toPause = partitions.filter((tp) => pausedTopics.has(tp.topic));
           if (toPause.length > 0) consumer?.pause(toPause);

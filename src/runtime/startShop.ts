@@ -10,7 +10,7 @@ import { ACTOR_NAMES, type ActorName, type ShopConfig } from '../config/shopConf
 import { createLogger, type Logger, type LoggerOptions } from '../log/logger.ts';
 import { openConfiguredStateStore, openStateStore } from '../store/createStateStore.ts';
 import type { StateStore } from '../store/stateStore.ts';
-import { createEmbeddedLog, type EmbeddedLog } from '../transport/embeddedLog.ts';
+import { createEmbeddedLog } from '../transport/embeddedLog.ts';
 import { createKafkaTransport, type KafkaLogLevel } from '../transport/kafkaTransport.ts';
 import type { TopicSpec, Transport } from '../transport/transport.ts';
 import { type CountingProducer, countingProducer } from './countingProducer.ts';
@@ -115,11 +115,8 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
   const consoleLogger = options.logger ?? createLogger({ actor: 'shop', clock, ...(options.logFormat ? { format: options.logFormat } : {}) });
 
   let transport: Transport;
-  let brokerCount: (() => Promise<number>) | undefined;
-  let embedded: EmbeddedLog | undefined;
   if (options.transport) {
     transport = options.transport;
-    if ('whenIdle' in transport) embedded = transport as EmbeddedLog;
   } else if (options.kafka) {
     // kafkajs logs every retried request (leader moves, a topic just created) at error level;
     // the shop reports what actually fails itself. KAFKAJS_LOG_LEVEL=warn|info|debug shows them.
@@ -127,19 +124,19 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
     const kafka = createKafkaTransport({ kafka: options.kafka, clock, logger: consoleLogger.child('kafka'), logLevel: level ?? 'nothing' });
     transport = kafka;
     closers.push(() => transport.close());
-    brokerCount = () => kafka.brokerCount();
   } else {
-    embedded = createEmbeddedLog({ ...(memory ? {} : { path: join(dataDir, 'log.db') }), clock });
-    transport = embedded;
+    transport = createEmbeddedLog({ ...(memory ? {} : { path: join(dataDir, 'log.db') }), clock });
     closers.push(() => transport.close());
   }
+  // idle detection (embedded log) and the broker count (Kafka), where the transport has them
+  const { capabilities } = transport;
 
   try {
     const partitions = options.kafka ? config.topicConfig.numPartitions : config.shop.localPartitions;
     let replicationFactor = options.kafka ? config.topicConfig.replicationFactor : 1;
-    if (brokerCount) {
+    if (capabilities.brokerCount) {
       // replication_factor = 3 suits a real cluster; a single local broker can only hold one copy.
-      const brokers = await brokerCount();
+      const brokers = await capabilities.brokerCount();
       if (replicationFactor > brokers) {
         consoleLogger.warn(
           `[kafka-topic-config] replication_factor = ${replicationFactor} but the cluster has ${brokers} broker(s): new topics get ${brokers}`,
@@ -264,12 +261,12 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
       for (let round = 0; round < 1000; round++) {
         const before = producer.total();
         await flushPromises();
-        if (embedded) await embedded.whenIdle();
+        if (capabilities.whenIdle) await capabilities.whenIdle();
         for (const s of running.stations.values()) await s.idle();
         if (running.status) await running.status.idle();
         if (running.web) await running.web.idle();
         await flushPromises();
-        if (embedded) await embedded.whenIdle();
+        if (capabilities.whenIdle) await capabilities.whenIdle();
         if (producer.total() === before) return;
       }
       throw new Error('shop.settle: still busy after 1000 rounds (a loop of messages?)');

@@ -2,9 +2,11 @@ import type { Clock, TimerHandle } from '../clock.ts';
 import type { ShopConfig } from '../config/shopConfig.ts';
 import { isShopError } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
+import { crashSignal } from '../runtime/crashSignal.ts';
 import { SqliteStateStore } from '../store/sqliteStateStore.ts';
 import type { StateStore } from '../store/stateStore.ts';
 import { readsOf, shopTopology } from '../topology.ts';
+import { eachMessage } from '../transport/eachMessage.ts';
 import type { Consumer, DeliveredMessage, Producer, Transport } from '../transport/transport.ts';
 import { createWebApp, type WebApp } from './createWebApp.tsx';
 import { createSessionCodec } from './session/sessionCookie.ts';
@@ -14,7 +16,6 @@ import { viewEventDecoder } from './view/decodeViewEvent.ts';
 import { createViewStore } from './view/viewStore.ts';
 import { createWebView, type WebView } from './view/webView.ts';
 import type { WebConsumerStats } from './webDeps.ts';
-import { crashSignal } from '../runtime/crashSignal.ts';
 
 export interface WebActorOptions {
   config: ShopConfig;
@@ -146,11 +147,13 @@ export async function createWebActor(options: WebActorOptions): Promise<WebActor
     crashed,
     async start() {
       consumer = transport.consumer({ groupId, clientId: config.clientIds.web, topics });
-      await consumer.run((message) => {
-        const run = handle(message);
-        busy = run.catch(() => undefined);
-        return run;
-      });
+      await consumer.run(
+        eachMessage((message) => {
+          const run = handle(message);
+          busy = run.catch(() => undefined);
+          return run;
+        }),
+      );
       sweep = clock.setTimeout(retention, RETENTION_SWEEP_MS);
       logger.info(`web view consuming ${topics.join(', ')} as group ${groupId}`);
     },

@@ -31,8 +31,9 @@ export function outageTransport(inner: Transport, outage: Outage): Transport {
     endOffsets: (topic) => inner.endOffsets(topic),
     committedOffsets: (group, topic) => inner.committedOffsets(group, topic),
     close: () => inner.close(),
+    transactionalProducer: (id) => inner.transactionalProducer(id),
     // the embedded log's idleness, so that `shop.settle()` still waits for deliveries
-    ...('whenIdle' in inner ? { whenIdle: () => (inner as { whenIdle(): Promise<void> }).whenIdle() } : {}),
+    capabilities: inner.capabilities,
     consumer(options: ConsumerOptions): Consumer {
       const consumer = inner.consumer(options);
       return {

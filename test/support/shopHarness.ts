@@ -4,6 +4,7 @@ import { loadConfig } from '../../src/config/loadConfig.ts';
 import type { ActorName, ShopConfig } from '../../src/config/shopConfig.ts';
 import { encode, parsePizzaAssembled, parseStatusChanged } from '../../src/events/messages.ts';
 import { type Shop, startShop } from '../../src/runtime/startShop.ts';
+import { eachMessage } from '../../src/transport/eachMessage.ts';
 import type { DeliveredMessage, Transport } from '../../src/transport/transport.ts';
 
 export interface Recipe {
@@ -54,10 +55,10 @@ export async function readTopic(transport: Transport, topic: string): Promise<De
   const all = new Promise<void>((resolve) => {
     done = resolve;
   });
-  await consumer.run(async (m) => {
+  await consumer.run(eachMessage(async (m) => {
     out.push(m);
     if (out.length >= total) done();
-  });
+  }));
   await all;
   await consumer.close();
   return out;

@@ -2,6 +2,7 @@ import { VirtualClock } from '../../src/clock.ts';
 import { loadConfig } from '../../src/config/loadConfig.ts';
 import type { ShopConfig } from '../../src/config/shopConfig.ts';
 import { createLogger } from '../../src/log/logger.ts';
+import { eachMessage } from '../../src/transport/eachMessage.ts';
 import { createEmbeddedLog, type EmbeddedLog } from '../../src/transport/embeddedLog.ts';
 import type { DeliveredMessage, Producer } from '../../src/transport/transport.ts';
 import { createWebActor, type WebActor } from '../../src/web/createWebActor.ts';
@@ -38,7 +39,7 @@ export async function startWeb(): Promise<WebHarness> {
   await web.start();
   const settle = async () => {
     for (let i = 0; i < 3; i++) {
-      await log.whenIdle();
+      await log.capabilities.whenIdle();
       await web.idle();
     }
   };
@@ -119,10 +120,10 @@ export async function readTopic(h: WebHarness, topic: string): Promise<Delivered
   const seen: DeliveredMessage[] = [];
   if (total === 0) return seen;
   const consumer = h.log.consumer({ groupId: `reader-${Math.random().toString(16).slice(2)}`, topics: [topic] });
-  await consumer.run(async (m) => {
+  await consumer.run(eachMessage(async (m) => {
     seen.push(m);
-  });
-  await h.log.whenIdle();
+  }));
+  await h.log.capabilities.whenIdle();
   await consumer.close();
   if (seen.length !== total) throw new Error(`readTopic ${topic}: read ${seen.length} of ${total} messages`);
   return seen.sort((a, b) => a.timestamp - b.timestamp || a.partition - b.partition || a.offset - b.offset);
