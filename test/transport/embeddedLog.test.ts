@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { flushPromises, VirtualClock } from '../../src/clock.ts';
 import { isShopError } from '../../src/errors.ts';
 import { eachMessage } from '../../src/transport/eachMessage.ts';
+import { MAX_BATCH } from '../../src/transport/embedded/groupMember.ts';
 import { createEmbeddedLog } from '../../src/transport/embeddedLog.ts';
 import { partitionForKey } from '../../src/transport/partitioner.ts';
 import type { DeliveredMessage, TopicPartition } from '../../src/transport/transport.ts';
@@ -108,6 +109,24 @@ describe('embedded log: delivery without timers (virtual time)', () => {
     c.resume(c.assignment());
     await log.capabilities.whenIdle();
     expect(seen).toHaveLength(2);
+    await log.close();
+  });
+});
+
+describe('embedded log: batches', () => {
+  it('hands over at most MAX_BATCH messages at once, and a busy partition waits behind the others', async () => {
+    const log = createEmbeddedLog();
+    await log.ensureTopics([{ topic: 't', partitions: 2 }]);
+    const keyOn = (p: number) => ['a', 'b', 'c', 'd', 'e', 'f'].find((k) => partitionForKey(k, 2) === p) as string;
+    await log.producer().send('t', [
+      ...Array.from({ length: MAX_BATCH * 2 + 100 }, (_, i) => ({ key: keyOn(0), value: `p0-${i}` })),
+      { key: keyOn(1), value: 'p1-0' },
+    ]);
+    const batches: string[] = [];
+    const c = log.consumer({ groupId: 'g', topics: ['t'] });
+    await c.run(async (batch) => void batches.push(`${batch.partition}:${batch.messages.length}`));
+    await log.capabilities.whenIdle();
+    expect(batches).toEqual([`0:${MAX_BATCH}`, '1:1', `0:${MAX_BATCH}`, '0:100']);
     await log.close();
   });
 });
