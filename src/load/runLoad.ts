@@ -144,8 +144,8 @@ export function inProcessTarget(shop: Shop): LoadTarget {
       return orderId;
     },
     async watch(onStatus) {
-      await consumer.run(async (m) => {
-        if (m.key) onStatus(m.key, parseStatusChanged(m.value).status);
+      await consumer.run(async ({ messages }) => {
+        for (const m of messages) if (m.key) onStatus(m.key, parseStatusChanged(m.value).status);
       });
     },
     close: () => consumer.close(),

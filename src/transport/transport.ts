@@ -9,7 +9,9 @@
  * - **Keys to partitions.** A keyed message goes to `partitionForKey(key, partitions)`
  *   (Java-compatible murmur2, `partitioner.ts`), so one order's messages on one topic stay in order.
  * - **Per-partition order.** Within a partition, offsets grow by one per message and a consumer is
- *   handed messages in offset order, one at a time (the next only after the handler's promise settles).
+ *   handed messages in offset order. (On Kafka a transaction's commit or abort marker takes an
+ *   offset of its own, so offsets after transactional messages skip one; aborted messages leave
+ *   gaps. Commit `last offset + 1` of a batch, never a count.)
  * - **Batches.** A consumer hands over what a fetch returned as one batch per partition, in offset
  *   order; the next batch of a partition only after the handler's promise for the previous one
  *   settled. Batches of different partitions are handed one at a time too.

@@ -1006,6 +1006,35 @@ export function transportContract(name: string, factory: TransportContractFactor
       if (features.reopen) {
         const reopen = features.reopen;
         it(
+          "a committed transaction's messages and offsets survive a restart",
+          async () => {
+            const input = await inputWith(2);
+            const output = await topicWith(2);
+            const groupId = unique('g');
+            const producer = await transport.transactionalProducer(unique('tx'));
+            const tx = await producer.transaction();
+            await tx.send(output, numbered('durable-tx', 4, spread(2)));
+            await tx.sendOffsets(groupId, positions(input, 2, 1));
+            await tx.commit();
+
+            transport = await reopen(transport);
+            consumers = [];
+            const r = new Recorder();
+            await member(unique('reader'), [output], r);
+            await wait(
+              () => r.seen.length === 4,
+              () => `expected the 4 committed messages after the restart, saw ${r.texts()}`,
+            );
+            expect(r.texts().sort()).toEqual(numbered('durable-tx', 4).map((m) => m.value as string));
+            expect(await committedOf(groupId, input)).toEqual([
+              [0, 2],
+              [1, 1],
+            ]);
+          },
+          testTimeout,
+        );
+
+        it(
           'a transaction open when the transport closes is gone after a restart',
           async () => {
             const input = await inputWith(2);

@@ -26,7 +26,7 @@ describe('web view when commits fail', () => {
     await web.start();
     const settle = async () => {
       for (let i = 0; i < 3; i++) {
-        await log.capabilities.whenIdle?.();
+        await log.capabilities.whenIdle();
         await web.idle();
       }
     };
