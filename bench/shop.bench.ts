@@ -85,7 +85,7 @@ async function inFlightMemory(orders: number): Promise<ShopBenchResult['inFlight
   gc();
   const heap1 = process.memoryUsage().heapUsed;
   const rss1 = process.memoryUsage().rss;
-  const active = shop.status()?.activeOrders() ?? 0;
+  const active = (shop.actor('status')?.inspect() as { keys?: number } | undefined)?.keys ?? 0;
   await target.close();
   await shop.stop();
   if (active !== orders) throw new Error(`expected ${orders} orders in flight, the status actor holds ${active}`);
