@@ -59,6 +59,20 @@ export interface ActorLogic<E extends KeyedEvent, X extends KeyedEvent> {
   remove?(keys: Iterable<string>): void;
 }
 
+/**
+ * State an instance keeps in its own store instead of a changelog: a projection every instance
+ * builds for itself (in a consumer group of its own). Each batch is applied inside `transaction`
+ * together with the position it reached, so a restart resumes exactly after what the store holds,
+ * whatever the group's committed offsets say (an exactly-once sink).
+ */
+export interface LocalState {
+  /** runs `fn` so that its writes land together, or none of them */
+  transaction<T>(fn: () => T): T;
+  /** the next offset to apply of a partition, as stored with the state (undefined: from the start) */
+  position(topic: string, partition: number): number | undefined;
+  setPosition(topic: string, partition: number, next: number): void;
+}
+
 export interface ActorSpec<E extends KeyedEvent, X extends KeyedEvent> {
   /** the actor's name (logs, dead-letter headers, metrics) */
   name: string;
@@ -84,6 +98,12 @@ export interface ActorSpec<E extends KeyedEvent, X extends KeyedEvent> {
   produce(emitted: X): Produced[];
   /** After a transaction committed: what it emitted, for log lines and live views. */
   committed?(emitted: readonly X[]): void;
+  /**
+   * Keep state in this instance's store (see `LocalState`) instead of a changelog. Such an actor
+   * produces nothing, and skips (counts) malformed messages: the actor whose job reads a topic
+   * dead-letters them.
+   */
+  local?: LocalState;
   /** Rows older than this (host ms) are offered to `expired`/`remove` (retention); default never. */
   retentionMs?: number;
 }

@@ -17,7 +17,7 @@ import { type MessageHandler, type Middleware, wrap } from '../middleware/handle
 import { type ActorMetrics, createActorMetrics, metrics } from '../middleware/metrics.ts';
 import { tracing } from '../middleware/tracing.ts';
 import type { RunningActor } from '../supervisor.ts';
-import type { ActorLogic, ActorSpec, KeyedEvent, Produced, Row } from './actorSpec.ts';
+import type { ActorLogic, ActorSpec, KeyedEvent, LocalState, Produced, Row } from './actorSpec.ts';
 
 /** How the host cuts batches into transactions. */
 export interface BatchingOptions {
@@ -124,6 +124,8 @@ export function createActorHost<E extends KeyedEvent, X extends KeyedEvent>(
   let failed = false;
   /** what the current batch or tick touched: keys whose rows to write, emitted events */
   let touched = new Set<string>();
+  /** what a local-state actor's logic emitted in the batch being applied */
+  const localEmitted: X[] = [];
 
   const fail = (error: unknown) => {
     if (failed) return;
@@ -150,6 +152,10 @@ export function createActorHost<E extends KeyedEvent, X extends KeyedEvent>(
     for (const e of emitted) {
       if (e.orderId !== undefined) touched.add(e.orderId);
       for (const p of spec.produce(e)) out.push(p);
+      if (spec.local) {
+        localEmitted.push(e);
+        continue;
+      }
       const task = tasks.get(taskFor(e.orderId, partition ?? firstTask()));
       task?.pending.emitted.push(e);
     }
@@ -180,6 +186,7 @@ export function createActorHost<E extends KeyedEvent, X extends KeyedEvent>(
       topic: deps.deadLetterTopic,
       actor: spec.name,
       logger,
+      route: spec.local === undefined,
       onDeadLetter: () => {
         counters.deadLettered += 1;
       },
@@ -205,8 +212,36 @@ export function createActorHost<E extends KeyedEvent, X extends KeyedEvent>(
     }
   };
 
+  /** A batch of an actor with local state: applied with its position in one store transaction. */
+  const onLocalBatch = async (batch: MessageBatch, local: LocalState) => {
+    const from = local.position(batch.topic, batch.partition) ?? 0;
+    const fresh = batch.messages.filter((m) => m.offset >= from);
+    const last = batch.messages.at(-1) as DeliveredMessage;
+    const emitted: X[] = [];
+    if (fresh.length > 0) {
+      const now = clock.now();
+      local.transaction(() => {
+        for (const message of fresh) {
+          const before = localEmitted.length;
+          const produced = handler(message, now);
+          if (produced.length > 0) throw new ShopError('LOCAL_ACTOR_PRODUCED', `${spec.name} keeps local state and may not produce (${produced[0]?.topic})`);
+          for (const e of localEmitted.splice(before)) emitted.push(e);
+        }
+        local.setPosition(batch.topic, batch.partition, last.offset + 1);
+      });
+      touched.clear();
+      counters.transactions += 1;
+      if (emitted.length > 0) spec.committed?.(emitted);
+    }
+    // The group's offsets only show lag; the position that counts is the one in the store.
+    await consumer?.commit([{ topic: batch.topic, partition: batch.partition, offset: last.offset + 1 }]).catch((error: unknown) => {
+      logger.warn(`commit failed for ${batch.topic}[${batch.partition}]: ${(error as Error).message}`);
+    });
+  };
+
   const onBatch = async (batch: MessageBatch) => {
     if (failed) throw new ShopError('ACTOR_FAILED', `${spec.name} failed; not taking batches`);
+    if (spec.local) return onLocalBatch(batch, spec.local);
     const task = tasks.get(batch.partition);
     if (!task) throw new ShopError('TASK_UNKNOWN', `${spec.name}: batch for partition ${batch.partition}, which it was not assigned`);
     const now = clock.now();
@@ -370,6 +405,7 @@ export function createActorHost<E extends KeyedEvent, X extends KeyedEvent>(
       }
     }
     const fresh = [...now].filter((p) => !tasks.has(p)).sort((a, b) => a - b);
+    if (spec.local) return;
     for (const partition of fresh) {
       // Opening the producer fences a zombie with the same task before anything is read.
       const producer = await transport.transactionalProducer(`${spec.groupId}-${partition}`);

@@ -41,13 +41,24 @@ export function deadLetterOf(topic: string, message: DeliveredMessage, reason: s
  * the input's commit go together — counted and logged; the partition carries on. Any other error
  * passes through (a bug: the actor crashes and its supervisor restarts it).
  */
-export function deadLetters(options: { topic: string; actor: string; logger: Logger; onDeadLetter?: (message: DeliveredMessage) => void }): Middleware {
+export function deadLetters(options: {
+  topic: string;
+  actor: string;
+  logger: Logger;
+  onDeadLetter?: (message: DeliveredMessage) => void;
+  /** false: only count and log (a reader that observes a topic another actor's job reads) */
+  route?: boolean;
+}): Middleware {
   return (next) => (message, now) => {
     try {
       return next(message, now);
     } catch (error) {
       if (!(isShopError(error) && error.code === 'MALFORMED_MESSAGE')) throw error;
       options.onDeadLetter?.(message);
+      if (options.route === false) {
+        options.logger.warn(`skipped a malformed message on ${message.topic}[${message.partition}]@${message.offset}: ${error.message}`);
+        return [];
+      }
       options.logger.warn(
         `malformed message on ${message.topic}[${message.partition}]@${message.offset} sent to ${options.topic}: ${error.message}`,
         {

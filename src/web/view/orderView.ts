@@ -1,6 +1,6 @@
 import type { StatusName } from '../../config/shopConfig.ts';
 import type { OrderDetails } from '../../events/messages.ts';
-import { STATIONS, type StationName } from './kitchenBoard.ts';
+import type { StationName } from './kitchenBoard.ts';
 import type { LogPosition, Stage, ViewEvent } from './viewEvent.ts';
 
 /** One status the order had, as published on `pizza-status` (or recorded when it was placed). */
