@@ -21,7 +21,9 @@ afterEach(() => {
 
 /** Starts `bun src/cli.ts` (web only, in memory, any free port) and waits for the URL it prints. */
 async function startCli(): Promise<RunningCli> {
-  const child = spawn('bun', ['src/cli.ts', '--actors', 'web', '--memory', '--port', '0', '--speed', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('bun', ['src/cli.ts', '--actors', 'web', '--memory', '--port', '0', '--speed', '0'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.push(child);
   let out = '';
   let exit: number | string | undefined;
@@ -34,7 +36,10 @@ async function startCli(): Promise<RunningCli> {
   child.on('exit', (code, signal) => {
     exit = code ?? signal ?? undefined;
   });
-  await waitFor(() => /open (http:\/\/\S+)/.test(out) || exit !== undefined, { timeoutMs: 30_000, message: () => `the shop printed no URL:\n${out}` });
+  await waitFor(() => /open (http:\/\/\S+)/.test(out) || exit !== undefined, {
+    timeoutMs: 30_000,
+    message: () => `the shop printed no URL:\n${out}`,
+  });
   const url = /open (http:\/\/\S+)/.exec(out)?.[1];
   if (!url) throw new Error(`the shop exited (${exit}) before printing its URL:\n${out}`);
   return { child, output: () => out, exit: () => exit, url };

@@ -12,7 +12,12 @@ import type { DeliveredMessage } from '../../src/transport/transport.ts';
 import { placeOrder, randomCustomerId, randomOrderId, readTopic, testConfig, virtualShop } from '../support/shopHarness.ts';
 
 const config = testConfig({ partitions: 3 });
-const recipe = { sauce: config.menu.sauce[0] as string, cheese: config.menu.cheese[0] as string, main_topping: config.menu.mainTopping[0] as string, extra_toppings: [] };
+const recipe = {
+  sauce: config.menu.sauce[0] as string,
+  cheese: config.menu.cheese[0] as string,
+  main_topping: config.menu.mainTopping[0] as string,
+  extra_toppings: [],
+};
 // Three unparsable pizza-ordered values under one order id: one partition, three consecutive
 // offsets, so no dead letter can point at the right message by accident (an offset equal to the
 // partition number, say, is right for at most one of them).
@@ -45,12 +50,17 @@ async function poisonPositions(shop: Shop, orderId: string): Promise<string[]> {
 /** What each dead letter says it came from, with the bytes it carries. */
 function sources(deadLetters: DeliveredMessage[]): string[] {
   return deadLetters
-    .map((m) => `${m.headers[DEAD_LETTER_HEADERS.topic]}/${m.headers[DEAD_LETTER_HEADERS.partition]}/${m.headers[DEAD_LETTER_HEADERS.offset]}:${text(m)}`)
+    .map(
+      (m) =>
+        `${m.headers[DEAD_LETTER_HEADERS.topic]}/${m.headers[DEAD_LETTER_HEADERS.partition]}/${m.headers[DEAD_LETTER_HEADERS.offset]}:${text(m)}`,
+    )
     .sort();
 }
 
 async function deadLettersOf(shop: Shop, orderId: string, actor: string): Promise<DeliveredMessage[]> {
-  return (await readTopic(shop.transport, config.topics.deadLetter)).filter((m) => m.key === orderId && m.headers[DEAD_LETTER_HEADERS.actor] === actor);
+  return (await readTopic(shop.transport, config.topics.deadLetter)).filter(
+    (m) => m.key === orderId && m.headers[DEAD_LETTER_HEADERS.actor] === actor,
+  );
 }
 
 describe('dead letters', () => {
@@ -91,7 +101,9 @@ describe('dead letters', () => {
     await second.advance(60_000);
     for (const actor of ['assemble', 'status']) {
       const dead = await deadLettersOf(second.shop, poisoned, actor);
-      expect(sources(dead), `${actor} dead-lettered each poison message exactly once across the restart`).toEqual(await poisonPositions(second.shop, poisoned));
+      expect(sources(dead), `${actor} dead-lettered each poison message exactly once across the restart`).toEqual(
+        await poisonPositions(second.shop, poisoned),
+      );
     }
   });
 });

@@ -10,7 +10,12 @@ import { openConfiguredStateStore } from '../../src/store/createStateStore.ts';
 import { placeOrder, randomCustomerId, randomOrderId, testConfig, virtualShop } from '../support/shopHarness.ts';
 
 const config = testConfig({ partitions: 2 });
-const recipe = { sauce: config.menu.sauce[0] as string, cheese: config.menu.cheese[0] as string, main_topping: config.menu.mainTopping[0] as string, extra_toppings: [] };
+const recipe = {
+  sauce: config.menu.sauce[0] as string,
+  cheese: config.menu.cheese[0] as string,
+  main_topping: config.menu.mainTopping[0] as string,
+  extra_toppings: [],
+};
 const HOUR = 3_600_000;
 const RETENTION = config.ordersStore.retentionHours * HOUR;
 

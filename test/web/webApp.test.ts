@@ -165,7 +165,8 @@ describe('a session is needed', () => {
   });
 
   it('refuses a forged cookie', async () => {
-    const forged = createSessionCodec('somebody else’s secret!!').encode({ customerId: 'ab'.repeat(16), username: 'eve', since: 0 });
+    // a fresh session (not one refused for its age), signed with another secret
+    const forged = createSessionCodec('somebody else’s secret!!').encode({ customerId: 'ab'.repeat(16), username: 'eve', since: h.clock.now() });
     expect((await request(h, 'GET', '/api/orders', { cookie: `pizza_session=${forged}` })).status).toBe(401);
   });
 });
