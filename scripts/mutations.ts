@@ -120,4 +120,24 @@ export const MUTATIONS: Mutation[] = [
     tests: ['test/runtime/offsetTracker.unit.test.ts', 'test/shop/commitOrder.test.ts'],
     why: 'at-least-once: an offset would be committed past a message still in progress, which is lost if the process dies',
   },
+  {
+    id: 'cancel-after-baked',
+    file: 'machines/order.machine.ts',
+    original: 'cancellable: ({ context }) => context.progress < BAKED,',
+    replacement: 'cancellable: ({ context }) => context.progress <= BAKED,',
+    tests: ['test/machines/order.machine.unit.test.ts', 'test/shop/poisonAndCancel.test.ts'],
+    why: 'README: a cancel is accepted only before the pizza is baked; a baked pizza is delivered anyway',
+  },
+  {
+    id: 'station-redoes-finished',
+    file: 'machines/station.ts',
+    original: "    if (this.isFinished(orderId)) {\n      this.ignore(orderId, 'already-finished', job.inputs);",
+    replacement: "    if (false) {\n      this.ignore(orderId, 'already-finished', job.inputs);",
+    tests: [
+      'test/machines/assemble.machine.unit.test.ts',
+      'test/machines/bake.machine.unit.test.ts',
+      'test/machines/delivery.machine.unit.test.ts',
+    ],
+    why: 'dedupe: an input delivered again after its work finished (a restart, a rebalance) would be worked again and its output produced twice',
+  },
 ];
