@@ -19,7 +19,7 @@ import { MUTATIONS, type Mutation } from './mutations.ts';
 const ROOT = resolve(import.meta.dir, '..');
 /** top-level entries not copied: dependencies (symlinked), history, run data, reports */
 const NOT_COPIED = new Set(['node_modules', '.git', 'data', 'test-output']);
-/** bound on one vitest run; a hung run counts as caught only if vitest itself reports failure */
+/** bound on one vitest run; a run killed at the bound did not pass: caught, marked "(timed out)" */
 const RUN_TIMEOUT_MS = 180_000;
 
 interface RunResult {
