@@ -5,6 +5,7 @@ import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/loadConfig.ts';
 import { type Shop, startShop } from '../../src/app/startShop.ts';
+import { isCi } from '../support/ci.ts';
 
 // The whole shop (web, stations, status) in this process on the in-memory embedded log, driven by
 // a real headless Chromium. Runs under Bun (the web listens with Bun's server).
@@ -13,10 +14,10 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOTS = 'test-output/screenshots';
 const SPEED = 10;
 const available = existsSync(CHROMIUM);
-const mustRun = process.env.CI === 'true';
+const mustRun = isCi();
 if (!available && !mustRun) {
   console.warn(
-    `browser test skipped: no Chromium at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH); with CI=true this fails`,
+    `browser test skipped: no Chromium at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH); under CI (CI=true or CI=1) this fails`,
   );
 }
 
@@ -28,7 +29,7 @@ describe.skipIf(!available && !mustRun)('the shop in a browser', () => {
   let url: string;
 
   beforeAll(async () => {
-    if (!available) throw new Error(`CI=true but no Chromium at ${CHROMIUM}: install it (apt-get install -y chromium)`);
+    if (!available) throw new Error(`CI is set but no Chromium at ${CHROMIUM}: install it (apt-get install -y chromium)`);
     mkdirSync(SCREENSHOTS, { recursive: true });
     shop = await startShop({ config: loadConfig(), memory: true, speed: SPEED, port: 0, logFormat: 'silent' });
     url = shop.url ?? '';
