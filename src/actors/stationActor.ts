@@ -12,6 +12,7 @@ import {
 } from '../../machines/index.ts';
 import type { Clock, TimerHandle } from '../clock.ts';
 import type { ShopConfig } from '../config/shopConfig.ts';
+import type { WireFormat } from '../events/wireFormat.ts';
 import { encode, parseOrderId, parsePizzaAssembled, parsePizzaOrdered, parseStatusChanged } from '../events/messages.ts';
 import { assembleWork, bakeMs, deliveryWork } from '../kitchen/timings.ts';
 import type { Logger } from '../log/logger.ts';
@@ -35,6 +36,8 @@ export interface StationActorOptions {
   speed: number;
   /** pizzas waiting in the station's own queue before the consumer pauses (default = capacity) */
   maxQueued?: number;
+  /** how input values are read (JSON or Avro); default: JSON only */
+  wireFormat?: WireFormat;
 }
 
 /** A running station, with what the kitchen board and metrics read. */
@@ -269,6 +272,7 @@ export async function startStationActor(options: StationActorOptions): Promise<S
     clientId: config.clientIds[station],
     topics: [...workTopics, topics.pizzaCancelled],
     deadLetterTopic: topics.deadLetter,
+    ...(options.wireFormat ? { wireFormat: options.wireFormat } : {}),
     clock,
     logger,
     handle: async (message): Promise<HandleResult> => {

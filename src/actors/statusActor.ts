@@ -3,6 +3,8 @@ import { type OrderContext, orderMachine, orderNextDeadline, type Stage } from '
 import { type Clock, scaledMs, type TimerHandle } from '../clock.ts';
 import type { ShopConfig } from '../config/shopConfig.ts';
 import { isShopError } from '../errors.ts';
+import { statusValue } from '../events/statusValue.ts';
+import type { WireFormat } from '../events/wireFormat.ts';
 import { encode, ORDER_ID, parseOrderId, parseStatusChanged } from '../events/messages.ts';
 import { parsePizzaAssembled, parsePizzaOrdered } from '../events/messages.ts';
 import type { Logger } from '../log/logger.ts';
@@ -24,6 +26,8 @@ export interface StatusActorOptions {
   speed: number;
   /** how often old orders are purged (ms of the clock; not scaled by speed) */
   retentionSweepMs?: number;
+  /** how input values are read (JSON or Avro); default: JSON only */
+  wireFormat?: WireFormat;
 }
 
 export interface StatusActor extends RunningActor {
@@ -109,7 +113,7 @@ export async function startStatusActor(options: StatusActorOptions): Promise<Sta
         if (e.type !== 'status.changed') continue;
         try {
           await producer.send(topics.pizzaStatus, [
-            { key: orderId, value: encode({ status: Number(e.status), timestamp: Number(e.timestamp) }), timestamp: Number(e.at) },
+            { key: orderId, value: encode(statusValue(Number(e.status), Number(e.timestamp))), timestamp: Number(e.at) },
           ]);
         } catch (error) {
           // The order's machine has moved past a status that was not published: nothing of this
@@ -194,6 +198,7 @@ export async function startStatusActor(options: StatusActorOptions): Promise<Sta
     clientId: config.clientIds.status,
     topics: [topics.pizzaOrdered, topics.pizzaAssembled, topics.pizzaBaked, topics.pizzaDelivered, topics.pizzaPending, topics.pizzaCancelled],
     deadLetterTopic: topics.deadLetter,
+    ...(options.wireFormat ? { wireFormat: options.wireFormat } : {}),
     clock,
     logger,
     handle: async (message): Promise<HandleResult> => {

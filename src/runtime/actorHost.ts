@@ -1,4 +1,5 @@
 import type { Clock } from '../clock.ts';
+import { asJsonMessage, type WireFormat } from '../events/wireFormat.ts';
 import { isShopError } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Consumer, DeliveredMessage, Producer, TopicPartition, Transport } from '../transport/transport.ts';
@@ -30,6 +31,8 @@ export interface ActorHostOptions {
   deadLetterTopic: string;
   clock: Clock;
   logger: Logger;
+  /** reads Avro values (Confluent's wire format) as JSON for `handle`; absent: values as they come */
+  wireFormat?: WireFormat;
   /**
    * Handles one message. Throwing a ShopError with code MALFORMED_MESSAGE sends the message to
    * the dead-letter topic and moves on; any other error crashes the actor (the supervisor
@@ -119,7 +122,8 @@ export function createActorHost(options: ActorHostOptions): ActorHost {
     tracker.begin(message, message.offset);
     let result: HandleResult;
     try {
-      result = await options.handle(message);
+      // decoded inside the try: an undecodable value is dead-lettered with its original bytes
+      result = await options.handle(options.wireFormat ? await asJsonMessage(options.wireFormat, message) : message);
     } catch (error) {
       if (isShopError(error) && error.code === 'MALFORMED_MESSAGE') {
         stats.deadLettered += 1;

@@ -7,6 +7,7 @@ import { type StatusActor, startStatusActor } from '../actors/statusActor.ts';
 import { type Clock, flushPromises, systemClock } from '../clock.ts';
 import type { KafkaClientConfig } from '../config/loadKafkaConfig.ts';
 import { ACTOR_NAMES, type ActorName, type ShopConfig } from '../config/shopConfig.ts';
+import { createWireFormat, decodingTransport, encodingProducer, type WireFormat } from '../events/wireFormat.ts';
 import { createLogger, type Logger, type LoggerOptions } from '../log/logger.ts';
 import { openConfiguredStateStore, openStateStore } from '../store/createStateStore.ts';
 import type { StateStore } from '../store/stateStore.ts';
@@ -41,6 +42,8 @@ export interface StartShopOptions {
   logger?: Logger;
   /** names this process's web instance (its own consumer group); default random */
   instanceId?: string;
+  /** how values look on the wire (default: from `kafka`'s [schema-registry], else JSON) */
+  wireFormat?: WireFormat;
 }
 
 /** A running shop (or the part of it this process hosts). */
@@ -155,7 +158,12 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
         `only ${[...actors].join(', ')} run here: on the embedded log the other actors cannot reach this process; split the shop across processes with --kafka`,
       );
     }
-    const producer = countingProducer(transport.producer());
+    // JSON, or Avro with a schema registry when the Kafka INI has [schema-registry]; the actors
+    // write JSON text and read JSON text, the wire format sits between them and the transport.
+    const wireFormat = options.wireFormat ?? createWireFormat(options.kafka, config.topics);
+    await wireFormat.prepare();
+    if (wireFormat.registry) consoleLogger.info(`values are ${wireFormat.name} on the wire; schema registry ${wireFormat.registry.url}`);
+    const producer = countingProducer(encodingProducer(transport.producer(), wireFormat));
     const shipper = createLogShipper(producer, config.topics.logs);
     const logger = createLogger({
       actor: 'shop',
@@ -200,6 +208,7 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
             clock,
             logger: logger.child(station),
             speed,
+            wireFormat,
           });
           running.stations.set(station, actor);
           return actor;
@@ -219,6 +228,7 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
             clock,
             logger: logger.child('status'),
             speed,
+            wireFormat,
           });
           return running.status;
         },
@@ -232,7 +242,7 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
           const { createWebActor } = await import('../web/createWebActor.ts');
           running.web = await createWebActor({
             config,
-            transport,
+            transport: decodingTransport(transport, wireFormat, logger.child('web')),
             producer,
             clock,
             logger: logger.child('web'),
