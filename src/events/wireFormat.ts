@@ -60,8 +60,7 @@ function decodeJsonValue(bytes: Uint8Array): unknown {
 }
 
 /** Reads Avro values in Confluent's wire format, writer schemas fetched by id (and kept). */
-function avroReader(registry: SchemaRegistryClient | undefined) {
-  const types = new Map<number, Promise<avro.Type>>();
+function avroReader(registry: SchemaRegistryClient | undefined, types = new Map<number, Promise<avro.Type>>()) {
   const typeOf = (id: number) => {
     let t = types.get(id);
     if (!t) {
@@ -108,12 +107,18 @@ export function jsonWireFormat(registry?: SchemaRegistryClient): WireFormat {
 
 /** Avro in Confluent's wire format for every topic with a schema (`schemas`: topic → schema text). */
 export function avroWireFormat(registry: SchemaRegistryClient, schemas: Map<string, string>): WireFormat {
-  const readAvro = avroReader(registry);
+  // the schemas this format registered are known by id: reading the shop's own values asks the registry nothing
+  const known = new Map<number, Promise<avro.Type>>();
+  const readAvro = avroReader(registry, known);
   const writers = new Map<string, Promise<{ id: number; type: avro.Type }>>();
   const writerOf = (topic: string, schema: string) => {
     let w = writers.get(topic);
     if (!w) {
-      w = registry.register(valueSubject(topic), schema).then((id) => ({ id, type: avro.Type.forSchema(JSON.parse(schema)) }));
+      w = registry.register(valueSubject(topic), schema).then((id) => {
+        const type = avro.Type.forSchema(JSON.parse(schema));
+        known.set(id, Promise.resolve(type));
+        return { id, type };
+      });
       writers.set(topic, w);
       w.catch(() => writers.delete(topic));
     }
