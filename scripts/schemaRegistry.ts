@@ -8,7 +8,11 @@ import { serveSchemaRegistry } from '../src/schemaRegistry/serveSchemaRegistry.t
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
-  options: { port: { type: 'string', default: '8081' }, data: { type: 'string', default: './data' }, memory: { type: 'boolean', default: false } },
+  options: {
+    port: { type: 'string', default: '8081' },
+    data: { type: 'string', default: './data' },
+    memory: { type: 'boolean', default: false },
+  },
 });
 const port = Number(values.port);
 if (!Number.isInteger(port) || port < 0 || port > 65535) {

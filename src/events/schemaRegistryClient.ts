@@ -68,7 +68,9 @@ export function createSchemaRegistryClient(options: SchemaRegistryClientOptions)
       }
       return { status: response.status, json };
     }
-    throw new ShopError('SCHEMA_REGISTRY_UNAVAILABLE', `schema registry ${base}: ${method} ${path} failed: ${lastProblem}`, { retriable: true });
+    throw new ShopError('SCHEMA_REGISTRY_UNAVAILABLE', `schema registry ${base}: ${method} ${path} failed: ${lastProblem}`, {
+      retriable: true,
+    });
   };
 
   return {
@@ -78,9 +80,13 @@ export function createSchemaRegistryClient(options: SchemaRegistryClientOptions)
       const { status, json } = await request('POST', path, { schema });
       if (status === 200 && typeof json.id === 'number') return json.id;
       const why = typeof json.message === 'string' ? json.message : JSON.stringify(json);
-      throw new ShopError('SCHEMA_REGISTRY_REFUSED', `schema registry ${base}: registering a schema under '${subject}' was refused (HTTP ${status}): ${why}`, {
-        exitCode: 2,
-      });
+      throw new ShopError(
+        'SCHEMA_REGISTRY_REFUSED',
+        `schema registry ${base}: registering a schema under '${subject}' was refused (HTTP ${status}): ${why}`,
+        {
+          exitCode: 2,
+        },
+      );
     },
     schemaById(id) {
       let found = byId.get(id);
@@ -94,7 +100,9 @@ export function createSchemaRegistryClient(options: SchemaRegistryClientOptions)
           }
           // 404: the message names a schema this registry never had (another registry's id, or garbage)
           if (status === 404) throw malformed(`schema id ${id} is not in the schema registry at ${base}`);
-          throw new ShopError('SCHEMA_REGISTRY_REFUSED', `schema registry ${base}: GET /schemas/ids/${id} answered HTTP ${status}`, { retriable: true });
+          throw new ShopError('SCHEMA_REGISTRY_REFUSED', `schema registry ${base}: GET /schemas/ids/${id} answered HTTP ${status}`, {
+            retriable: true,
+          });
         })();
         byId.set(id, found);
         // only answers are cached: a failure is asked again next time

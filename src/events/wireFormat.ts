@@ -159,7 +159,10 @@ export function avroWireFormat(registry: SchemaRegistryClient, schemas: Map<stri
 export function createWireFormat(kafka: KafkaClientConfig | undefined, topics: Topics): WireFormat {
   const sr = kafka?.schemaRegistry;
   if (!sr) return jsonWireFormat();
-  const registry = createSchemaRegistryClient({ url: sr.url, ...(sr.basicAuthUserInfo ? { basicAuthUserInfo: sr.basicAuthUserInfo } : {}) });
+  const registry = createSchemaRegistryClient({
+    url: sr.url,
+    ...(sr.basicAuthUserInfo ? { basicAuthUserInfo: sr.basicAuthUserInfo } : {}),
+  });
   return avroWireFormat(registry, topicSchemas(topics));
 }
 

@@ -106,7 +106,9 @@ function route(store: RegistryStore, method: string, parts: string[], body: Reco
   }
   if (head === 'compatibility' && a === 'subjects' && b !== undefined && c === 'versions' && method === 'POST') {
     const problems = store.check(b, schemaOf(body), d);
-    return query.get('verbose') === 'true' ? { is_compatible: problems.length === 0, messages: problems } : { is_compatible: problems.length === 0 };
+    return query.get('verbose') === 'true'
+      ? { is_compatible: problems.length === 0, messages: problems }
+      : { is_compatible: problems.length === 0 };
   }
   if (head === 'config') {
     if (method === 'GET') {

@@ -63,7 +63,10 @@ export class RegistryStore {
   }
 
   subjects(): string[] {
-    return this.db.prepare('SELECT DISTINCT subject FROM versions ORDER BY subject').all<{ subject: string }>().map((r) => r.subject);
+    return this.db
+      .prepare('SELECT DISTINCT subject FROM versions ORDER BY subject')
+      .all<{ subject: string }>()
+      .map((r) => r.subject);
   }
 
   versions(subject: string): number[] {
@@ -77,10 +80,16 @@ export class RegistryStore {
     const versions = this.versions(subject);
     const n = version === 'latest' || version === '-1' ? versions[versions.length - 1] : Number(version);
     if (n === undefined || !Number.isInteger(n) || n < 1) {
-      throw new RegistryError(422, 42202, `The specified version '${version}' is not a valid version id. Allowed values are between [1, 2^31-1] and the string "latest"`);
+      throw new RegistryError(
+        422,
+        42202,
+        `The specified version '${version}' is not a valid version id. Allowed values are between [1, 2^31-1] and the string "latest"`,
+      );
     }
     const row = this.db
-      .prepare('SELECT v.version, v.schema_id AS id, s.schema FROM versions v JOIN schemas s ON s.id = v.schema_id WHERE v.subject = ? AND v.version = ?')
+      .prepare(
+        'SELECT v.version, v.schema_id AS id, s.schema FROM versions v JOIN schemas s ON s.id = v.schema_id WHERE v.subject = ? AND v.version = ?',
+      )
       .get<{ version: number; id: number; schema: string }>(subject, n);
     if (!row) throw notFoundVersion(version);
     return { subject, version: row.version, id: row.id, schema: row.schema };
@@ -95,7 +104,9 @@ export class RegistryStore {
   /** Subjects and versions that use a schema id. */
   usesOf(id: number): { subject: string; version: number }[] {
     this.schemaById(id);
-    return this.db.prepare('SELECT subject, version FROM versions WHERE schema_id = ? ORDER BY subject, version').all<{ subject: string; version: number }>(id);
+    return this.db
+      .prepare('SELECT subject, version FROM versions WHERE schema_id = ? ORDER BY subject, version')
+      .all<{ subject: string; version: number }>(id);
   }
 
   /** The version of `subject` holding this schema, if any. */
@@ -103,14 +114,19 @@ export class RegistryStore {
     const fingerprint = parseAvro(schema).fingerprint('sha256').toString('hex');
     this.versions(subject);
     const row = this.db
-      .prepare('SELECT v.version, s.id, s.schema FROM versions v JOIN schemas s ON s.id = v.schema_id WHERE v.subject = ? AND s.fingerprint = ?')
+      .prepare(
+        'SELECT v.version, s.id, s.schema FROM versions v JOIN schemas s ON s.id = v.schema_id WHERE v.subject = ? AND s.fingerprint = ?',
+      )
       .get<{ version: number; id: number; schema: string }>(subject, fingerprint);
     if (!row) throw notFoundSchema('');
     return { subject, version: row.version, id: row.id, schema: row.schema };
   }
 
   compatibility(subject?: string, defaultToGlobal = true): CompatibilityLevel | undefined {
-    const own = subject === undefined ? undefined : this.db.prepare('SELECT level FROM config WHERE subject = ?').get<{ level: string }>(subject)?.level;
+    const own =
+      subject === undefined
+        ? undefined
+        : this.db.prepare('SELECT level FROM config WHERE subject = ?').get<{ level: string }>(subject)?.level;
     if (own || (subject !== undefined && !defaultToGlobal)) return own as CompatibilityLevel | undefined;
     const global = this.db.prepare("SELECT level FROM config WHERE subject = ''").get<{ level: string }>()?.level;
     return (global as CompatibilityLevel | undefined) ?? DEFAULT_COMPATIBILITY;
@@ -120,7 +136,9 @@ export class RegistryStore {
     if (typeof level !== 'string' || !(COMPATIBILITY_LEVELS as readonly string[]).includes(level)) {
       throw new RegistryError(422, 42203, `Invalid compatibility level. Valid values are ${COMPATIBILITY_LEVELS.join(', ')}`);
     }
-    this.db.prepare('INSERT INTO config (subject, level) VALUES (?, ?) ON CONFLICT(subject) DO UPDATE SET level = excluded.level').run(subject ?? '', level);
+    this.db
+      .prepare('INSERT INTO config (subject, level) VALUES (?, ?) ON CONFLICT(subject) DO UPDATE SET level = excluded.level')
+      .run(subject ?? '', level);
     return level as CompatibilityLevel;
   }
 
@@ -163,7 +181,8 @@ export class RegistryStore {
         );
       }
       let id = this.db.prepare('SELECT id FROM schemas WHERE fingerprint = ?').get<{ id: number }>(fingerprint)?.id;
-      if (id === undefined) id = Number(this.db.prepare('INSERT INTO schemas (schema, fingerprint) VALUES (?, ?)').run(schema, fingerprint).lastInsertRowid);
+      if (id === undefined)
+        id = Number(this.db.prepare('INSERT INTO schemas (schema, fingerprint) VALUES (?, ?)').run(schema, fingerprint).lastInsertRowid);
       const last = this.db.prepare('SELECT MAX(version) AS v FROM versions WHERE subject = ?').get<{ v: number | null }>(subject)?.v ?? 0;
       this.db.prepare('INSERT INTO versions (subject, version, schema_id) VALUES (?, ?, ?)').run(subject, last + 1, id);
       return { id, version: last + 1 };

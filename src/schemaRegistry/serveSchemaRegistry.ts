@@ -22,7 +22,11 @@ export function registryPath(dataDir: string | null): string {
  * const registry = await serveSchemaRegistry({ port: 8081, dataDir: 'data' });
  * // [schema-registry] url = http://127.0.0.1:8081
  */
-export async function serveSchemaRegistry(options: { port: number; dataDir: string | null; hostname?: string }): Promise<SchemaRegistryServer> {
+export async function serveSchemaRegistry(options: {
+  port: number;
+  dataDir: string | null;
+  hostname?: string;
+}): Promise<SchemaRegistryServer> {
   const store = openRegistryStore(registryPath(options.dataDir));
   const hostname = options.hostname ?? '127.0.0.1';
   let server: ReturnType<typeof Bun.serve>;

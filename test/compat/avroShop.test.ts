@@ -7,6 +7,7 @@ import { avroWireFormat, jsonWireFormat, MAGIC_BYTE } from '../../src/events/wir
 import { DEAD_LETTER_HEADERS } from '../../src/runtime/deadLetter.ts';
 import { type Shop, startShop } from '../../src/runtime/startShop.ts';
 import { type SchemaRegistryServer, serveSchemaRegistry } from '../../src/schemaRegistry/serveSchemaRegistry.ts';
+import type { WebActor } from '../../src/web/createWebActor.ts';
 import { placeOrder, randomCustomerId, randomOrderId, readTopic, testConfig } from '../support/shopHarness.ts';
 
 let shop: Shop | undefined;
@@ -30,7 +31,16 @@ async function avroShop(config: ShopConfig) {
   server = await serveSchemaRegistry({ port: 0, dataDir: null });
   const wireFormat = avroWireFormat(createSchemaRegistryClient({ url: server.url }), topicSchemas(config.topics));
   const clock = new VirtualClock(1_700_000_000_000);
-  shop = await startShop({ config, wireFormat, clock, speed: 1, memory: true, logFormat: 'silent', listen: false, actors: ['web', 'assemble', 'bake', 'delivery', 'status'] });
+  shop = await startShop({
+    config,
+    wireFormat,
+    clock,
+    speed: 1,
+    memory: true,
+    logFormat: 'silent',
+    listen: false,
+    actors: ['web', 'assemble', 'bake', 'delivery', 'status'],
+  });
   await shop.settle();
   return { shop, wireFormat, advance: (ms: number) => clock.advance(ms, (shop as Shop).settle) };
 }
@@ -47,14 +57,20 @@ describe('the shop with Avro and a Schema Registry (issue 9)', () => {
     await s.shop.transport.producer().send(config.topics.pizzaOrdered, [
       {
         key: jsonOrder,
-        value: json.encode(config.topics.pizzaOrdered, { status: 100, timestamp: 1_700_000_000_000, order: { ...recipe, username: 'bob', customer_id: randomCustomerId() } }) as Uint8Array,
+        value: json.encode(config.topics.pizzaOrdered, {
+          status: 100,
+          timestamp: 1_700_000_000_000,
+          order: { ...recipe, username: 'bob', customer_id: randomCustomerId() },
+        }) as Uint8Array,
       },
     ]);
     await s.advance(10 * 60_000);
 
     const subjects = (await (await fetch(`${server?.url}/subjects`)).json()) as string[];
     expect(subjects.sort()).toEqual(
-      ['pizza-assembled', 'pizza-baked', 'pizza-cancelled', 'pizza-delivered', 'pizza-ordered', 'pizza-pending', 'PIZZA_STATUS'].map((t) => `${t}-value`).sort(),
+      ['pizza-assembled', 'pizza-baked', 'pizza-cancelled', 'pizza-delivered', 'pizza-ordered', 'pizza-pending', 'PIZZA_STATUS']
+        .map((t) => `${t}-value`)
+        .sort(),
     );
     for (const topic of [config.topics.pizzaAssembled, config.topics.pizzaBaked, config.topics.pizzaDelivered, config.topics.pizzaStatus]) {
       const messages = await readTopic(s.shop.transport, topic);
@@ -67,13 +83,16 @@ describe('the shop with Avro and a Schema Registry (issue 9)', () => {
     // the status value in Avro is the newer original's record: lower-case fields only
     const statuses = await readTopic(s.shop.transport, config.topics.pizzaStatus);
     const last = statuses.filter((m) => m.key === jsonOrder).at(-1);
-    expect(await s.wireFormat.decode(config.topics.pizzaStatus, last?.value as Uint8Array)).toEqual({ status: 999, timestamp: expect.any(Number) });
+    expect(await s.wireFormat.decode(config.topics.pizzaStatus, last?.value as Uint8Array)).toEqual({
+      status: 999,
+      timestamp: expect.any(Number),
+    });
     // log lines stay JSON
     const logs = await readTopic(s.shop.transport, config.topics.logs);
     expect(logs.length).toBeGreaterThan(0);
     expect(logs.every((m) => m.value[0] === '{'.charCodeAt(0))).toBe(true);
     // the web's view read the Avro status topic too
-    expect(s.shop.web()?.view.store.getOrder(jsonOrder)?.status).toBe(999);
+    expect((s.shop.web() as WebActor | undefined)?.view.store.getOrder(jsonOrder)?.status).toBe(999);
   });
 
   it('dead-letters an Avro value it cannot read with its bytes unchanged and the reason, and carries on', async () => {
@@ -90,7 +109,9 @@ describe('the shop with Avro and a Schema Registry (issue 9)', () => {
     await placeOrder(s.shop, good, randomCustomerId(), recipe);
     await s.advance(10 * 60_000);
 
-    const dead = (await readTopic(s.shop.transport, config.topics.deadLetter)).filter((m) => m.headers[DEAD_LETTER_HEADERS.actor] === 'bake');
+    const dead = (await readTopic(s.shop.transport, config.topics.deadLetter)).filter(
+      (m) => m.headers[DEAD_LETTER_HEADERS.actor] === 'bake',
+    );
     expect(dead).toHaveLength(2);
     expect([...(dead.find((m) => m.key === broken)?.value ?? [])]).toEqual([...unknownId]);
     expect(dead.map((m) => m.headers[DEAD_LETTER_HEADERS.reason])).toEqual([
@@ -101,4 +122,3 @@ describe('the shop with Avro and a Schema Registry (issue 9)', () => {
     expect(delivered).toEqual([good]);
   });
 });
-

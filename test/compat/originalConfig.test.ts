@@ -30,9 +30,20 @@ describe("the original's system INI (issue 9)", () => {
   it("reads the original's key names, takes utils.db.sqlite as our SQLite store and defaults what we added", () => {
     const config = loadConfig(ORIGINAL);
     const ours = loadConfig('config_sys/default.ini');
-    expect(config.ordersStore).toMatchObject({ module: 'sqlite', name: 'orders.db', tableOrders: 'orders', tableStatus: 'status', retentionHours: 4 });
+    expect(config.ordersStore).toMatchObject({
+      module: 'sqlite',
+      name: 'orders.db',
+      tableOrders: 'orders',
+      tableStatus: 'status',
+      retentionHours: 4,
+    });
     expect(config.deliveryStore).toEqual({ module: 'sqlite', name: 'delivery.db', table: 'customers', retentionHours: 4 });
-    expect(config.groupIds).toMatchObject({ assemble: 'pizza_assemble', bake: 'pizza_bake', delivery: 'pizza_delivery', status: 'pizza_status' });
+    expect(config.groupIds).toMatchObject({
+      assemble: 'pizza_assemble',
+      bake: 'pizza_bake',
+      delivery: 'pizza_delivery',
+      status: 'pizza_status',
+    });
     expect(config.menu.sauce).toContain('Organic tomato');
     // what the original has not: this project's additions, with default.ini's values
     expect(config.topics).toMatchObject({ pizzaCancelled: 'pizza-cancelled', deadLetter: 'pizza-dead-letter', logs: 'pizza-logs' });
@@ -62,7 +73,9 @@ describe("the original's system INI (issue 9)", () => {
   it('`bun run start --config <the original INI>` starts the shop', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pizza-original-ini-'));
     dirs.push(dir);
-    const child = spawn('bun', ['src/cli.ts', '--config', ORIGINAL, '--data', dir, '--port', '0', '--speed', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('bun', ['src/cli.ts', '--config', ORIGINAL, '--data', dir, '--port', '0', '--speed', '0'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout.on('data', (c: Buffer) => {
       out += c.toString();
@@ -72,9 +85,16 @@ describe("the original's system INI (issue 9)", () => {
     });
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     try {
-      await waitFor(() => /open http:\/\/127\.0\.0\.1:\d+/.test(out), { timeoutMs: 30_000, message: () => `the shop did not start:\n${out}` });
+      await waitFor(() => /open http:\/\/127\.0\.0\.1:\d+/.test(out), {
+        timeoutMs: 30_000,
+        message: () => `the shop did not start:\n${out}`,
+      });
       const url = /open (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
-      const login = await fetch(`${url}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"username":"ada"}' });
+      const login = await fetch(`${url}/api/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"username":"ada"}',
+      });
       expect(login.status).toBe(200);
       const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
       // the original's menu, served by our shop

@@ -7,6 +7,7 @@ import type { ShopConfig } from '../../src/config/shopConfig.ts';
 import { avroSchemaFiles, SCHEMAS_DIR } from '../../src/events/avroSchemas.ts';
 import { type Shop, startShop } from '../../src/runtime/startShop.ts';
 import { type SchemaRegistryServer, serveSchemaRegistry } from '../../src/schemaRegistry/serveSchemaRegistry.ts';
+import type { WebActor } from '../../src/web/createWebActor.ts';
 import { findKafkaBroker } from '../support/kafkaBroker.ts';
 import { findPython, runPython } from '../support/python.ts';
 import { readTopic, testConfig } from '../support/shopHarness.ts';
@@ -20,9 +21,13 @@ const ready = broker.available && py.available;
 function runConfig(): ShopConfig {
   const base = testConfig();
   const sfx = randomBytes(4).toString('hex');
-  const topics = Object.fromEntries(Object.entries(base.topics).map(([alias, topic]) => [alias, `${topic}-${sfx}`])) as ShopConfig['topics'];
+  const topics = Object.fromEntries(
+    Object.entries(base.topics).map(([alias, topic]) => [alias, `${topic}-${sfx}`]),
+  ) as unknown as ShopConfig['topics'];
   topics.pizzaStatus = `PIZZA_STATUS_${sfx}`;
-  const groupIds = Object.fromEntries(Object.entries(base.groupIds).map(([actor, group]) => [actor, `${group}-${sfx}`])) as ShopConfig['groupIds'];
+  const groupIds = Object.fromEntries(
+    Object.entries(base.groupIds).map(([actor, group]) => [actor, `${group}-${sfx}`]),
+  ) as ShopConfig['groupIds'];
   return { ...base, topics, groupIds, topicConfig: { numPartitions: 6, replicationFactor: 1 } };
 }
 
@@ -63,9 +68,13 @@ function startPythonBake(config: ShopConfig, registryUrl?: string): { lines: str
 }
 
 /** Logs in and orders through the web's JSON API, as a customer would. */
-async function order(web: NonNullable<ReturnType<Shop['web']>>, username: string): Promise<string> {
+async function order(web: WebActor, username: string): Promise<string> {
   const login = await web.app.handle(
-    new Request('http://shop/api/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username }) }),
+    new Request('http://shop/api/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username }),
+    }),
   );
   const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
   const placed = await web.app.handle(
@@ -97,9 +106,13 @@ describe.skipIf(!ready).each([
       logFormat: 'silent',
     });
     const bake = startPythonBake(config, registry?.url);
-    await waitFor(() => bake.lines.some((l) => l.includes('"subscribed"')), { timeoutMs: 60_000, message: () => `the Python station did not start:\n${bake.lines.join('\n')}` });
+    await waitFor(() => bake.lines.some((l) => l.includes('"subscribed"')), {
+      timeoutMs: 60_000,
+      message: () => `the Python station did not start:\n${bake.lines.join('\n')}`,
+    });
 
-    const web = shop.web();
+    // the shop hosts the web actor of src/web/createWebActor.ts
+    const web = shop.web() as WebActor | undefined;
     if (!web) throw new Error('no web actor');
     const orders: string[] = [];
     for (let i = 0; i < 5; i++) orders.push(await order(web, `py${i}`));
@@ -130,12 +143,16 @@ describe.skipIf(!ready).each([
     expect(seen.every((s) => s.status !== 410)).toBe(true);
 
     // the Python station baked them all, keyed as ours would have: same partition as the order
-    await waitFor(() => web.view.store.getOrder(orders.at(-1) as string)?.status === 999, { timeoutMs: 30_000, message: "the shop's web view did not see the last order delivered" });
+    await waitFor(() => web.view.store.getOrder(orders.at(-1) as string)?.status === 999, {
+      timeoutMs: 30_000,
+      message: "the shop's web view did not see the last order delivered",
+    });
     const ordered = new Map((await readTopic(shop.transport, config.topics.pizzaOrdered)).map((m) => [m.key, m.partition]));
     const baked = await readTopic(shop.transport, config.topics.pizzaBaked);
     expect(baked.map((m) => m.key).sort()).toEqual([...orders].sort());
     for (const m of baked) expect(m.partition, `order ${m.key}`).toBe(ordered.get(m.key));
     if (avro) for (const m of baked) expect(m.value[0]).toBe(0);
-    else for (const m of baked) expect(JSON.parse(new TextDecoder().decode(m.value))).toEqual({ status: 300, timestamp: expect.any(Number) });
+    else
+      for (const m of baked) expect(JSON.parse(new TextDecoder().decode(m.value))).toEqual({ status: 300, timestamp: expect.any(Number) });
   }, 180_000);
 });

@@ -39,7 +39,7 @@ describe('the JSON wire format', () => {
   it('refuses what is neither JSON nor readable Avro, as malformed', async () => {
     const wire = jsonWireFormat();
     expect((await errorOf(() => wire.decode('t', new Uint8Array([0xff, 0xfe])))).message).toBe('value is not UTF-8');
-    expect((await errorOf(() => wire.decode('t', new TextEncoder().encode('{oops'))))).toMatchObject({ code: 'MALFORMED_MESSAGE' });
+    expect(await errorOf(() => wire.decode('t', new TextEncoder().encode('{oops')))).toMatchObject({ code: 'MALFORMED_MESSAGE' });
     const avro = new Uint8Array([MAGIC_BYTE, 0, 0, 0, 7, 2]);
     const e = await errorOf(() => wire.decode('t', avro));
     expect(e.code).toBe('MALFORMED_MESSAGE');

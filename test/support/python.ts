@@ -35,8 +35,12 @@ export function findPython(): PythonPeers {
   if (!existsSync(python)) {
     reason = `no Python venv at ${dir}`;
   } else {
-    const probe = spawnSync(python, ['-c', 'import confluent_kafka, confluent_kafka.schema_registry.avro, fastavro'], { encoding: 'utf8', timeout: 60_000 });
-    if (probe.status !== 0) reason = `the venv at ${dir} cannot import confluent_kafka[avro,schemaregistry]: ${probe.stderr.trim().split('\n').pop()}`;
+    const probe = spawnSync(python, ['-c', 'import confluent_kafka, confluent_kafka.schema_registry.avro, fastavro'], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    if (probe.status !== 0)
+      reason = `the venv at ${dir} cannot import confluent_kafka[avro,schemaregistry]: ${probe.stderr.trim().split('\n').pop()}`;
   }
   if (reason === undefined) {
     found = { available: true, python };
