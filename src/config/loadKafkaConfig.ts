@@ -23,7 +23,7 @@ export interface SchemaRegistryConfig {
   basicAuthUserInfo?: string;
 }
 
-const SCHEMA_REGISTRY_KEYS = ['url', 'basic.auth.user.info'];
+const SCHEMA_REGISTRY_KEYS = ['url', 'basic.auth.user.info', 'basic.auth.credentials.source'];
 
 export function loadKafkaConfig(file: string): KafkaClientConfig {
   let text: string;
@@ -49,6 +49,15 @@ export function loadKafkaConfig(file: string): KafkaClientConfig {
   const url = sr.url?.trim();
   if (!url) throw configError(file, 'schema-registry', 'url', 'missing key');
   if (!/^https?:\/\/[^\s/]+/.test(url)) throw configError(file, 'schema-registry', 'url', `'${url}' is not an http(s) URL`);
+  const source = sr['basic.auth.credentials.source']?.trim();
+  if (source !== undefined && source.toUpperCase() !== 'USER_INFO') {
+    throw configError(
+      file,
+      'schema-registry',
+      'basic.auth.credentials.source',
+      `only USER_INFO is supported (with basic.auth.user.info = <key>:<secret>), not '${source}'`,
+    );
+  }
   const userInfo = sr['basic.auth.user.info']?.trim();
   if (userInfo !== undefined && !/^[^:]+:.+$/.test(userInfo)) {
     throw configError(file, 'schema-registry', 'basic.auth.user.info', 'must be <key>:<secret>');

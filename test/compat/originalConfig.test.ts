@@ -7,7 +7,8 @@ import { loadConfig, parseConfig } from '../../src/config/loadConfig.ts';
 import { ShopError } from '../../src/errors.ts';
 import { waitFor } from '../support/waitFor.ts';
 
-// The original's own config_sys/default.ini (its newer version, as SPEC.md describes it), unchanged.
+// The original's own config_sys/default.ini (its newer version, as SPEC.md describes it), unchanged;
+// webapp.ini beside it is the Avro version's copy (the same but for pizza_status = PIZZA_STATUS).
 const ORIGINAL = 'test/fixtures/original/default.ini';
 const original = readFileSync(ORIGINAL, 'utf8');
 
@@ -50,6 +51,10 @@ describe("the original's system INI (issue 9)", () => {
     expect(config.shop).toEqual(ours.shop);
     expect(config.capacity).toEqual(ours.capacity);
     expect(config.timings).toEqual(ours.timings);
+  });
+
+  it("reads the newer original's app/config/webapp.ini, whose status topic is PIZZA_STATUS", () => {
+    expect(loadConfig('test/fixtures/original/webapp.ini').topics.pizzaStatus).toBe('PIZZA_STATUS');
   });
 
   it('refuses another of the original Python store modules, saying what to write instead', () => {
