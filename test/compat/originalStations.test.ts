@@ -28,7 +28,9 @@ describe("the original's stations ignore pizza-cancelled (README: Running with t
     await send(t.pizzaBaked, { status: 300, timestamp: v.clock.now() });
     await send(t.pizzaDelivered, { status: 999, timestamp: v.clock.now() });
     await v.advance(10 * 60_000);
-    const statuses = (await readTopic(v.shop.transport, t.pizzaStatus)).filter((m) => m.key === id).map((m) => parseStatusChanged(m.value).status);
+    const statuses = (await readTopic(v.shop.transport, t.pizzaStatus))
+      .filter((m) => m.key === id)
+      .map((m) => parseStatusChanged(m.value).status);
     expect(statuses).toEqual([100, 499]);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseStatusChanged } from '../../src/events/messages.ts';
+import { parsePizzaAssembled, parseStatusChanged } from '../../src/events/messages.ts';
 import { createSchemaRegistryClient } from '../../src/events/schemaRegistryClient.ts';
 import { statusValue } from '../../src/events/statusValue.ts';
 import { asJsonMessage, jsonWireFormat, MAGIC_BYTE } from '../../src/events/wireFormat.ts';
@@ -58,5 +58,18 @@ describe('the JSON wire format', () => {
     const e = await errorOf(() => wire.decode('t', new Uint8Array([MAGIC_BYTE, 0, 0, 0, 7, 2])));
     expect(e.code).toBe('SCHEMA_REGISTRY_UNAVAILABLE');
     expect(e.retriable).toBe(true);
+  });
+});
+
+describe('the parsers take what a wire format decoded', () => {
+  it('checks a decoded object as they check JSON text', async () => {
+    const wire = jsonWireFormat();
+    const decoded = (await wire.decode(
+      'pizza-assembled',
+      new TextEncoder().encode('{"status":200,"baking_time":9,"timestamp":7}'),
+    )) as Record<string, unknown>;
+    expect(parsePizzaAssembled(decoded)).toEqual({ status: 200, baking_time: 9, timestamp: 7 });
+    expect((await errorOf(() => parsePizzaAssembled({ status: 200, timestamp: 7 }))).message).toBe("field 'baking_time' must be a number");
+    expect((await errorOf(() => parseStatusChanged([] as never))).message).toBe('value is not an object');
   });
 });
