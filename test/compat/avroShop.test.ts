@@ -114,10 +114,13 @@ describe('the shop with Avro and a Schema Registry (issue 9)', () => {
     );
     expect(dead).toHaveLength(2);
     expect([...(dead.find((m) => m.key === broken)?.value ?? [])]).toEqual([...unknownId]);
-    expect(dead.map((m) => m.headers[DEAD_LETTER_HEADERS.reason])).toEqual([
-      expect.stringContaining('schema id 12345 is not in the schema registry'),
-      expect.stringContaining('is not valid Avro for schema id'),
-    ]);
+    // two partitions: the dead letters come in either order
+    expect(dead.map((m) => m.headers[DEAD_LETTER_HEADERS.reason])).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('schema id 12345 is not in the schema registry'),
+        expect.stringContaining('is not valid Avro for schema id'),
+      ]),
+    );
     const delivered = (await readTopic(s.shop.transport, config.topics.pizzaDelivered)).map((m) => m.key);
     expect(delivered).toEqual([good]);
   });
