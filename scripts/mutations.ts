@@ -33,7 +33,7 @@ export const MUTATIONS: Mutation[] = [
   },
   {
     id: 'dead-letter-offset',
-    file: 'src/runtime/deadLetter.ts',
+    file: 'src/runtime/middleware/deadLetter.ts',
     original: '[DEAD_LETTER_HEADERS.offset]: String(message.offset),',
     replacement: '[DEAD_LETTER_HEADERS.offset]: String(message.partition),',
     tests: ['test/shop/deadLetter.test.ts', 'test/shop/poisonAndCancel.test.ts'],

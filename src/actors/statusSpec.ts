@@ -4,6 +4,7 @@ import { scaledMs } from '../clock.ts';
 import type { ShopConfig } from '../config/shopConfig.ts';
 import { CATALOGUE, consumedBy, type TopicKey, topicKeyOf } from '../events/catalogue.ts';
 import { ORDER_ID, parseOrderId } from '../events/messages.ts';
+import { statusValue } from '../events/statusValue.ts';
 import type { Logger } from '../log/logger.ts';
 import type { ActorSpec } from '../runtime/host/actorSpec.ts';
 import { keyedMachineLogic } from '../runtime/host/machineLogic.ts';
@@ -61,7 +62,8 @@ export function statusSpec(deps: { config: ShopConfig; speed: number; logger: Lo
       }) as never,
     produce(e) {
       if (e.type !== 'status.changed') return [];
-      return [{ topic: t.pizzaStatus, message: { key: e.orderId, value: JSON.stringify({ status: e.status, timestamp: e.timestamp }), timestamp: e.at } }];
+      // both field sets: the first original's readers take STATUS, ours and the newer original's status
+      return [{ topic: t.pizzaStatus, message: { key: e.orderId, value: JSON.stringify(statusValue(e.status, e.timestamp)), timestamp: e.at } }];
     },
     committed(emitted) {
       for (const e of emitted) {

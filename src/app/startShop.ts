@@ -7,6 +7,7 @@ import { statusSpec } from '../actors/statusSpec.ts';
 import { type Clock, flushPromises, systemClock } from '../clock.ts';
 import type { KafkaClientConfig } from '../config/loadKafkaConfig.ts';
 import { ACTOR_NAMES, type ActorName, type ShopConfig } from '../config/shopConfig.ts';
+import { createWireFormat, encodingProducer, type WireFormat } from '../events/wireFormat.ts';
 import { createLogger, type Logger, type LoggerOptions } from '../log/logger.ts';
 import { type ActorHost, type BatchingOptions, changelogTopic, createActorHost } from '../runtime/host/createActorHost.ts';
 import type { KeyedEvent } from '../runtime/host/actorSpec.ts';
@@ -45,6 +46,8 @@ export interface StartShopOptions {
   instanceId?: string;
   /** how actors cut what they read into transactions (default: commit after every batch) */
   batching?: Partial<BatchingOptions>;
+  /** how values look on the wire (default: from `kafka`'s [schema-registry], else JSON) */
+  wireFormat?: WireFormat;
 }
 
 /** A running shop (or the part of it this process hosts). */
@@ -166,7 +169,12 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
         `only ${[...actors].join(', ')} run here: on the embedded log the other actors cannot reach this process; split the shop across processes with --kafka`,
       );
     }
-    const producer = countingProducer(transport.producer());
+    // JSON, or Avro with a schema registry when the Kafka INI has [schema-registry]: the actors
+    // read and write JSON, the host (and the web's producer) translate at the edge.
+    const wireFormat = options.wireFormat ?? createWireFormat(options.kafka, config.topics);
+    await wireFormat.prepare();
+    if (wireFormat.registry) consoleLogger.info(`values are ${wireFormat.name} on the wire; schema registry ${wireFormat.registry.url}`);
+    const producer = countingProducer(encodingProducer(transport.producer(), wireFormat));
     const shipper = createLogShipper(producer, config.topics.logs);
     const logger = createLogger({
       actor: 'shop',
@@ -183,6 +191,7 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
       clock,
       deadLetterTopic: config.topics.deadLetter,
       partitions,
+      wire: wireFormat,
       batching: { maxMessages: config.shop.batchMaxMessages, lingerMs: config.shop.batchLingerMs, ...options.batching },
     };
     const supervised: SupervisedActor[] = [];
@@ -230,6 +239,7 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
             logger: logger.child('web'),
             instanceId: webInstanceId,
             speed,
+            wireFormat,
             dataDir: memory ? null : dataDir,
             // On disk the view and its consumer group survive restarts: no replay of the whole log.
             ...(memory ? {} : { store: await webStore() }),

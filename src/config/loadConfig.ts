@@ -26,12 +26,75 @@ export function loadConfig(file: string = DEFAULT_CONFIG_FILE): ShopConfig {
   return parseConfig(text, file);
 }
 
+/**
+ * What this project added to the original's file, with the values of `config_sys/default.ini`:
+ * a file without them (the original's own `config_sys/default.ini`) starts the shop unchanged.
+ */
+const ADDED_DEFAULTS: Record<string, Record<string, string>> = {
+  'kafka-topics': { pizza_cancelled: 'pizza-cancelled', dead_letter: 'pizza-dead-letter', logs: 'pizza-logs' },
+  'kafka-consumer-group-id': { webapp: 'pizza-webapp' },
+  'kafka-client-id': { webapp: 'pizza-webapp' },
+  'state-store-orders': { table_customers: 'customers' },
+  shop: { speed: '1', data_dir: './data', web_port: '8000', local_partitions: '6' },
+  'station-capacity': { assemble: '1', bake: '1', delivery: '1' },
+  timings: {
+    assemble_modulo: '8',
+    assemble_base_seconds: '4',
+    bake_modulo: '8',
+    bake_base_seconds: '8',
+    delivery_modulo: '10',
+    delivery_base_seconds: '5',
+    delivery_late_factor: '2',
+  },
+};
+
+/** The original's key names for ours (its newer version split retention per table). */
+const ORIGINAL_KEYS: Record<string, Record<string, string[]>> = {
+  'state-store-orders': { retention_hours: ['table_orders_retention_hours', 'table_status_retention_hours'] },
+  'state-store-delivery': { table_name: ['table_customers'], retention_hours: ['table_customers_retention_hours'] },
+};
+
+/** Names of the original's first version that this file no longer reads, and what to write instead. */
+const RENAMED_SECTIONS: Record<string, { old: string; hint: string }> = {
+  'state-store-orders': {
+    old: 'sqlite-orders',
+    hint: 'rename [sqlite-orders] to [state-store-orders] and add db_module_class = sqlite, name = <its db>, retention_hours',
+  },
+  'state-store-delivery': {
+    old: 'sqlite-delivery',
+    hint: 'rename [sqlite-delivery] to [state-store-delivery] and add db_module_class = sqlite, name = <its db>, retention_hours',
+  },
+};
+const RENAMED_STATUSES: Record<string, string> = {
+  order_placed: 'order_received',
+  pizza_assembled: 'in_the_oven',
+  pizza_baked: 'out_for_delivery',
+};
+
+/** The original's Python store module: ours is the same SQLite store. */
+const ORIGINAL_SQLITE_MODULE = 'utils.db.sqlite';
+
+function storeModule(r: Reader, section: string): string {
+  const name = r.str(section, 'db_module_class');
+  if (name === ORIGINAL_SQLITE_MODULE) return 'sqlite';
+  if (/^utils\.db\./.test(name)) {
+    throw configError(r.file, section, 'db_module_class', `'${name}' is a Python module of the original: use sqlite, or the path of a JavaScript/TypeScript module exporting createStateStore`);
+  }
+  return name;
+}
+
 /** Validates configuration text; `file` is only used in messages. */
 export function parseConfig(text: string, file: string): ShopConfig {
   const r = new Reader(parseIni(text), file);
 
   const ids = {} as Record<StatusName, number>;
-  for (const name of STATUS_NAMES) ids[name] = r.int('status-id', name, { min: 0 });
+  for (const name of STATUS_NAMES) {
+    const old = RENAMED_STATUSES[name];
+    if (old && r.has('status-id', old) && !r.has('status-id', name)) {
+      throw configError(file, 'status-id', name, `missing key: the first original's '${old}' is called '${name}' here (rename it in [status-id] and [status-label])`);
+    }
+    ids[name] = r.int('status-id', name, { min: 0 });
+  }
   const labels = new Map<number, string>();
   for (const name of STATUS_NAMES) labels.set(ids[name], r.str('status-label', name));
   const elseLabel = r.str('status-label', 'else');
@@ -88,7 +151,7 @@ export function parseConfig(text: string, file: string): ShopConfig {
       extraToppings: r.list('pizza', 'extra_toppings'),
     },
     ordersStore: {
-      module: r.str('state-store-orders', 'db_module_class'),
+      module: storeModule(r, 'state-store-orders'),
       name: r.str('state-store-orders', 'name'),
       tableCustomers: r.str('state-store-orders', 'table_customers'),
       tableOrders: r.str('state-store-orders', 'table_orders'),
@@ -99,7 +162,7 @@ export function parseConfig(text: string, file: string): ShopConfig {
       completedWhen,
     },
     deliveryStore: {
-      module: r.str('state-store-delivery', 'db_module_class'),
+      module: storeModule(r, 'state-store-delivery'),
       name: r.str('state-store-delivery', 'name'),
       table: r.str('state-store-delivery', 'table_name'),
       retentionHours: r.num('state-store-delivery', 'retention_hours', { min: 0 }),
@@ -143,13 +206,30 @@ interface NumberRule {
 class Reader {
   constructor(
     private readonly sections: IniSections,
-    private readonly file: string,
+    readonly file: string,
   ) {}
 
-  str(section: string, key: string): string {
+  has(section: string, key: string): boolean {
+    return this.sections[section]?.[key] !== undefined;
+  }
+
+  /** The key's value, under its own name or the original's, else this project's default. */
+  private raw(section: string, key: string): string | undefined {
     const body = this.sections[section];
-    if (!body) throw configError(this.file, section, null, 'missing section');
-    const value = body[key];
+    const own = body?.[key] ?? ORIGINAL_KEYS[section]?.[key]?.map((name) => body?.[name]).find((v) => v !== undefined);
+    if (own !== undefined) return own;
+    const fallback = ADDED_DEFAULTS[section]?.[key];
+    if (fallback !== undefined) return fallback;
+    if (!body) {
+      const renamed = RENAMED_SECTIONS[section];
+      const hint = renamed && this.sections[renamed.old] !== undefined ? ` (${renamed.hint})` : '';
+      throw configError(this.file, section, null, `missing section${hint}`);
+    }
+    return undefined;
+  }
+
+  str(section: string, key: string): string {
+    const value = this.raw(section, key);
     if (value === undefined) throw configError(this.file, section, key, 'missing key');
     if (value.trim() === '') throw configError(this.file, section, key, 'empty value');
     return value.trim();
@@ -177,9 +257,7 @@ class Reader {
   }
 
   list(section: string, key: string, options: { nonEmpty?: boolean } = {}): string[] {
-    const body = this.sections[section];
-    if (!body) throw configError(this.file, section, null, 'missing section');
-    const value = body[key];
+    const value = this.raw(section, key);
     if (value === undefined) throw configError(this.file, section, key, 'missing key');
     const items = parseList(value);
     if (options.nonEmpty && items.length === 0) throw configError(this.file, section, key, 'the list is empty');

@@ -1,4 +1,5 @@
 import type { Clock, TimerHandle } from '../clock.ts';
+import type { WireFormat } from '../events/wireFormat.ts';
 import type { ShopConfig } from '../config/shopConfig.ts';
 import type { Logger } from '../log/logger.ts';
 import { SqliteStateStore } from '../store/sqliteStateStore.ts';
@@ -36,6 +37,8 @@ export interface WebActorOptions {
   sessionSecret?: string;
   /** SSE keep-alive interval (default 15 s) */
   heartbeatMs?: number;
+  /** how values look on the wire (default JSON) */
+  wireFormat?: WireFormat;
   /** mark the session cookie Secure (behind HTTPS) */
   secureCookies?: boolean;
 }
@@ -105,6 +108,7 @@ export async function createWebActor(options: WebActorOptions): Promise<WebActor
     logger,
     deadLetterTopic: config.topics.deadLetter,
     partitions: config.shop.localPartitions,
+    ...(options.wireFormat ? { wire: options.wireFormat } : {}),
   });
   let sweep: TimerHandle | undefined;
   let stopped = false;

@@ -176,7 +176,7 @@ export function openApiDocument(config: ShopConfig) {
           },
         },
         post: {
-          summary: 'Place an order: produces pizza-ordered',
+          summary: `Place an order: produces ${config.topics.pizzaOrdered}`,
           security: [{ session: [] }],
           requestBody: { required: true, content: json(ref('Pizza')) },
           responses: {
@@ -218,7 +218,7 @@ export function openApiDocument(config: ShopConfig) {
       },
       '/api/orders/{id}/cancel': {
         post: {
-          summary: 'Cancel an order: produces pizza-cancelled (until it is baked)',
+          summary: `Cancel an order: produces ${config.topics.pizzaCancelled} (until it is baked)`,
           security: [{ session: [] }],
           parameters: [ORDER_ID],
           responses: {

@@ -22,6 +22,7 @@ if (!available && !mustRun) {
 }
 
 describe.skipIf(!available && !mustRun)('the shop in a browser', () => {
+  const config = loadConfig();
   let shop: Shop;
   let browser: BrowserContext;
   let page: Page;
@@ -31,7 +32,7 @@ describe.skipIf(!available && !mustRun)('the shop in a browser', () => {
   beforeAll(async () => {
     if (!available) throw new Error(`CI is set but no Chromium at ${CHROMIUM}: install it (apt-get install -y chromium)`);
     mkdirSync(SCREENSHOTS, { recursive: true });
-    shop = await startShop({ config: loadConfig(), memory: true, speed: SPEED, port: 0, logFormat: 'silent' });
+    shop = await startShop({ config, memory: true, speed: SPEED, port: 0, logFormat: 'silent' });
     url = shop.url ?? '';
     expect(url).toMatch(/^http:\/\//);
     profile = mkdtempSync(join(tmpdir(), 'pizza-chromium-'));
@@ -99,7 +100,8 @@ describe.skipIf(!available && !mustRun)('the shop in a browser', () => {
     expect([...seen].some((s) => s.startsWith('inProgress.'))).toBe(true);
     // timeline and log lines from every actor
     const topics = await page.$$eval('#timeline-body tr td:nth-child(2)', (tds) => tds.map((td) => td.textContent));
-    expect(topics).toEqual(expect.arrayContaining(['pizza-ordered', 'pizza-assembled', 'pizza-baked', 'pizza-delivered', 'pizza-status']));
+    const t = config.topics;
+    expect(topics).toEqual(expect.arrayContaining([t.pizzaOrdered, t.pizzaAssembled, t.pizzaBaked, t.pizzaDelivered, t.pizzaStatus]));
     const actors = await page.$$eval('#logs-body .actor', (spans) => [...new Set(spans.map((s) => s.textContent))]);
     expect(actors).toEqual(expect.arrayContaining(['web', 'assemble', 'bake', 'delivery', 'status']));
     expect(await page.isHidden('#cancel-form')).toBe(true);
@@ -142,7 +144,7 @@ describe.skipIf(!available && !mustRun)('the shop in a browser', () => {
     await shot('kitchen');
     await expect.poll(() => page.$$eval('.station .pizzas li', (items) => items.length), { timeout: 30_000 }).toBe(0);
     await page.goto(`${url}/flow`);
-    expect(await page.textContent('table.topology')).toContain('pizza-status');
+    expect(await page.textContent('table.topology')).toContain(config.topics.pizzaStatus);
     await shot('flow');
   }, 90_000);
 });

@@ -76,7 +76,7 @@ describe('live updates over Server-Sent Events', () => {
 
     await produceStage(h, h.config.topics.pizzaBaked, id, { status: 300 });
     const baked = (await sse.next()).data as { timeline: { topic: string }[]; can_cancel: boolean };
-    expect(baked.timeline.map((t) => t.topic)).toContain('pizza-baked');
+    expect(baked.timeline.map((t) => t.topic)).toContain(h.config.topics.pizzaBaked);
     expect(baked.can_cancel).toBe(false);
 
     await produceStatus(h, id, 300);

@@ -430,14 +430,14 @@ describe('the query side', () => {
       logs: { actor: string; msg: string; fields: object }[];
     };
     expect(res.timeline.map((t) => [t.topic, t.actor])).toEqual([
-      ['pizza-ordered', 'web'],
-      ['pizza-assembled', 'assemble'],
-      ['pizza-status', 'status'],
+      [h.config.topics.pizzaOrdered, 'web'],
+      [h.config.topics.pizzaAssembled, 'assemble'],
+      [h.config.topics.pizzaStatus, 'status'],
     ]);
     expect(res.logs.map((l) => [l.actor, l.msg])).toContainEqual(['bake', 'pizza in the oven <hot>']);
     expect(res.logs.find((l) => l.actor === 'bake')?.fields).toEqual({ bakingTime: 9 });
     const page = await (await request(h, 'GET', `/orders/${id}`, { cookie })).text();
-    expect(page).toContain('pizza-assembled');
+    expect(page).toContain(h.config.topics.pizzaAssembled);
     expect(page).not.toContain('<hot>');
   });
 });

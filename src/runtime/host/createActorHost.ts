@@ -1,5 +1,7 @@
 import type { Clock, TimerHandle } from '../../clock.ts';
 import { isShopError, ShopError } from '../../errors.ts';
+import { MAGIC_BYTE, type WireFormat } from '../../events/wireFormat.ts';
+import { malformed } from '../../events/messages.ts';
 import type { Logger } from '../../log/logger.ts';
 import { partitionForKey } from '../../transport/partitioner.ts';
 import type {
@@ -42,6 +44,12 @@ export interface ActorHostDeps {
   batching?: Partial<BatchingOptions>;
   /** more middleware, outermost first, around dead letters, metrics and tracing */
   middleware?: Middleware[];
+  /**
+   * How values look on the wire (JSON, or Avro with a schema registry). Logics read and write
+   * JSON; the host turns Avro inputs into JSON before a batch is stepped, and encodes outputs
+   * before they are sent. Default: JSON only.
+   */
+  wire?: WireFormat;
 }
 
 export interface ActorHost<X extends KeyedEvent = KeyedEvent> extends RunningActor {
@@ -164,9 +172,14 @@ export function createActorHost<E extends KeyedEvent, X extends KeyedEvent>(
 
   const firstTask = () => tasks.keys().next().value ?? 0;
 
+  /** messages whose wire format could not be read, and why (they are dead-lettered as they came) */
+  const undecodable = new WeakMap<DeliveredMessage, string>();
+
   const inner: MessageHandler = (message, now) => {
     let event: E | null;
     try {
+      const problem = undecodable.get(message);
+      if (problem !== undefined) throw malformed(problem);
       event = spec.decode(message, now);
     } catch (error) {
       if (isShopError(error) && error.code === 'MALFORMED_MESSAGE' && spec.onMalformed) {
@@ -212,6 +225,42 @@ export function createActorHost<E extends KeyedEvent, X extends KeyedEvent>(
     }
   };
 
+  /**
+   * Avro values (Confluent's magic byte) become JSON before the batch is stepped (the registry may
+   * have to be asked for a writer schema: the one await of a batch). A value that cannot be read
+   * stays as it came and is dead-lettered; a registry that does not answer fails the actor (the
+   * message comes again after its restart).
+   */
+  const readWire = async (messages: DeliveredMessage[]): Promise<DeliveredMessage[]> => {
+    const wire = deps.wire;
+    if (!wire || !messages.some((m) => m.value[0] === MAGIC_BYTE)) return messages;
+    return Promise.all(
+      messages.map(async (m) => {
+        if (m.value[0] !== MAGIC_BYTE) return m;
+        try {
+          const value = await wire.decode(m.topic, m.value);
+          return { ...m, value: new TextEncoder().encode(JSON.stringify(value)) };
+        } catch (error) {
+          if (!(isShopError(error) && error.code === 'MALFORMED_MESSAGE')) throw error;
+          undecodable.set(m, error.message);
+          return m;
+        }
+      }),
+    );
+  };
+
+  /** Values in the wire format, for the topics it writes (JSON text otherwise). */
+  const writeWire = async (topic: string, messages: OutgoingMessage[]): Promise<OutgoingMessage[]> => {
+    const wire = deps.wire;
+    if (!wire || !wire.encodes(topic)) return messages;
+    return Promise.all(
+      messages.map(async (m) => {
+        if (typeof m.value !== 'string') return m;
+        return { ...m, value: await wire.encode(topic, JSON.parse(m.value) as object) };
+      }),
+    );
+  };
+
   /** A batch of an actor with local state: applied with its position in one store transaction. */
   const onLocalBatch = async (batch: MessageBatch, local: LocalState) => {
     const from = local.position(batch.topic, batch.partition) ?? 0;
@@ -239,8 +288,9 @@ export function createActorHost<E extends KeyedEvent, X extends KeyedEvent>(
     });
   };
 
-  const onBatch = async (batch: MessageBatch) => {
+  const onBatch = async (received: MessageBatch) => {
     if (failed) throw new ShopError('ACTOR_FAILED', `${spec.name} failed; not taking batches`);
+    const batch = { ...received, messages: await readWire(received.messages) };
     if (spec.local) return onLocalBatch(batch, spec.local);
     const task = tasks.get(batch.partition);
     if (!task) throw new ShopError('TASK_UNKNOWN', `${spec.name}: batch for partition ${batch.partition}, which it was not assigned`);
@@ -305,7 +355,7 @@ export function createActorHost<E extends KeyedEvent, X extends KeyedEvent>(
               })),
             );
           }
-          for (const [topic, messages] of byTopic) await tx.send(topic, messages);
+          for (const [topic, messages] of byTopic) await tx.send(topic, topic === changelog ? messages : await writeWire(topic, messages));
           if (p.offsets.size > 0) {
             await tx.sendOffsets(
               spec.groupId,
