@@ -41,11 +41,9 @@ export {
   orderMachine,
   orderNextDeadline,
 } from './order.machine.ts';
+export { type Memory, memoryAt, memoryHas, memoryKeys } from './memory.ts';
 export {
   type Job,
-  type Memory,
-  memoryHas,
-  memoryKeys,
   type StationContext,
   type StationInput,
   type StationName,
