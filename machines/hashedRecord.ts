@@ -21,8 +21,11 @@ function bucketOf(key: string): number {
   return (hash >>> 0) % BUCKETS;
 }
 
+// Records are never changed in place, so every empty one can be this one (frozen, to make sure).
+const EMPTY: HashedRecord<never> = Object.freeze(Array.from({ length: BUCKETS }, () => Object.freeze({}))) as HashedRecord<never>;
+
 export function emptyHashed<T>(): HashedRecord<T> {
-  return Array.from({ length: BUCKETS }, () => ({}));
+  return EMPTY;
 }
 
 export function hashedGet<T>(record: HashedRecord<T>, key: string): T | undefined {
@@ -60,7 +63,7 @@ export function hashedEntries<T>(record: HashedRecord<T>): [string, T][] {
 
 /** A record of these entries. */
 export function hashedOf<T>(entries: Iterable<readonly [string, T]>): HashedRecord<T> {
-  const record = emptyHashed<T>();
+  const record: HashedRecord<T> = Array.from({ length: BUCKETS }, () => ({}));
   for (const [key, value] of entries) (record[bucketOf(key)] as Record<string, T>)[key] = value;
   return record;
 }

@@ -12,12 +12,16 @@
  * | `bakeMachine`     | station instance | `PIZZA.ASSEMBLED` + `bakeMs`, `ORDER.CANCELLED`           | `pizza.baked` · the same                                          |
  * | `deliveryMachine` | station instance | `ORDER.PLACED` + `deliveryWork()`, `PIZZA.BAKED`, `ORDER.CANCELLED` | `pizza.delivered`, `pizza.pending` · the same, `work.parked`, `customer.noted`, `customer.forgotten`, `work.forgotten` |
  *
+ * Inputs: `orderMachine` `OrderMachineInput`; stations `StationInput` (`capacity`, `remember`),
+ * delivery also `forgetAfterMs` (`DeliveryInput`).
+ *
  * Every emitted event names its order. Stations dedupe inputs that come twice (their finished and
  * cancelled orders are remembered), queue by arrival and show idle / working / full (tag `full`).
- * Their context is kept as rows, one per order (`stationRows`, `withStationRows`,
- * `withoutOrders`; `stationState` for the snapshot of a merged context), so it can follow a
- * partition; `touchedOrders` names the rows a step may have changed. An order machine's tag `finished` (delivered, cancelled) means no more timers and only
- * recording; `halted` (stuck, unknown, something_wrong) means no timer until an event moves it.
+ * Their context is kept as rows, one per order (`stationRows`, `withStationRows`, `withoutOrders`;
+ * `stationState` for the snapshot of a merged context), so it can follow a partition;
+ * `touchedOrders` names the rows a step may have changed. An order machine's tag `finished`
+ * (delivered, cancelled) means no more timers and only recording; `halted` (stuck, unknown,
+ * something_wrong) means no timer until an event moves it.
  *
  * @example
  * let [snapshot] = initialTransition(bakeMachine, { capacity: 2 });
@@ -41,11 +45,9 @@ export {
   orderMachine,
   orderNextDeadline,
 } from './order.machine.ts';
+export { type Memory, memoryAt, memoryHas, memoryKeys } from './memory.ts';
 export {
   type Job,
-  type Memory,
-  memoryHas,
-  memoryKeys,
   type StationContext,
   type StationInput,
   type StationName,

@@ -1,6 +1,7 @@
 import type { Customer, DeliveryContext } from './delivery.machine.ts';
 import type { InputIgnoredEmitted, StationEmitted } from './events.ts';
 import { type HashedRecord, hashedEntries, hashedGet, hashedOf } from './hashedRecord.ts';
+import { emptyMemory, type Memory, memoryAdd, memoryAt, memoryEntries, memoryHas, memoryKeys, memoryOf } from './memory.ts';
 
 /**
  * What the three station machines share: a capacity (pizzas worked on at once), a FIFO queue, and
@@ -74,7 +75,7 @@ export function initialStationContext(station: StationName, input: StationInput 
   if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`${station} capacity must be a positive integer, got ${capacity}`);
   const remember = input?.remember ?? 1000;
   if (!Number.isInteger(remember) || remember < 1) throw new RangeError(`${station} remember must be a positive integer, got ${remember}`);
-  return { station, capacity, working: [], queue: [], finished: [], cancelled: [], remember, nextSeq: 0 };
+  return { station, capacity, working: [], queue: [], finished: emptyMemory(), cancelled: emptyMemory(), remember, nextSeq: 0 };
 }
 
 /** The earliest deadline of the work in progress, or undefined when nothing is in progress. */
@@ -102,74 +103,17 @@ function byDeadline(a: Job, b: Job): number {
   return (a.dueAt ?? 0) - (b.dueAt ?? 0) || (a.startedAt ?? 0) - (b.startedAt ?? 0) || byArrival(a, b);
 }
 
-/** A copy of sorted `jobs` with `job` in its place (searched from the end, where it usually goes). */
-function insertSorted(jobs: readonly Job[], job: Job, compare: (a: Job, b: Job) => number): Job[] {
+/**
+ * A copy of sorted `jobs` with `job` in its place, and that place. Searched from the end, where a
+ * job usually goes.
+ */
+function insertSorted(jobs: readonly Job[], job: Job, compare: (a: Job, b: Job) => number): [Job[], number] {
   let at = jobs.length;
   while (at > 0 && compare(jobs[at - 1] as Job, job) > 0) at--;
   const out = jobs.slice();
-  out.splice(at, 0, job);
-  return out;
-}
-
-/**
- * A bounded memory of order ids (orderId → ms), as plain data: generations of at most a tenth of
- * the limit each, oldest first. Adding copies only the newest generation, so a step costs the
- * same however much is remembered, and older generations are shared between snapshots; past
- * the limit the oldest generation is forgotten whole.
- */
-export type Memory = Record<string, number>[];
-
-/** When the order was remembered, or undefined. Searches newest first: copies come soon after. */
-function memoryAt(memory: Memory, orderId: string): number | undefined {
-  for (let i = memory.length - 1; i >= 0; i--) {
-    const generation = memory[i] as Record<string, number>;
-    if (Object.hasOwn(generation, orderId)) return generation[orderId];
-  }
-  return undefined;
-}
-
-export function memoryHas(memory: Memory, orderId: string): boolean {
-  return memoryAt(memory, orderId) !== undefined;
-}
-
-/** Every remembered order id, oldest first. */
-export function memoryKeys(memory: Memory): string[] {
-  return memory.flatMap((generation) => Object.keys(generation));
-}
-
-function generationSize(limit: number): number {
-  return Math.max(1, Math.ceil(limit / 10));
-}
-
-function memoryAdd(memory: Memory, orderId: string, at: number, limit: number): Memory {
-  const size = generationSize(limit);
-  const newest = memory.at(-1);
-  const newestCount = newest ? Object.keys(newest).length : size;
-  const next = newestCount < size ? [...memory.slice(0, -1), { ...newest, [orderId]: at }] : [...memory, { [orderId]: at }];
-  // every generation but the newest is full (memoryOf packs them so)
-  const count = (next.length - 1) * size + (newestCount < size ? newestCount + 1 : 1);
-  let excess = count - limit;
-  while (excess > 0 && next.length > 1) {
-    next.shift();
-    excess -= size;
-  }
-  return next;
-}
-
-/** A memory of these entries, oldest first, packed into full generations; the newest `limit` are kept. */
-function memoryOf(entries: readonly (readonly [string, number])[], limit: number): Memory {
-  const size = generationSize(limit);
-  const memory: Memory = [];
-  for (const [orderId, at] of entries.slice(Math.max(0, entries.length - limit))) {
-    const newest = memory.at(-1);
-    if (newest && Object.keys(newest).length < size) newest[orderId] = at;
-    else memory.push({ [orderId]: at });
-  }
-  return memory;
-}
-
-function memoryEntries(memory: Memory): [string, number][] {
-  return memory.flatMap((generation) => Object.entries(generation));
+  if (at === out.length) out.push(job);
+  else out.splice(at, 0, job);
+  return [out, at];
 }
 
 /** What every station adds to the queue; the rest of the job is filled in on arrival. */
@@ -251,7 +195,8 @@ export class StationStep<C extends StationContext, E extends { type: string }> {
 
   private start(job: Job): void {
     const dueAt = this.now + job.durationMs;
-    this.update({ working: insertSorted(this.context.working, { ...job, startedAt: this.now, dueAt }, byDeadline) });
+    const [working] = insertSorted(this.context.working, { ...job, startedAt: this.now, dueAt }, byDeadline);
+    this.update({ working });
     this.emit({ type: 'work.started', orderId: job.orderId, at: this.now, dueAt });
   }
 
@@ -292,9 +237,9 @@ export class StationStep<C extends StationContext, E extends { type: string }> {
       this.settle(); // a job of 0 ms is done at once
       return;
     }
-    const queue = insertSorted(this.context.queue, job, byArrival);
+    const [queue, at] = insertSorted(this.context.queue, job, byArrival);
     this.update({ queue });
-    this.emit({ type: 'work.queued', orderId, at: this.now, position: queue.indexOf(job) + 1 });
+    this.emit({ type: 'work.queued', orderId, at: this.now, position: at + 1 });
   }
 
   /** Removes an order's job, returning it and where it was. */

@@ -219,7 +219,7 @@ describe('station: duplicates (inputs written by others are at-least-once)', () 
     const host = startHost(assembleMachine, { clock, input: { capacity: 1, remember: 20 } });
     const id = (i: number) => i.toString(16).padStart(8, '0');
     for (let i = 0; i < 55; i++) host.send({ ...ordered(id(i), 0), now: i });
-    const remembered = memoryKeys(host.context().finished);
+    const remembered = memoryKeys(host.context().finished).sort();
     // generations of 2 (a tenth of 20): the oldest pair goes whole, so 19 or 20 are kept
     expect(remembered).toEqual(Array.from({ length: 19 }, (_, k) => id(36 + k)));
     expect(host.send({ ...ordered(id(54), 0), now: 60 })[0]).toMatchObject({ reason: 'already-finished' });
