@@ -15,7 +15,7 @@ import { crashSignal } from '../crashSignal.ts';
 import { deadLetters } from '../middleware/deadLetter.ts';
 import { type MessageHandler, type Middleware, wrap } from '../middleware/handler.ts';
 import { type ActorMetrics, createActorMetrics, metrics } from '../middleware/metrics.ts';
-import { tracing } from '../middleware/tracing.ts';
+import { childTraceparent, TRACEPARENT, tracing } from '../middleware/tracing.ts';
 import type { RunningActor } from '../supervisor.ts';
 import type { ActorLogic, ActorSpec, KeyedEvent, Produced, Row } from './actorSpec.ts';
 
@@ -324,7 +324,10 @@ export function createActorHost<E extends KeyedEvent, X extends KeyedEvent>(
       for (const p of produced) {
         const key = p.message.key;
         const parent = key ? traces.get(key) : undefined;
-        if (parent) p.message.headers = { ...p.message.headers, traceparent: parent };
+        // the same trace as the input that set the deadline, as a span of its own
+        if (parent && !p.message.headers?.[TRACEPARENT]) p.message.headers = { ...p.message.headers, [TRACEPARENT]: childTraceparent(parent) };
+        // what a timer produces passes no middleware: count it here (a station's main output)
+        counters.produced.set(p.topic, (counters.produced.get(p.topic) ?? 0) + 1);
       }
       enqueue(produced, firstTask());
       for (const task of tasks.values()) {
