@@ -297,6 +297,11 @@ export function createActorHost<E extends KeyedEvent, X extends KeyedEvent>(
     };
     const commit = run();
     task.committing = commit;
+    // Only the commit that settled clears itself: a newer one may already be chained behind it.
+    const settled = () => {
+      if (task.committing === commit) task.committing = undefined;
+    };
+    commit.then(settled, settled);
     return commit;
   };
 
@@ -399,7 +404,6 @@ export function createActorHost<E extends KeyedEvent, X extends KeyedEvent>(
       const open = all.filter((t) => t.committing !== undefined || hasPending(t));
       if (open.length === 0) return;
       await Promise.all(open.map((t) => (hasPending(t) ? flush(t) : t.committing)?.catch(() => undefined)));
-      for (const t of open) if (!hasPending(t)) t.committing = undefined;
       if (failed) return;
     }
   };
