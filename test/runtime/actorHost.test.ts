@@ -198,6 +198,36 @@ describe.each<Kind>(['memory', 'sqlite'])('actor host on the embedded log (%s)',
       await w.settle(b);
       expect(ids((await outputsByKey(w.log, w.topics.output)).get('k'))).toEqual(['b0=1', 'b1=2', 'b2=3']);
     });
+    it('idle() while batches keep coming and commits are slow never opens a second transaction on a task (regression)', async () => {
+      const w = await world(kind, 1);
+      // every send inside a transaction takes a turn of the event loop: commits lag behind deliveries
+      const a = w.host({ transport: outageTransport(w.log, { beforeSend: () => new Promise<void>((resolve) => setImmediate(resolve)) }) });
+      const crash = crashes(a);
+      await a.start();
+      await w.settle(a);
+      let stop = false;
+      const idler = (async () => {
+        while (!stop) {
+          await a.idle();
+          await new Promise<void>((resolve) => setImmediate(resolve));
+        }
+      })();
+      const producer = w.log.producer();
+      const sends: Promise<unknown>[] = [];
+      for (let i = 0; i < 600; i++) {
+        sends.push(producer.send(w.topics.input, [{ key: 'k', value: JSON.stringify({ id: `c${i}` }) }]));
+        if (i % 3 === 0) await Promise.resolve();
+        if (i % 7 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+      await Promise.all(sends);
+      await w.settle(a);
+      stop = true;
+      await idler;
+      expect(crash()?.message).toBeUndefined();
+      const out = (await outputsByKey(w.log, w.topics.output)).get('k') ?? [];
+      expect(out).toHaveLength(600);
+      expect(out.map((o) => o.count)).toEqual(Array.from({ length: 600 }, (_, i) => i + 1));
+    });
   });
 
   describe('state follows its partition', () => {
