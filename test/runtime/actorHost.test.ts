@@ -5,19 +5,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../src/clock.ts';
 import { DEAD_LETTER_HEADERS } from '../../src/runtime/middleware/deadLetter.ts';
 import type { ActorHost, BatchingOptions } from '../../src/runtime/host/createActorHost.ts';
-import { createEmbeddedLog, type EmbeddedConsumer, type EmbeddedLog } from '../../src/transport/embeddedLog.ts';
+import { createEmbeddedLog, type EmbeddedConsumer } from '../../src/transport/embeddedLog.ts';
 import type { DeliveredMessage, Transport } from '../../src/transport/transport.ts';
 import { type Outage, outageTransport } from '../support/outageTransport.ts';
 import { waitFor } from '../support/waitFor.ts';
-import {
-  changelogRows,
-  counterHost,
-  counterTopics,
-  ensureCounterTopics,
-  keyOn,
-  outputsByKey,
-  readAll,
-} from './fixtures/counterActor.ts';
+import { changelogRows, counterHost, counterTopics, ensureCounterTopics, keyOn, outputsByKey, readAll } from './fixtures/counterActor.ts';
 
 /**
  * The actor host's promises (createActorHost.ts, issue 8), pinned with a counter actor rather than
@@ -322,7 +314,10 @@ describe.each<Kind>(['memory', 'sqlite'])('actor host on the embedded log (%s)',
       await w.settle(a);
       await w.send([{ key: 'k', id: 'z1' }]);
       await w.log.capabilities.whenIdle();
-      await waitFor(() => a.metrics().pending === 1, { timeoutMs: 5_000, message: () => `A never took z1: ${JSON.stringify(a.metrics())}` });
+      await waitFor(() => a.metrics().pending === 1, {
+        timeoutMs: 5_000,
+        message: () => `A never took z1: ${JSON.stringify(a.metrics())}`,
+      });
 
       // A loses its membership without knowing (a long pause); B joins and gets the partition
       w.consumers[0]?.abandon();
@@ -423,9 +418,9 @@ describe.each<Kind>(['memory', 'sqlite'])('actor host on the embedded log (%s)',
       await a.start();
       await w.settle(a);
       const parent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
-      await w.log.producer().send(w.topics.input, [
-        { key: 'k', value: JSON.stringify({ id: 't1', remindInMs: 1_000 }), headers: { traceparent: parent } },
-      ]);
+      await w.log
+        .producer()
+        .send(w.topics.input, [{ key: 'k', value: JSON.stringify({ id: 't1', remindInMs: 1_000 }), headers: { traceparent: parent } }]);
       await w.settle(a);
       await w.clock.advance(1_000, () => w.settle(a));
       const [output] = await readAll(w.log, w.topics.output);
@@ -496,7 +491,10 @@ describe.each<Kind>(['memory', 'sqlite'])('actor host on the embedded log (%s)',
       expect(await readAll(w.log, w.topics.output)).toEqual([]);
 
       // no idle(): the linger timer (real time) commits
-      await waitFor(() => a.metrics().transactions > 0, { timeoutMs: 10_000, message: () => `no commit after the linger: ${JSON.stringify(a.metrics())}` });
+      await waitFor(() => a.metrics().transactions > 0, {
+        timeoutMs: 10_000,
+        message: () => `no commit after the linger: ${JSON.stringify(a.metrics())}`,
+      });
       const committedAfter = Date.now() - firstAt;
       expect(committedAfter).toBeGreaterThanOrEqual(lingerMs - 50);
       await w.log.capabilities.whenIdle();

@@ -50,7 +50,10 @@ async function inspect(dataDir: string) {
   const log = createEmbeddedLog({ path: join(dataDir, 'log.db') });
   try {
     const inputs = await readAll(log, topics.input);
-    const outputs = (await readAll(log, topics.output)).map((m) => ({ key: m.key as string, ...(json(m) as { id: string; count: number }) }));
+    const outputs = (await readAll(log, topics.output)).map((m) => ({
+      key: m.key as string,
+      ...(json(m) as { id: string; count: number }),
+    }));
     const rows = await changelogRows(log, topics.groupId);
     const changelog = (await log.endOffsets(changelogTopic(topics.groupId))).size;
     return { inputs, outputs, rows, changelog };
@@ -82,7 +85,10 @@ describe('actor host killed with SIGKILL (child process, embedded log on a SQLit
       });
       run.child.kill('SIGKILL');
       await run.exited;
-      expect(run.lines.some((l) => l.crashed), `run ${k} crashed by itself: ${JSON.stringify(run.lines)}`).toBe(false);
+      expect(
+        run.lines.some((l) => l.crashed),
+        `run ${k} crashed by itself: ${JSON.stringify(run.lines)}`,
+      ).toBe(false);
 
       // what a reader sees after each kill: no output twice, counts a gap-free prefix per key
       const seen = await inspect(dataDir);

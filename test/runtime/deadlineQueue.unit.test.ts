@@ -108,11 +108,15 @@ describe('DeadlineQueue', () => {
           const want = model.due(now);
           const wantAt = new Map(want);
           const sortedGot = [...got].sort().join();
-          const sortedWant = want.map(([k]) => k).sort().join();
+          const sortedWant = want
+            .map(([k]) => k)
+            .sort()
+            .join();
           if (sortedGot !== sortedWant) expect(sortedGot, `seed ${seed} op ${op}: due(${now})`).toBe(sortedWant);
           // in deadline order
           const ats = got.map((k) => wantAt.get(k) as number);
-          if (ats.some((at, i) => i > 0 && at < (ats[i - 1] as number))) throw new Error(`seed ${seed} op ${op}: due() out of order: ${ats}`);
+          if (ats.some((at, i) => i > 0 && at < (ats[i - 1] as number)))
+            throw new Error(`seed ${seed} op ${op}: due() out of order: ${ats}`);
         } else {
           const next = q.next();
           if (next !== model.next()) expect(next, `seed ${seed} op ${op}: next`).toBe(model.next());

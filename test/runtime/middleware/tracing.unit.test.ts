@@ -38,7 +38,7 @@ describe('tracing middleware', () => {
   });
 
   it('starts one new trace for an input that has none (or a malformed one): its outputs share it', () => {
-    for (const headers of [{}, { [TRACEPARENT]: 'not-a-traceparent' }]) {
+    for (const headers of [{}, { [TRACEPARENT]: 'not-a-traceparent' }] as Record<string, string>[]) {
       const out = tracing()(outputs(3))(message(headers), 0);
       const spans = out.map((p) => parts(p.message.headers?.[TRACEPARENT]));
       expect(new Set(spans.map((s) => s.trace)).size).toBe(1);
@@ -51,7 +51,10 @@ describe('tracing middleware', () => {
 
   it('leaves an output that already carries a traceparent alone', () => {
     const own = '00-11111111111111111111111111111111-2222222222222222-00';
-    const out = tracing()(() => [{ topic: 'x', message: { key: 'k', value: '{}', headers: { [TRACEPARENT]: own } } }])(message({ [TRACEPARENT]: PARENT }), 0);
+    const out = tracing()(() => [{ topic: 'x', message: { key: 'k', value: '{}', headers: { [TRACEPARENT]: own } } }])(
+      message({ [TRACEPARENT]: PARENT }),
+      0,
+    );
     expect(out[0]?.message.headers?.[TRACEPARENT]).toBe(own);
   });
 
