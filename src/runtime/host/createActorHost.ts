@@ -221,6 +221,9 @@ export function createActorHost<E extends KeyedEvent, X extends KeyedEvent>(
     task.pending.inputs += batch.messages.length;
     counters.pending += batch.messages.length;
     arm();
+    // What the batch caused for keys of other tasks (a station starting another task's order) is
+    // pending there: it commits on the same terms, not whenever that task next gets a batch.
+    for (const other of tasks.values()) if (other !== task && hasPending(other)) schedule(other).catch(() => undefined);
     await schedule(task);
   };
 
