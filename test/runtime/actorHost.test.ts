@@ -31,6 +31,7 @@ interface Input {
   key: string;
   id?: string;
   remindInMs?: number;
+  also?: string;
   /** a raw value instead of `{id, remindInMs}` */
   raw?: string;
   partition?: number;
@@ -65,7 +66,7 @@ async function world(kind: Kind, partitions: number) {
         topics.input,
         inputs.map((i) => ({
           key: i.key,
-          value: i.raw ?? JSON.stringify({ id: i.id, ...(i.remindInMs !== undefined ? { remindInMs: i.remindInMs } : {}) }),
+          value: i.raw ?? JSON.stringify({ id: i.id, remindInMs: i.remindInMs, also: i.also }),
           ...(i.partition !== undefined ? { partition: i.partition } : {}),
         })),
       );
@@ -298,6 +299,29 @@ describe.each<Kind>(['memory', 'sqlite'])('actor host on the embedded log (%s)',
       const reminders = await readAll(w.log, w.topics.reminders);
       expect(reminders.map((m) => JSON.parse(new TextDecoder().decode(m.value)))).toEqual([{ due: START + 8_000, at: START + 8_000 }]);
       expect(await changelogRows(w.log, w.topics.groupId)).toEqual(new Map([['oven', { count: 1 }]]));
+    });
+    it('what a batch causes for a key of another partition is committed too, without waiting for idle() (lingerMs 0)', async () => {
+      const w = await world(kind, 2);
+      const k0 = keyOn(0, 2);
+      const k1 = keyOn(1, 2);
+      const a = w.host({ batching: { maxMessages: 500, lingerMs: 0 } });
+      await a.start();
+      await w.settle(a);
+      await w.send([{ key: k1, id: 'q1' }]);
+      await w.settle(a);
+      // an input on partition 0 also changes k1, whose state lives in partition 1
+      await w.send([{ key: k0, id: 'q2', also: k1 }]);
+      await w.log.capabilities.whenIdle();
+      await waitFor(() => a.metrics().pending === 0, { timeoutMs: 5_000, message: () => `work left uncommitted: ${JSON.stringify(a.metrics())}` });
+      const out = await outputsByKey(w.log, w.topics.output);
+      expect(ids(out.get(k0))).toEqual(['q2=1']);
+      expect(ids(out.get(k1))).toEqual(['q1=1', `q2@${k1}=2`]);
+      expect(await changelogRows(w.log, w.topics.groupId)).toEqual(
+        new Map([
+          [k1, { count: 2 }],
+          [k0, { count: 1 }],
+        ]),
+      );
     });
   });
 
