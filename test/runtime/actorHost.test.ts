@@ -41,13 +41,17 @@ async function world(kind: Kind, partitions: number) {
   const clock = new VirtualClock(START);
   const dir = kind === 'sqlite' ? mkdtempSync(join(tmpdir(), 'pizza-host-')) : undefined;
   const path = dir ? join(dir, 'log.db') : undefined;
-  const open = () => createEmbeddedLog({ clock, ...(path ? { path } : {}) });
+  /** errors nobody awaits, reported by the log (a handler that threw stops its member) */
+  const errors: string[] = [];
+  const open = () =>
+    createEmbeddedLog({ clock, onError: (error, context) => errors.push(`${context}: ${error}`), ...(path ? { path } : {}) });
   const topics = counterTopics();
   const hosts: ActorHost[] = [];
   const w = {
     clock,
     topics,
     partitions,
+    errors,
     log: open(),
     /** the consumers hosts made through `spy`, to make one a zombie */
     consumers: [] as EmbeddedConsumer[],
@@ -56,7 +60,14 @@ async function world(kind: Kind, partitions: number) {
       const log = w.log;
       return { ...log, consumer: (o) => w.consumers[w.consumers.push(log.consumer(o)) - 1] as EmbeddedConsumer };
     },
-    host(options: { transport?: Transport; batching?: Partial<BatchingOptions>; decodeBug?: (m: DeliveredMessage) => boolean } = {}) {
+    host(
+      options: {
+        transport?: Transport;
+        batching?: Partial<BatchingOptions>;
+        decodeBug?: (m: DeliveredMessage) => boolean;
+        retentionMs?: number;
+      } = {},
+    ) {
       const h = counterHost({ transport: options.transport ?? w.log, clock, topics, partitions, ...options });
       hosts.push(h);
       return h;
@@ -90,6 +101,8 @@ async function world(kind: Kind, partitions: number) {
     for (const h of hosts) await h.stop().catch(() => undefined);
     await w.log.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
+    // a test that expects the log to report errors takes them out of `errors`
+    expect(errors, 'errors the log reported').toEqual([]);
   });
   await ensureCounterTopics(w.log, topics, partitions);
   return w;
@@ -181,6 +194,8 @@ describe.each<Kind>(['memory', 'sqlite'])('actor host on the embedded log (%s)',
       ]);
       const error = await crashOf(a, w);
       expect(error.message).toContain('a bug in decode at offset 1');
+      // the throwing handler stopped the member (and said so)
+      expect(w.errors.splice(0)).toEqual([expect.stringContaining('the member stops: Error: a bug in decode at offset 1')]);
       expect(await readAll(w.log, w.topics.output)).toEqual([]);
       expect(await readAll(w.log, w.topics.deadLetters)).toEqual([]);
       expect((await w.log.committedOffsets(w.topics.groupId, w.topics.input)).get(0)).toBeUndefined();
@@ -312,7 +327,10 @@ describe.each<Kind>(['memory', 'sqlite'])('actor host on the embedded log (%s)',
       // an input on partition 0 also changes k1, whose state lives in partition 1
       await w.send([{ key: k0, id: 'q2', also: k1 }]);
       await w.log.capabilities.whenIdle();
-      await waitFor(() => a.metrics().pending === 0, { timeoutMs: 5_000, message: () => `work left uncommitted: ${JSON.stringify(a.metrics())}` });
+      await waitFor(() => a.metrics().pending === 0, {
+        timeoutMs: 5_000,
+        message: () => `work left uncommitted: ${JSON.stringify(a.metrics())}`,
+      });
       const out = await outputsByKey(w.log, w.topics.output);
       expect(ids(out.get(k0))).toEqual(['q2=1']);
       expect(ids(out.get(k1))).toEqual(['q1=1', `q2@${k1}=2`]);
@@ -322,6 +340,72 @@ describe.each<Kind>(['memory', 'sqlite'])('actor host on the embedded log (%s)',
           [k0, { count: 1 }],
         ]),
       );
+    });
+    it('restores a changelog longer than one read (paging), and only the latest row of each key', async () => {
+      const w = await world(kind, 1);
+      const a = w.host();
+      await a.start();
+      await w.settle(a);
+      const keys = 6_000;
+      for (let from = 0; from < keys; from += 1_000) {
+        await w.send(Array.from({ length: 1_000 }, (_, i) => ({ key: `n${from + i}`, id: `n${from + i}` })));
+      }
+      await w.send([{ key: 'n0', id: 'again' }]);
+      await w.settle(a);
+      await a.stop();
+
+      await w.restart();
+      const b = w.host();
+      await b.start();
+      await w.settle(b);
+      const restored = b.rows(Array.from({ length: keys }, (_, i) => `n${i}`));
+      expect([...restored.values()].filter((r) => r === null)).toEqual([]);
+      expect(restored.get('n0')).toEqual({ count: 2 });
+      expect(restored.get(`n${keys - 1}`)).toEqual({ count: 1 });
+      expect((b.inspect() as { keys: number }).keys).toBe(keys);
+    });
+
+    it('retention forgets old keys as tombstones on the changelog: a new owner restores none of them', async () => {
+      const w = await world(kind, 2);
+      const a = w.host({ retentionMs: 60_000 });
+      await a.start();
+      await w.settle(a);
+      await w.send([
+        { key: 'old-a', id: 'o1' },
+        { key: 'old-b', id: 'o2' },
+      ]);
+      await w.settle(a);
+      await w.clock.advance(40_000, () => w.settle(a));
+      await w.send([{ key: 'young', id: 'y1' }]);
+      await w.settle(a);
+      await w.clock.advance(30_000, () => w.settle(a));
+      // old-* began 70 s ago, young 30 s ago
+      expect(a.rows(['old-a', 'old-b', 'young'])).toEqual(
+        new Map<string, unknown>([
+          ['old-a', null],
+          ['old-b', null],
+          ['young', { count: 1, since: START + 40_000 }],
+        ]),
+      );
+      const tombstones = (await readAll(w.log, `${w.topics.groupId}-changelog`)).filter((m) => m.value.length === 0).map((m) => m.key);
+      expect(tombstones.sort()).toEqual(['old-a', 'old-b']);
+      await a.stop();
+
+      await w.restart();
+      const b = w.host({ retentionMs: 60_000 });
+      await b.start();
+      await w.settle(b);
+      expect(b.rows(['old-a', 'old-b', 'young'])).toEqual(
+        new Map<string, unknown>([
+          ['old-a', null],
+          ['old-b', null],
+          ['young', { count: 1, since: START + 40_000 }],
+        ]),
+      );
+      // a forgotten key starts over
+      await w.send([{ key: 'old-a', id: 'o3' }]);
+      await w.settle(b);
+      expect(ids((await outputsByKey(w.log, w.topics.output)).get('old-a'))).toEqual(['o1=1', 'o3=1']);
     });
   });
 
@@ -481,6 +565,27 @@ describe.each<Kind>(['memory', 'sqlite'])('actor host on the embedded log (%s)',
       const out = await readAll(w.log, w.topics.output);
       expect(new Set(out.map((m) => JSON.parse(new TextDecoder().decode(m.value)).id)).size).toBe(105);
       expect((await w.log.committedOffsets(w.topics.groupId, w.topics.input)).get(0)).toBe(105);
+    });
+
+    it('stop() commits what lingers before leaving; the next owner takes over without repeating it', async () => {
+      const w = await world(kind, 1);
+      const a = w.host({ batching: { maxMessages: 1_000, lingerMs: 60_000 } });
+      await a.start();
+      await w.settle(a);
+      await w.send([
+        { key: 'k', id: 'g1' },
+        { key: 'k', id: 'g2' },
+      ]);
+      await w.log.capabilities.whenIdle();
+      expect(a.metrics().pending).toBe(2);
+      await a.stop();
+      expect(ids((await outputsByKey(w.log, w.topics.output)).get('k'))).toEqual(['g1=1', 'g2=2']);
+
+      const b = w.host();
+      await b.start();
+      await w.send([{ key: 'k', id: 'g3' }]);
+      await w.settle(b);
+      expect(ids((await outputsByKey(w.log, w.topics.output)).get('k'))).toEqual(['g1=1', 'g2=2', 'g3=3']);
     });
 
     it('with no linger every batch commits; a burst fetched at once is one transaction', async () => {
