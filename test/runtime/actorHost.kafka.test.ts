@@ -7,7 +7,16 @@ import type { Transport } from '../../src/transport/transport.ts';
 import { findKafkaBroker } from '../support/kafkaBroker.ts';
 import { type Outage, outageTransport } from '../support/outageTransport.ts';
 import { waitFor } from '../support/waitFor.ts';
-import { changelogRows, counterHost, counterTopics, ensureCounterTopics, json, outputsByKey, readAll } from './fixtures/counterActor.ts';
+import {
+  changelogRows,
+  counterHost,
+  counterTopics,
+  ensureCounterTopics,
+  json,
+  keyOn,
+  outputsByKey,
+  readAll,
+} from './fixtures/counterActor.ts';
 
 /**
  * The actor host's exactly-once promises on a real Kafka broker (transactions with sendOffsets,
@@ -35,13 +44,13 @@ describe.skipIf(!broker.available)(`actor host on Kafka at ${broker.bootstrap}`,
     return t;
   };
 
-  async function setup() {
+  async function setup(partitions = 1) {
     const topics = counterTopics(`-${randomBytes(4).toString('hex')}`);
     const clock = new VirtualClock(Date.now());
     const admin = transport();
-    await ensureCounterTopics(admin, topics, 1);
+    await ensureCounterTopics(admin, topics, partitions);
     const host = (t: Transport) => {
-      const h = counterHost({ transport: t, clock, topics, partitions: 1 });
+      const h = counterHost({ transport: t, clock, topics, partitions });
       hosts.push(h);
       return h;
     };
@@ -50,7 +59,8 @@ describe.skipIf(!broker.available)(`actor host on Kafka at ${broker.bootstrap}`,
         topics.input,
         inputs.map((i) => ({ key: i.key, value: JSON.stringify({ id: i.id, remindInMs: i.remindInMs }) })),
       );
-    const committed = async () => (await admin.committedOffsets(topics.groupId, topics.input)).get(0) ?? 0;
+    /** the group's committed offsets of the input, summed over partitions */
+    const committed = async () => [...(await admin.committedOffsets(topics.groupId, topics.input)).values()].reduce((a, b) => a + b, 0);
     const waitCommitted = (n: number, what: string) =>
       waitFor(async () => (await committed()) >= n, { timeoutMs: 40_000, message: () => `${what}: the group never committed offset ${n}` });
     return { topics, clock, admin, host, send, committed, waitCommitted };
@@ -65,8 +75,8 @@ describe.skipIf(!broker.available)(`actor host on Kafka at ${broker.bootstrap}`,
     return error as Error & { code?: string };
   };
 
-  const assigned = (h: ActorHost, what: string) =>
-    waitFor(() => h.tasks().length === 1, { timeoutMs: 40_000, message: `${what} was never assigned the partition` });
+  const assigned = (h: ActorHost, what: string, n = 1) =>
+    waitFor(() => h.tasks().length === n, { timeoutMs: 40_000, message: () => `${what} never owned ${n} partitions (owns ${h.tasks()})` });
 
   it('a failed commit crashes the host and shows nothing of its batch; a fresh process restores the committed count and produces each output once', async () => {
     const w = await setup();
@@ -127,6 +137,56 @@ describe.skipIf(!broker.available)(`actor host on Kafka at ${broker.bootstrap}`,
     await b.idle();
     expect((await readAll(w.admin, w.topics.reminders)).map(json)).toEqual([{ due: t0 + 10_000, at: t0 + 10_000 }]);
     expect(ids((await outputsByKey(w.admin, w.topics.output)).get('oven'))).toEqual(['p1=1', 'p2=2', 'p3=3']);
+  }, 120_000);
+
+  it('a member joining takes a partition with its rows and deadlines (eager rebalance): counts continue, each deadline fires once at its original time', async () => {
+    const w = await setup(2);
+    const t0 = w.clock.now();
+    const k0 = keyOn(0, 2);
+    const k1 = keyOn(1, 2);
+    const dueOf = (key: string) => t0 + (key === k0 ? 10_000 : 12_000);
+    const a = w.host(transport());
+    await a.start();
+    await assigned(a, 'A', 2);
+    await w.send([
+      { key: k0, id: 'x1' },
+      { key: k0, id: 'x2', remindInMs: 10_000 },
+      { key: k1, id: 'y1' },
+      { key: k1, id: 'y2', remindInMs: 12_000 },
+    ]);
+    await w.waitCommitted(4, 'A');
+
+    const b = w.host(transport());
+    await b.start();
+    await waitFor(() => a.tasks().length === 1 && b.tasks().length === 1, {
+      timeoutMs: 40_000,
+      message: () => `the partitions were not split: A owns ${a.tasks()}, B owns ${b.tasks()}`,
+    });
+    const moved = b.tasks()[0] === 0 ? k0 : k1;
+    const stayed = moved === k0 ? k1 : k0;
+    await waitFor(() => b.rows([moved]).get(moved) !== null, { timeoutMs: 30_000, message: `B never restored ${moved}` });
+    expect(b.rows([moved]).get(moved)).toEqual({ count: 2, remindAt: dueOf(moved) });
+    expect(a.rows([moved]).get(moved)).toBeNull();
+
+    await w.send([
+      { key: moved, id: 'm3' },
+      { key: stayed, id: 's3' },
+    ]);
+    await w.waitCommitted(6, 'A and B');
+    await w.clock.advance(20_000);
+    const reminded = () => (a.metrics().produced.get(w.topics.reminders) ?? 0) + (b.metrics().produced.get(w.topics.reminders) ?? 0);
+    await waitFor(() => reminded() >= 2, { timeoutMs: 10_000, message: () => `${reminded()} reminders produced` });
+    await Promise.all([a.idle(), b.idle()]);
+    const reminders = (await readAll(w.admin, w.topics.reminders)).map((m) => [m.key, json(m)]);
+    expect(reminders.sort()).toEqual(
+      [
+        [k0, { due: dueOf(k0), at: dueOf(k0) }],
+        [k1, { due: dueOf(k1), at: dueOf(k1) }],
+      ].sort(),
+    );
+    const out = await outputsByKey(w.admin, w.topics.output);
+    expect(ids(out.get(moved)).map((s) => s.split('=')[1])).toEqual(['1', '2', '3']);
+    expect(ids(out.get(stayed)).map((s) => s.split('=')[1])).toEqual(['1', '2', '3']);
   }, 120_000);
 
   it('fencing: a producer opened with the same transactional id in another process makes the older host’s commit fail with PRODUCER_FENCED, writing nothing', async () => {
