@@ -17,7 +17,7 @@ import { crashSignal } from '../crashSignal.ts';
 import { deadLetters } from '../middleware/deadLetter.ts';
 import { type MessageHandler, type Middleware, wrap } from '../middleware/handler.ts';
 import { type ActorMetrics, createActorMetrics, metrics } from '../middleware/metrics.ts';
-import { tracing } from '../middleware/tracing.ts';
+import { childTraceparent, TRACEPARENT, tracing } from '../middleware/tracing.ts';
 import type { RunningActor } from '../supervisor.ts';
 import type { ActorLogic, ActorSpec, KeyedEvent, LocalState, Produced, Row } from './actorSpec.ts';
 
@@ -306,6 +306,9 @@ export function createActorHost<E extends KeyedEvent, X extends KeyedEvent>(
     task.pending.inputs += batch.messages.length;
     counters.pending += batch.messages.length;
     arm();
+    // What the batch caused for keys of other tasks (a station starting another task's order) is
+    // pending there: it commits on the same terms, not whenever that task next gets a batch.
+    for (const other of tasks.values()) if (other !== task && hasPending(other)) schedule(other).catch(() => undefined);
     await schedule(task);
   };
 
@@ -382,6 +385,11 @@ export function createActorHost<E extends KeyedEvent, X extends KeyedEvent>(
     };
     const commit = run();
     task.committing = commit;
+    // Only the commit that settled clears itself: a newer one may already be chained behind it.
+    const settled = () => {
+      if (task.committing === commit) task.committing = undefined;
+    };
+    commit.then(settled, settled);
     return commit;
   };
 
@@ -409,7 +417,10 @@ export function createActorHost<E extends KeyedEvent, X extends KeyedEvent>(
       for (const p of produced) {
         const key = p.message.key;
         const parent = key ? traces.get(key) : undefined;
-        if (parent) p.message.headers = { ...p.message.headers, traceparent: parent };
+        // the same trace as the input that set the deadline, as a span of its own
+        if (parent && !p.message.headers?.[TRACEPARENT]) p.message.headers = { ...p.message.headers, [TRACEPARENT]: childTraceparent(parent) };
+        // what a timer produces passes no middleware: count it here (a station's main output)
+        counters.produced.set(p.topic, (counters.produced.get(p.topic) ?? 0) + 1);
       }
       enqueue(produced, firstTask());
       for (const task of tasks.values()) {
@@ -482,7 +493,6 @@ export function createActorHost<E extends KeyedEvent, X extends KeyedEvent>(
       const open = all.filter((t) => t.committing !== undefined || hasPending(t));
       if (open.length === 0) return;
       await Promise.all(open.map((t) => (hasPending(t) ? flush(t) : t.committing)?.catch(() => undefined)));
-      for (const t of open) if (!hasPending(t)) t.committing = undefined;
       if (failed) return;
     }
   };

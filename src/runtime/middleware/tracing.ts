@@ -22,13 +22,16 @@ export function childTraceparent(parent: string | undefined): string {
  */
 export function tracing(remember?: Map<string, string>): Middleware {
   return (next) => (message, now) => {
-    const parent = message.headers[TRACEPARENT];
-    if (parent && remember && message.key) remember.set(message.key, parent);
+    const given = message.headers[TRACEPARENT];
+    let parent = given && PATTERN.test(given) ? given : undefined;
     const out = next(message, now);
     for (const p of out) {
       if (p.message.headers?.[TRACEPARENT]) continue;
+      // an input without a trace starts one, shared by everything it causes (not one per output)
+      parent ??= childTraceparent(undefined);
       p.message.headers = { ...p.message.headers, [TRACEPARENT]: childTraceparent(parent) };
     }
+    if (parent && remember && message.key) remember.set(message.key, parent);
     return out;
   };
 }
