@@ -120,7 +120,7 @@ export function stationSpec(
     reads: consumedBy(station).map((k) => t[k]),
     decode(message, now) {
       const orderId = parseOrderId(message.key);
-      const base = { orderId, now, ref: { topic: message.topic, partition: message.partition, offset: message.offset } };
+      const base = { orderId, now, source: { topic: message.topic, partition: message.partition, offset: message.offset } };
       switch (keyOf(message.topic)) {
         case 'pizzaCancelled':
           return { type: 'ORDER.CANCELLED', ...base, timestamp: CATALOGUE.pizzaCancelled.codec.decode(message.value).timestamp };

@@ -41,16 +41,16 @@ export function statusSpec(deps: { config: ShopConfig; speed: number; logger: Lo
       if (!key) return null;
       const entry = CATALOGUE[key];
       const value = entry.codec.decode(message.value);
-      const ref = { topic: message.topic, partition: message.partition, offset: message.offset };
-      return { type: entry.machineEvent, orderId, now, ref, timestamp: value.timestamp } as OrderEvent;
+      const source = { topic: message.topic, partition: message.partition, offset: message.offset };
+      return { type: entry.machineEvent, orderId, now, source, timestamp: value.timestamp } as OrderEvent;
     },
     onMalformed(message, reason, now) {
       // An unreadable message about an order: a stage of it is lost, the order may not finish.
       if (message.key === null || !ORDER_ID.test(message.key)) return null;
       const key = keyOf(message.topic) as StageKey | undefined;
       const stage = key ? CATALOGUE[key].stage : 'ordered';
-      const ref = { topic: message.topic, partition: message.partition, offset: message.offset };
-      return { type: 'MESSAGE.MALFORMED', orderId: message.key, now, ref, stage, reason };
+      const source = { topic: message.topic, partition: message.partition, offset: message.offset };
+      return { type: 'MESSAGE.MALFORMED', orderId: message.key, now, source, stage, reason };
     },
     logic: () =>
       keyedMachineLogic<OrderContext, OrderEvent & { orderId: string }, OrderEmitted>({

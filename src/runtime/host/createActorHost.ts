@@ -101,7 +101,12 @@ const emptyPending = <X>(): Pending<X> => ({ produced: [], rows: new Map(), offs
  * - **Tasks.** A task is one input partition (the actor's topics are co-partitioned). Each has a
  *   transactional producer with the id `<group>-<partition>`: opening it on assignment fences any
  *   zombie that still thinks it owns the partition. A message, the state rows of its key and
- *   everything it caused for that key commit in one transaction of the task.
+ *   everything it caused for that key commit in one transaction of the task. A step can also
+ *   change other keys (a station whose slot a finished pizza frees starts the next one in its
+ *   queue, maybe another partition's): those changes commit in their own keys' tasks, so each key's
+ *   rows and messages stay in order in one producer. A crash between the two transactions redoes
+ *   only the step that caused them, which the logics make idempotent for such effects (a pizza
+ *   that started is not started again).
  * - **State follows its partition.** Rows are written to the changelog partition of their task;
  *   on assignment the host reads that partition back into the logic, on revocation it unloads the
  *   keys. A pizza in the oven keeps its deadline across a move: the row holds it.
@@ -130,6 +135,8 @@ export function createActorHost<E extends KeyedEvent, X extends KeyedEvent>(
   let timer: TimerHandle | undefined;
   let stopping = false;
   let failed = false;
+  /** between a revocation and the next assignment: no timer work (the partitions may be moving) */
+  let rebalancing = false;
   /** what the current batch or tick touched: keys whose rows to write, emitted events */
   let touched = new Set<string>();
   /** what a local-state actor's logic emitted in the batch being applied */
@@ -221,7 +228,10 @@ export function createActorHost<E extends KeyedEvent, X extends KeyedEvent>(
       const task = tasks.get(taskFor(key, fallback));
       if (!task) continue;
       task.pending.rows.set(key, row);
-      if (row === null) taskOfKey.delete(key);
+      if (row === null) {
+        taskOfKey.delete(key);
+        traces.delete(key);
+      }
     }
   };
 
@@ -410,7 +420,7 @@ export function createActorHost<E extends KeyedEvent, X extends KeyedEvent>(
 
   const onTick = () => {
     timer = undefined;
-    if (stopping || failed || tasks.size === 0) return;
+    if (stopping || failed || rebalancing || tasks.size === 0) return;
     try {
       const now = clock.now();
       const produced = step(null, now, null);
@@ -438,7 +448,7 @@ export function createActorHost<E extends KeyedEvent, X extends KeyedEvent>(
     const rows = new Map<string, Row>();
     let from = 0;
     for (;;) {
-      const messages = await transport.read(changelog, partition, from, 5_000);
+      const messages = await transport.read(changelog, partition, from, 1_000_000);
       if (messages.length === 0) break;
       for (const m of messages) {
         if (m.key === null) continue;
@@ -453,14 +463,20 @@ export function createActorHost<E extends KeyedEvent, X extends KeyedEvent>(
   };
 
   const onAssigned = async (assigned: TopicPartition[]) => {
+    rebalancing = false;
     const now = new Set(assigned.map((tp) => tp.partition));
     const gone = [...tasks.keys()].filter((p) => !now.has(p));
     if (gone.length > 0) {
       const goneSet = new Set(gone);
       logic.unload((key) => goneSet.has(taskOfKey.get(key) ?? -1));
-      for (const [key, p] of taskOfKey) if (goneSet.has(p)) taskOfKey.delete(key);
+      for (const [key, p] of taskOfKey) {
+        if (!goneSet.has(p)) continue;
+        taskOfKey.delete(key);
+        traces.delete(key);
+      }
       for (const p of gone) {
         const task = tasks.get(p);
+        if (task?.linger) clearTimeout(task.linger);
         tasks.delete(p);
         await task?.producer.close().catch(() => undefined);
       }
@@ -480,6 +496,8 @@ export function createActorHost<E extends KeyedEvent, X extends KeyedEvent>(
   const onRevoked = async (revoked: TopicPartition[]) => {
     // Commit what is done before the partitions move (the member keeps its state until it knows
     // the new assignment: an eager rebalance usually hands the same partitions back).
+    rebalancing = true;
+    disarm();
     const parts = new Set(revoked.map((tp) => tp.partition));
     await Promise.all([...tasks.values()].filter((t) => parts.has(t.partition)).map((t) => flush(t)));
   };
