@@ -24,7 +24,9 @@
           if (op.summary) article.append(el('p', op.summary));
           if (op.description) article.append(el('p', op.description, 'muted'));
           for (const p of op.parameters || []) {
-            article.append(el('p', `${p.in} ${p.name}${p.required ? '' : ' (optional)'}: ${p.schema?.description || p.schema?.type || ''}`));
+            article.append(
+              el('p', `${p.in} ${p.name}${p.required ? '' : ' (optional)'}: ${p.schema?.description || p.schema?.type || ''}`),
+            );
           }
           const body = op.requestBody?.content?.['application/json']?.schema;
           if (body) {

@@ -58,9 +58,14 @@ export function createWebApp(deps: WebDeps) {
       else if (code === 'PARSE') e = new ShopError('MALFORMED_JSON', 'the request body is not valid JSON', { httpStatus: 400 });
       else if (code === 'VALIDATION') {
         const problems = problemsOf(error);
-        e = new HttpError(invalidCode(request), `the request is not valid: ${problems.map((p) => `${p.field} ${p.problem}`).join('; ')}`, 422, {
-          problems,
-        });
+        e = new HttpError(
+          invalidCode(request),
+          `the request is not valid: ${problems.map((p) => `${p.field} ${p.problem}`).join('; ')}`,
+          422,
+          {
+            problems,
+          },
+        );
       } else e = toShopError(error);
       if (e.httpStatus >= 500 && e.httpStatus !== 503) {
         const cause = e.cause instanceof Error ? e.cause : error instanceof Error ? error : undefined;

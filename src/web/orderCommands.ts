@@ -60,9 +60,14 @@ export async function placeOrderOnce(
       throw new HttpError('IDEMPOTENCY_KEY_CLASH', 'this Idempotency-Key cannot be used: send the order with another key', 409);
     }
     if (!sameChoice(known, choice)) {
-      throw new HttpError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used for a different pizza: use a new key for a new order', 422, {
-        problems: [{ field: 'Idempotency-Key', problem: 'was used for a different pizza' }],
-      });
+      throw new HttpError(
+        'IDEMPOTENCY_KEY_REUSED',
+        'this Idempotency-Key was used for a different pizza: use a new key for a new order',
+        422,
+        {
+          problems: [{ field: 'Idempotency-Key', problem: 'was used for a different pizza' }],
+        },
+      );
     }
     return { order: known, replayed: true };
   }
@@ -76,7 +81,9 @@ export async function placeOrderOnce(
 }
 
 function idempotentOrderId(ctx: WebContext, session: Session, key: string): string {
-  return Buffer.from(ctx.sessions.mac(`order\u0000${session.customerId}\u0000${key}`), 'base64url').toString('hex').slice(0, 8);
+  return Buffer.from(ctx.sessions.mac(`order\u0000${session.customerId}\u0000${key}`), 'base64url')
+    .toString('hex')
+    .slice(0, 8);
 }
 
 function sameChoice(order: OrderView, choice: PizzaChoice): boolean {

@@ -57,13 +57,19 @@ const username = t.String({ minLength: 1, maxLength: 4 * USERNAME_MAX, error: `a
 /** `POST /api/login` */
 export const loginBody = t.Object({ username }, { additionalProperties: false });
 /** `POST /login` from the login form */
-export const loginForm = t.Object({ username, csrf_token: t.String({ error: 'the form is missing its token: reload the page' }) }, {
-  additionalProperties: false,
-});
+export const loginForm = t.Object(
+  { username, csrf_token: t.String({ error: 'the form is missing its token: reload the page' }) },
+  {
+    additionalProperties: false,
+  },
+);
 /** `POST /logout` and `POST /orders/:id/cancel` from their forms */
-export const tokenForm = t.Object({ csrf_token: t.String({ error: 'the form is missing its token: reload the page' }) }, {
-  additionalProperties: false,
-});
+export const tokenForm = t.Object(
+  { csrf_token: t.String({ error: 'the form is missing its token: reload the page' }) },
+  {
+    additionalProperties: false,
+  },
+);
 
 export const idempotencyHeaders = t.Object({
   'idempotency-key': t.Optional(

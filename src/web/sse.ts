@@ -77,19 +77,22 @@ export function sseResponse(options: {
     if (!closed) timer = options.clock.setTimeout(beat, heartbeatMs);
   };
 
-  const stream = new ReadableStream<Uint8Array>({
-    start(c) {
-      controller = c;
-      options.signal?.addEventListener('abort', close, { once: true });
-      options.registry?.add(close);
-      write('retry: 2000\n\n');
-      unsubscribe = options.start((event, data) => write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`));
-      if (heartbeatMs > 0) timer = options.clock.setTimeout(beat, heartbeatMs);
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      start(c) {
+        controller = c;
+        options.signal?.addEventListener('abort', close, { once: true });
+        options.registry?.add(close);
+        write('retry: 2000\n\n');
+        unsubscribe = options.start((event, data) => write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`));
+        if (heartbeatMs > 0) timer = options.clock.setTimeout(beat, heartbeatMs);
+      },
+      cancel() {
+        end(false);
+      },
     },
-    cancel() {
-      end(false);
-    },
-  }, new ByteLengthQueuingStrategy({ highWaterMark: maxBuffered }));
+    new ByteLengthQueuingStrategy({ highWaterMark: maxBuffered }),
+  );
   return new Response(stream, {
     headers: {
       'content-type': 'text/event-stream; charset=utf-8',

@@ -111,8 +111,13 @@ describe('live updates over Server-Sent Events', () => {
     const first = (await sse.next()).data as { stations: { station: string; in_progress: unknown[] }[] };
     expect(first.stations.map((s) => s.in_progress.length)).toEqual([0, 0, 0]);
     const id = await placeOrder(h, cookie);
-    const moved = (await sse.next()).data as { stations: { station: string; in_progress: { order_id: string }[]; states: string[] }[] };
-    expect(moved.stations[0]).toMatchObject({ station: 'assemble', in_progress: [{ order_id: id }], states: ['full'] });
+    // only what changed: the assemble station, its count, the new pizza and its lit state
+    const moved = await sse.next();
+    expect(moved.event).toBe('kitchen-diff');
+    const diff = moved.data as { stations: { station: string }[] };
+    expect(diff.stations).toEqual([
+      { station: 'assemble', in_progress_count: 1, pizzas: [expect.objectContaining({ order_id: id, working: true })], states: ['full'] },
+    ]);
     await sse.cancel();
   });
 

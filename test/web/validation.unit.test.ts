@@ -42,7 +42,9 @@ describe('problemsOf', () => {
       { field: 'extra_toppings', problem: 'a list of different extra toppings' },
       { field: 'price', problem: 'is not a field of this request' },
     ]);
-    expect(problemsOf({ all: [{ path: '', message: 'Expected object', schema: {} }] })).toEqual([{ field: '(body)', problem: 'Expected object' }]);
+    expect(problemsOf({ all: [{ path: '', message: 'Expected object', schema: {} }] })).toEqual([
+      { field: '(body)', problem: 'Expected object' },
+    ]);
   });
 });
 
@@ -61,10 +63,13 @@ describe('formBody', () => {
   });
 
   it("merges the original's field name into ours (the Flask menu posts extra_topping)", async () => {
-    const body = await formBody(post('extra_topping=Olives&extra_toppings=Basil&extra_topping=Onions', 'application/x-www-form-urlencoded'), {
-      listFields: ['extra_toppings'],
-      aliases: { extra_topping: 'extra_toppings' },
-    });
+    const body = await formBody(
+      post('extra_topping=Olives&extra_toppings=Basil&extra_topping=Onions', 'application/x-www-form-urlencoded'),
+      {
+        listFields: ['extra_toppings'],
+        aliases: { extra_topping: 'extra_toppings' },
+      },
+    );
     expect(body).toEqual({ extra_toppings: ['Olives', 'Basil', 'Onions'] });
   });
 

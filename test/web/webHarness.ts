@@ -1,6 +1,6 @@
 import { VirtualClock } from '../../src/clock.ts';
 import { loadConfig } from '../../src/config/loadConfig.ts';
-import type { ShopConfig } from '../../src/config/shopConfig.ts';
+import type { ShopConfig, WebLimits } from '../../src/config/shopConfig.ts';
 import { createLogger } from '../../src/log/logger.ts';
 import { createEmbeddedLog, type EmbeddedLog } from '../../src/transport/embeddedLog.ts';
 import type { DeliveredMessage, Producer } from '../../src/transport/transport.ts';
@@ -20,9 +20,12 @@ export interface WebHarness {
   close(): Promise<void>;
 }
 
+export const TEST_SESSION_SECRET = 'a test secret, long enough';
+
 /** A web actor on an in-memory embedded log, in virtual time, with its consumer running. */
-export async function startWeb(): Promise<WebHarness> {
-  const config = loadConfig();
+export async function startWeb(options: { limits?: Partial<WebLimits> } = {}): Promise<WebHarness> {
+  const loaded = loadConfig();
+  const config: ShopConfig = { ...loaded, webLimits: { ...loaded.webLimits, ...options.limits } };
   const clock = new VirtualClock(START);
   const log = createEmbeddedLog({ clock });
   await log.ensureTopics(Object.values(config.topics).map((topic) => ({ topic, partitions: 3 })));
@@ -33,7 +36,7 @@ export async function startWeb(): Promise<WebHarness> {
     clock,
     logger,
     instanceId: 'test',
-    sessionSecret: 'a test secret, long enough',
+    sessionSecret: TEST_SESSION_SECRET,
   });
   await web.start();
   const settle = async () => {

@@ -33,28 +33,46 @@ export function flowPlugin(ctx: WebContext) {
   const side = sideTopics(ctx.config);
   return new Elysia({ name: 'web.flow', seed: ctx })
     .use(guardPlugin(ctx))
-    .get('/flow', async ({ session }) => {
-      const counts = await topicCounts(ctx);
-      const graph = topologyGraph(ctx.topology, counts);
-      return htmlResponse(
-        await (
-          <FlowPage session={session} topology={ctx.topology} counts={counts} diagram={{ graph, layout: layoutGraph(graph) }} side={side} />
-        ),
-      );
-    }, { signedIn: 'page', detail: { hide: true } })
-    .get('/api/flow', async () => {
-      const counts = await topicCounts(ctx);
-      return jsonResponse({
-        actors: ctx.topology.map((a) => ({
-          actor: a.actor,
-          group_id: a.groupId,
-          consumes: a.consumes,
-          observes: a.observes,
-          produces: a.produces,
-          role: a.role,
-        })),
-        side_topics: { logs: side.logs, dead_letter: side.deadLetter },
-        messages: Object.fromEntries(counts),
-      });
-    }, { signedIn: 'api', response: { 401: errorSchema }, detail: { summary: 'Which actor writes and reads which topic, with message counts', tags: ['flow'] } });
+    .get(
+      '/flow',
+      async ({ session }) => {
+        const counts = await topicCounts(ctx);
+        const graph = topologyGraph(ctx.topology, counts);
+        return htmlResponse(
+          await (
+            <FlowPage
+              session={session}
+              topology={ctx.topology}
+              counts={counts}
+              diagram={{ graph, layout: layoutGraph(graph) }}
+              side={side}
+            />
+          ),
+        );
+      },
+      { signedIn: 'page', detail: { hide: true } },
+    )
+    .get(
+      '/api/flow',
+      async () => {
+        const counts = await topicCounts(ctx);
+        return jsonResponse({
+          actors: ctx.topology.map((a) => ({
+            actor: a.actor,
+            group_id: a.groupId,
+            consumes: a.consumes,
+            observes: a.observes,
+            produces: a.produces,
+            role: a.role,
+          })),
+          side_topics: { logs: side.logs, dead_letter: side.deadLetter },
+          messages: Object.fromEntries(counts),
+        });
+      },
+      {
+        signedIn: 'api',
+        response: { 401: errorSchema },
+        detail: { summary: 'Which actor writes and reads which topic, with message counts', tags: ['flow'] },
+      },
+    );
 }

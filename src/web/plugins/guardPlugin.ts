@@ -28,6 +28,9 @@ export const SECURITY_HEADERS: Record<string, string> = {
   'cross-origin-opener-policy': 'same-origin',
 };
 
+/** A refused body is never read: close the connection rather than leave its bytes in it. */
+const CLOSE = { connection: 'close' };
+
 const METHODS_WITH_BODY = new Set(['POST', 'PUT', 'PATCH']);
 
 /**
@@ -74,21 +77,21 @@ function makeGuard(ctx: WebContext) {
       Object.assign(set.headers, SECURITY_HEADERS);
       const path = new URL(request.url).pathname;
       if (!path.startsWith('/public/')) set.headers['cache-control'] = 'no-store';
+      const crossSite = crossSiteRefusal(request);
+      if (crossSite) throw new HttpError('CROSS_SITE_REQUEST', `refused: ${crossSite}`, 403);
       if (METHODS_WITH_BODY.has(request.method)) {
         const length = request.headers.get('content-length');
         if (length === null && request.headers.has('transfer-encoding')) {
-          throw new HttpError('LENGTH_REQUIRED', 'send the body with a Content-Length', 411);
+          throw new HttpError('LENGTH_REQUIRED', 'send the body with a Content-Length', 411, { headers: CLOSE });
         }
         if (Number(length ?? '0') > MAX_BODY_BYTES) {
-          throw new HttpError('BODY_TOO_LARGE', `the request body is larger than ${MAX_BODY_BYTES} bytes`, 413);
+          throw new HttpError('BODY_TOO_LARGE', `the request body is larger than ${MAX_BODY_BYTES} bytes`, 413, { headers: CLOSE });
         }
         const type = (request.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
         if (path.startsWith('/api/') && Number(length ?? '0') > 0 && type !== 'application/json') {
           throw new HttpError('UNSUPPORTED_MEDIA_TYPE', `send the body as application/json${type ? `, not ${type}` : ''}`, 415);
         }
       }
-      const crossSite = crossSiteRefusal(request);
-      if (crossSite) throw new HttpError('CROSS_SITE_REQUEST', `refused: ${crossSite}`, 403);
     })
     .macro({
       signedIn(mode: 'api' | 'page') {
@@ -124,7 +127,8 @@ function makeGuard(ctx: WebContext) {
               if (customer) refuseIfLimited(`order:session:${customer}`, limits.ordersPerMinutePerSession, 'orders in this session');
               refuseIfLimited(`order:address:${address}`, limits.ordersPerMinutePerAddress, 'orders from your address');
             }
-            if (kind === 'stream') refuseIfLimited(`stream:${address}`, limits.streamsPerMinutePerAddress, 'live streams opened from your address');
+            if (kind === 'stream')
+              refuseIfLimited(`stream:${address}`, limits.streamsPerMinutePerAddress, 'live streams opened from your address');
           },
         };
       },

@@ -47,17 +47,21 @@ export function kitchenJson(ctx: WebContext, listLimit = Number.POSITIVE_INFINIT
 export function kitchenPlugin(ctx: WebContext) {
   return new Elysia({ name: 'web.kitchen', seed: ctx })
     .use(guardPlugin(ctx))
-    .get('/kitchen', async ({ session }) => {
-      const stations = kitchenSummaries(ctx).map(({ summary, current }) => ({
-        summary,
-        current,
-        diagrams: machineDiagrams(ctx.machines.stations[summary.station]),
-      }));
-      return htmlResponse(await (<KitchenPage session={session} stations={stations} speed={ctx.speed} />));
-    }, { signedIn: 'page', detail: { hide: true } })
+    .get(
+      '/kitchen',
+      async ({ session }) => {
+        const stations = kitchenSummaries(ctx).map(({ summary, current }) => ({
+          summary,
+          current,
+          diagrams: machineDiagrams(ctx.machines.stations[summary.station]),
+        }));
+        return htmlResponse(await (<KitchenPage session={session} stations={stations} speed={ctx.speed} />));
+      },
+      { signedIn: 'page', detail: { hide: true } },
+    )
     .get('/api/kitchen', () => jsonResponse(kitchenJson(ctx)), {
       signedIn: 'api',
       response: { 401: errorSchema },
-      detail: { summary: 'The kitchen board: every station\'s pizzas, queue and throughput', tags: ['kitchen'] },
+      detail: { summary: "The kitchen board: every station's pizzas, queue and throughput", tags: ['kitchen'] },
     });
 }

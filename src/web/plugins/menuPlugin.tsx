@@ -11,16 +11,29 @@ export function menuPlugin(ctx: WebContext) {
   const menu = ctx.config.menu;
   return new Elysia({ name: 'web.menu', seed: ctx })
     .use(guardPlugin(ctx))
-    .get('/', async ({ session }) => htmlResponse(await (<MenuPage session={session} menu={menu} idempotencyKey={newIdempotencyKey()} />)), {
-      signedIn: 'page',
-      detail: { hide: true },
-    })
-    .get('/api/menu', () => ({ sauce: menu.sauce, cheese: menu.cheese, main_topping: menu.mainTopping, extra_toppings: menu.extraToppings }), {
-      signedIn: 'api',
-      response: {
-        200: t.Object({ sauce: t.Array(t.String()), cheese: t.Array(t.String()), main_topping: t.Array(t.String()), extra_toppings: t.Array(t.String()) }),
-        401: errorSchema,
+    .get(
+      '/',
+      async ({ session }) => htmlResponse(await (<MenuPage session={session} menu={menu} idempotencyKey={newIdempotencyKey()} />)),
+      {
+        signedIn: 'page',
+        detail: { hide: true },
       },
-      detail: { summary: 'The menu', tags: ['orders'] },
-    });
+    )
+    .get(
+      '/api/menu',
+      () => ({ sauce: menu.sauce, cheese: menu.cheese, main_topping: menu.mainTopping, extra_toppings: menu.extraToppings }),
+      {
+        signedIn: 'api',
+        response: {
+          200: t.Object({
+            sauce: t.Array(t.String()),
+            cheese: t.Array(t.String()),
+            main_topping: t.Array(t.String()),
+            extra_toppings: t.Array(t.String()),
+          }),
+          401: errorSchema,
+        },
+        detail: { summary: 'The menu', tags: ['orders'] },
+      },
+    );
 }

@@ -48,7 +48,8 @@ export function ordersCommandPlugin(ctx: WebContext) {
         detail: { hide: true },
         async error({ code, error, body, request }) {
           // a refused pizza shows the menu again with the problems and the choices kept
-          const problems = code === 'VALIDATION' ? problemsOf(error) : error instanceof HttpError && error.httpStatus === 422 ? error.problems : undefined;
+          const problems =
+            code === 'VALIDATION' ? problemsOf(error) : error instanceof HttpError && error.httpStatus === 422 ? error.problems : undefined;
           if (!problems) return;
           const session = ctx.sessionOf(request);
           if (!session) return redirectTo('/login');
@@ -67,7 +68,9 @@ export function ordersCommandPlugin(ctx: WebContext) {
       async ({ body, session, headers, status, set }) => {
         const choice = choiceOf(body);
         const key = headers['idempotency-key'];
-        const { order, replayed } = key ? await placeOrderOnce(ctx, session, choice, key) : { order: await placeOrder(ctx, session, choice), replayed: false };
+        const { order, replayed } = key
+          ? await placeOrderOnce(ctx, session, choice, key)
+          : { order: await placeOrder(ctx, session, choice), replayed: false };
         set.headers.location = `/api/orders/${order.orderId}`;
         // the body of the first answer: the status the order was placed with
         const placed = order.history[0]?.status ?? ctx.statusIds.order_placed;
@@ -80,7 +83,14 @@ export function ordersCommandPlugin(ctx: WebContext) {
         headers: idempotencyHeaders,
         signedIn: 'api',
         limit: 'order',
-        response: { 200: orderPlacedSchema, 201: orderPlacedSchema, 401: errorSchema, 422: errorSchema, 429: errorSchema, 503: errorSchema },
+        response: {
+          200: orderPlacedSchema,
+          201: orderPlacedSchema,
+          401: errorSchema,
+          422: errorSchema,
+          429: errorSchema,
+          503: errorSchema,
+        },
         detail: {
           summary: 'Place an order',
           description:
@@ -119,7 +129,12 @@ export function ordersCommandPlugin(ctx: WebContext) {
         params: orderIdParams,
         signedIn: 'api',
         response: {
-          202: t.Object({ order_id: t.String(), status: t.Nullable(t.Number()), status_label: t.String(), cancel_requested_at: t.Nullable(t.Number()) }),
+          202: t.Object({
+            order_id: t.String(),
+            status: t.Nullable(t.Number()),
+            status_label: t.String(),
+            cancel_requested_at: t.Nullable(t.Number()),
+          }),
           401: errorSchema,
           404: errorSchema,
           409: errorSchema,

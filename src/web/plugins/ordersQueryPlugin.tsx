@@ -35,22 +35,26 @@ export function ordersQueryPlugin(ctx: WebContext) {
         htmlResponse(await (<OrdersPage session={session} orders={ctx.view.store.ordersOf(session.customerId)} label={ctx.label} />)),
       page,
     )
-    .get('/orders/:id', async ({ session, params }) => {
-      const order = ownOrder(ctx, session, params.id);
-      return htmlResponse(
-        await (
-          <OrderPage
-            session={session}
-            order={order}
-            label={ctx.label}
-            diagrams={machineDiagrams(ctx.machines.order, ctx.machines.orderExplore)}
-            currentState={orderState(ctx, order)}
-            cancelRefusal={cancelRefusal(order, ctx.statusIds)}
-            speed={ctx.speed}
-          />
-        ),
-      );
-    }, { ...page, params: orderIdParams })
+    .get(
+      '/orders/:id',
+      async ({ session, params }) => {
+        const order = ownOrder(ctx, session, params.id);
+        return htmlResponse(
+          await (
+            <OrderPage
+              session={session}
+              order={order}
+              label={ctx.label}
+              diagrams={machineDiagrams(ctx.machines.order, ctx.machines.orderExplore)}
+              currentState={orderState(ctx, order)}
+              cancelRefusal={cancelRefusal(order, ctx.statusIds)}
+              speed={ctx.speed}
+            />
+          ),
+        );
+      },
+      { ...page, params: orderIdParams },
+    )
     .get(
       '/api/orders',
       ({ session }) => jsonResponse({ orders: ctx.view.store.ordersOf(session.customerId).map((o) => orderSummaryJson(ctx.config, o)) }),
@@ -61,7 +65,7 @@ export function ordersQueryPlugin(ctx: WebContext) {
       params: orderIdParams,
     })
     .get('/api/orders/:id/timeline', ({ session, params }) => jsonResponse(orderTimelineJson(ownOrder(ctx, session, params.id))), {
-      ...api('An order\'s messages and log lines'),
+      ...api("An order's messages and log lines"),
       params: orderIdParams,
     });
 }

@@ -56,7 +56,8 @@ export function sessionPlugin(ctx: WebContext) {
         detail: { hide: true },
         error({ code, error, body, cookie }) {
           // a refused name shows the form again with the problems, the token unchanged
-          const problems = code === 'VALIDATION' ? problemsOf(error) : error instanceof HttpError && error.httpStatus === 422 ? error.problems : undefined;
+          const problems =
+            code === 'VALIDATION' ? problemsOf(error) : error instanceof HttpError && error.httpStatus === 422 ? error.problems : undefined;
           if (!problems) return;
           const given = (body as { username?: unknown } | undefined)?.username;
           return loginPage(

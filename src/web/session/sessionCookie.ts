@@ -36,10 +36,7 @@ const SIGNATURE = /^[A-Za-z0-9_-]{43}$/;
 /** Sessions last this long (a day): a copied cookie does not stay valid for ever. */
 export const SESSION_MAX_AGE_MS = 24 * 60 * 60 * 1000;
 
-export function createSessionCodec(
-  secret: string,
-  options: { maxAgeMs?: number; now?: () => number } = {},
-): SessionCodec {
+export function createSessionCodec(secret: string, options: { maxAgeMs?: number; now?: () => number } = {}): SessionCodec {
   if (secret.length < 16) throw new Error('the session secret must be at least 16 characters');
   const maxAgeMs = options.maxAgeMs ?? SESSION_MAX_AGE_MS;
   const now = options.now ?? Date.now;
