@@ -117,8 +117,10 @@ describe('CSRF: state changes from another origin are refused (issue 10, 2 and 3
     const eve = await login(h, 'eve');
     const id = await placeOrder(h, ada.cookie);
     const evesToken = await formToken(h, eve.cookie);
-    for (const form of [{ ...PIZZA }, { ...PIZZA, csrf_token: evesToken }, { ...PIZZA, csrf_token: 'x'.repeat(43) }]) {
-      expect((await request(h, 'POST', '/', { cookie: ada.cookie, form })).status).toBe(form.csrf_token ? 403 : 422);
+    // no token: a schema refusal (the menu again, 422); a wrong one: 403
+    expect((await request(h, 'POST', '/', { cookie: ada.cookie, form: { ...PIZZA } })).status).toBe(422);
+    for (const csrf_token of [evesToken, 'x'.repeat(43)]) {
+      expect((await request(h, 'POST', '/', { cookie: ada.cookie, form: { ...PIZZA, csrf_token } })).status).toBe(403);
     }
     expect((await request(h, 'POST', `/orders/${id}/cancel`, { cookie: ada.cookie, form: { csrf_token: evesToken } })).status).toBe(403);
     expect((await request(h, 'POST', '/logout', { cookie: ada.cookie, form: { csrf_token: evesToken } })).status).toBe(403);
