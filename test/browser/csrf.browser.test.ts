@@ -17,13 +17,13 @@ const available = existsSync(CHROMIUM);
 const mustRun = process.env.CI === 'true';
 if (!available && !mustRun) console.warn(`CSRF browser test skipped: no Chromium at ${CHROMIUM}; with CI=true this fails`);
 
-const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** The attacker's pages: forms that submit themselves to the shop, a no-cors fetch, a frame. */
 function attackerPage(shop: string, path: string): string {
   const form = (action: string, fields: Record<string, string>) =>
-    `<form id="f" method="post" action="${escape(shop + action)}">${Object.entries(fields)
-      .map(([k, v]) => `<input type="hidden" name="${escape(k)}" value="${escape(v)}">`)
+    `<form id="f" method="post" action="${escapeHtml(shop + action)}">${Object.entries(fields)
+      .map(([k, v]) => `<input type="hidden" name="${escapeHtml(k)}" value="${escapeHtml(v)}">`)
       .join('')}</form><script>document.getElementById('f').submit()</script>`;
   const pizza = { sauce: 'Tomato', cheese: 'Mozzarella', main_topping: 'Ham' };
   if (path === '/order') return form('/', pizza);
@@ -39,7 +39,7 @@ function attackerPage(shop: string, path: string): string {
   }
   if (path === '/logout') return form('/logout', {});
   if (path === '/login') return form('/login', { username: 'eve' });
-  if (path === '/frame') return `<iframe id="shop" src="${escape(`${shop}/`)}" width="800" height="600"></iframe>`;
+  if (path === '/frame') return `<iframe id="shop" src="${escapeHtml(`${shop}/`)}" width="800" height="600"></iframe>`;
   return 'nothing here';
 }
 
