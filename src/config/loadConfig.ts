@@ -114,6 +114,7 @@ export function parseConfig(text: string, file: string): ShopConfig {
       bake: r.int('station-capacity', 'bake', { min: 1 }),
       delivery: r.int('station-capacity', 'delivery', { min: 1 }),
     },
+    web: { secureCookies: r.optBool('shop', 'secure_cookies', false) },
     webLimits: {
       ordersPerMinutePerSession: r.optInt('web-limits', 'orders_per_minute_per_session', DEFAULT_WEB_LIMITS.ordersPerMinutePerSession),
       ordersPerMinutePerAddress: r.optInt('web-limits', 'orders_per_minute_per_address', DEFAULT_WEB_LIMITS.ordersPerMinutePerAddress),
@@ -180,6 +181,15 @@ class Reader {
     const value = this.num(section, key, rule);
     if (!Number.isInteger(value)) throw configError(this.file, section, key, `${value} is not a whole number`);
     return value;
+  }
+
+  /** true/false from a key that may be absent (`fallback` then). */
+  optBool(section: string, key: string, fallback: boolean): boolean {
+    if (this.sections[section]?.[key] === undefined) return fallback;
+    const raw = this.str(section, key).toLowerCase();
+    if (raw === 'true' || raw === 'yes' || raw === '1') return true;
+    if (raw === 'false' || raw === 'no' || raw === '0') return false;
+    throw configError(this.file, section, key, `'${raw}' is not true or false`);
   }
 
   /** A whole number ≥ `min` (default 0) from a section that may be absent; `fallback` when it or the key is. */

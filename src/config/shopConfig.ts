@@ -71,6 +71,8 @@ export interface ShopConfig {
   capacity: { assemble: number; bake: number; delivery: number };
   /** `[web-limits]`: rate limits and live-stream caps of the web (optional section; 0 turns a limit off) */
   webLimits: WebLimits;
+  /** `[shop] secure_cookies` (optional, default false): mark cookies Secure when the web is served over HTTPS */
+  web: { secureCookies: boolean };
   timings: {
     assembleModulo: number;
     assembleBaseSeconds: number;

@@ -24,6 +24,7 @@ export function webContext(deps: WebDeps): WebContext {
   const ids = deps.ids ?? { orderId: () => randomBytes(4).toString('hex'), customerId: () => randomBytes(16).toString('hex') };
   return {
     ...deps,
+    secureCookies: deps.secureCookies ?? deps.config.web.secureCookies,
     machines: deps.machines ?? shopMachines(deps.config),
     statusIds: deps.config.status.ids,
     topology: shopTopology(deps.config),
