@@ -130,3 +130,95 @@ export function usernameProblem(name: string): string | undefined {
   if (!/[\p{L}\p{N}\p{S}\p{P}]/u.test(name)) return 'must contain a visible character';
   return undefined;
 }
+
+// ---- responses (what the query side answers; OpenAPI shows them, Elysia checks them) ----
+
+const nullableNumber = t.Nullable(t.Number());
+const pizzaSchema = t.Object({ sauce: t.String(), cheese: t.String(), main_topping: t.String(), extra_toppings: t.Array(t.String()) });
+
+export const orderSummarySchema = t.Object({
+  order_id: t.String(),
+  status: nullableNumber,
+  status_name: t.Nullable(t.String()),
+  status_label: t.String(),
+  placed_at: nullableNumber,
+  updated_at: nullableNumber,
+  cancel_requested_at: nullableNumber,
+  order: t.Nullable(pizzaSchema),
+});
+
+export const ordersSchema = t.Object({ orders: t.Array(orderSummarySchema) });
+
+export const orderSchema = t.Composite([
+  orderSummarySchema,
+  t.Object({
+    customer_id: t.Nullable(t.String()),
+    username: t.Nullable(t.String()),
+    status_at: nullableNumber,
+    status_history: t.Array(
+      t.Object({
+        status: t.Number(),
+        status_name: t.Nullable(t.String()),
+        status_label: t.String(),
+        timestamp: t.Number(),
+        topic: t.String(),
+        partition: t.Number(),
+        offset: t.Number(),
+      }),
+    ),
+    stages: t.Record(t.String(), t.Number(), { description: 'when each stage was recorded on its topic' }),
+  }),
+]);
+
+export const timelineSchema = t.Object({
+  order_id: t.String(),
+  timeline: t.Array(
+    t.Object({
+      topic: t.String(),
+      partition: t.Number(),
+      offset: t.Number(),
+      timestamp: t.Number(),
+      actor: t.String(),
+      what: t.String(),
+      status: t.Number(),
+    }),
+  ),
+  logs: t.Array(
+    t.Object({ at: t.Number(), level: t.String(), actor: t.String(), msg: t.String(), fields: t.Record(t.String(), t.Unknown()) }),
+  ),
+});
+
+const stationPizza = t.Object({ order_id: t.String(), since: t.Number(), started_at: nullableNumber, inferred: t.Boolean() });
+export const kitchenSchema = t.Object({
+  at: t.Number(),
+  stations: t.Array(
+    t.Object({
+      station: t.String(),
+      capacity: t.Number(),
+      in_progress: t.Array(stationPizza),
+      queued: t.Array(stationPizza),
+      in_progress_count: t.Number(),
+      queue_length: t.Number(),
+      done_last_minute: t.Number(),
+      done: t.Number(),
+      states: t.Array(t.String(), { description: 'the states lit on the station’s statechart' }),
+    }),
+  ),
+});
+
+export const flowSchema = t.Object({
+  actors: t.Array(
+    t.Object({
+      actor: t.String(),
+      group_id: t.String(),
+      consumes: t.Array(t.String()),
+      observes: t.Array(t.String()),
+      produces: t.Array(t.String()),
+      role: t.String(),
+    }),
+  ),
+  side_topics: t.Object({ logs: t.String(), dead_letter: t.String() }),
+  messages: t.Record(t.String(), t.Number(), { description: 'messages on each topic (end offsets summed)' }),
+});
+
+export const sessionInfoSchema = t.Object({ customer_id: t.String(), username: t.String(), since: t.Number() });

@@ -2,9 +2,9 @@ import { Elysia } from 'elysia';
 import { allTopics, sideTopics } from '../../topology.ts';
 import { layoutGraph } from '../diagram/layoutGraph.ts';
 import { topologyGraph } from '../diagram/topologyGraph.ts';
-import { htmlResponse, jsonResponse } from '../httpErrors.ts';
+import { htmlResponse } from '../httpErrors.ts';
 import { FlowPage } from '../pages/FlowPage.tsx';
-import { errorSchema } from '../schemas.ts';
+import { errorSchema, flowSchema } from '../schemas.ts';
 import type { WebContext } from '../webContext.ts';
 import { guardPlugin } from './guardPlugin.ts';
 
@@ -56,7 +56,7 @@ export function flowPlugin(ctx: WebContext) {
       '/api/flow',
       async () => {
         const counts = await topicCounts(ctx);
-        return jsonResponse({
+        return {
           actors: ctx.topology.map((a) => ({
             actor: a.actor,
             group_id: a.groupId,
@@ -67,11 +67,11 @@ export function flowPlugin(ctx: WebContext) {
           })),
           side_topics: { logs: side.logs, dead_letter: side.deadLetter },
           messages: Object.fromEntries(counts),
-        });
+        };
       },
       {
         signedIn: 'api',
-        response: { 401: errorSchema },
+        response: { 200: flowSchema, 401: errorSchema },
         detail: { summary: 'Which actor writes and reads which topic, with message counts', tags: ['flow'] },
       },
     );

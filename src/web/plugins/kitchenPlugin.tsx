@@ -1,10 +1,10 @@
 import { Elysia } from 'elysia';
 import { machineDiagrams } from '../diagram/machineDiagram.ts';
 import { stationStates } from '../diagram/stationStates.ts';
-import { htmlResponse, jsonResponse } from '../httpErrors.ts';
+import { htmlResponse } from '../httpErrors.ts';
 import { KitchenPage } from '../pages/KitchenPage.tsx';
 import { STATIONS, type StationPizza, type StationSummary, summarizeStation } from '../view/kitchenBoard.ts';
-import { errorSchema } from '../schemas.ts';
+import { errorSchema, kitchenSchema } from '../schemas.ts';
 import type { WebContext } from '../webContext.ts';
 import { guardPlugin } from './guardPlugin.ts';
 
@@ -59,9 +59,9 @@ export function kitchenPlugin(ctx: WebContext) {
       },
       { signedIn: 'page', detail: { hide: true } },
     )
-    .get('/api/kitchen', () => jsonResponse(kitchenJson(ctx)), {
+    .get('/api/kitchen', () => kitchenJson(ctx), {
       signedIn: 'api',
-      response: { 401: errorSchema },
+      response: { 200: kitchenSchema, 401: errorSchema },
       detail: { summary: "The kitchen board: every station's pizzas, queue and throughput", tags: ['kitchen'] },
     });
 }

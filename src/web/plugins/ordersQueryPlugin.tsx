@@ -1,12 +1,12 @@
 import { Elysia } from 'elysia';
 import { machineDiagrams, stateForStatus } from '../diagram/machineDiagram.ts';
-import { htmlResponse, jsonResponse } from '../httpErrors.ts';
+import { htmlResponse } from '../httpErrors.ts';
 import { ownOrder } from '../orderCommands.ts';
 import { orderJson, orderSummaryJson, orderTimelineJson, statusName } from '../orderJson.ts';
 import { OrderPage } from '../pages/OrderPage.tsx';
 import { OrdersPage } from '../pages/OrdersPage.tsx';
 import { cancelRefusal, type OrderView } from '../view/orderView.ts';
-import { errorSchema, orderIdParams } from '../schemas.ts';
+import { errorSchema, orderIdParams, orderSchema, ordersSchema, timelineSchema } from '../schemas.ts';
 import type { WebContext } from '../webContext.ts';
 import { guardPlugin } from './guardPlugin.ts';
 
@@ -22,9 +22,9 @@ export function orderState(ctx: WebContext, order: Pick<OrderView, 'status'>): s
  */
 export function ordersQueryPlugin(ctx: WebContext) {
   const page = { signedIn: 'page' as const, detail: { hide: true } };
-  const api = (summary: string) => ({
+  const api = <S,>(summary: string, ok: S) => ({
     signedIn: 'api' as const,
-    response: { 401: errorSchema, 404: errorSchema },
+    response: { 200: ok, 401: errorSchema, 404: errorSchema },
     detail: { summary, tags: ['orders'] },
   });
   return new Elysia({ name: 'web.orders.query', seed: ctx })
@@ -57,15 +57,15 @@ export function ordersQueryPlugin(ctx: WebContext) {
     )
     .get(
       '/api/orders',
-      ({ session }) => jsonResponse({ orders: ctx.view.store.ordersOf(session.customerId).map((o) => orderSummaryJson(ctx.config, o)) }),
-      api("The customer's orders, newest first"),
+      ({ session }) => ({ orders: ctx.view.store.ordersOf(session.customerId).map((o) => orderSummaryJson(ctx.config, o)) }),
+      api("The customer's orders, newest first", ordersSchema),
     )
-    .get('/api/orders/:id', ({ session, params }) => jsonResponse(orderJson(ctx.config, ownOrder(ctx, session, params.id))), {
-      ...api('One of your orders'),
+    .get('/api/orders/:id', ({ session, params }) => orderJson(ctx.config, ownOrder(ctx, session, params.id)), {
+      ...api('One of your orders', orderSchema),
       params: orderIdParams,
     })
-    .get('/api/orders/:id/timeline', ({ session, params }) => jsonResponse(orderTimelineJson(ownOrder(ctx, session, params.id))), {
-      ...api("An order's messages and log lines"),
+    .get('/api/orders/:id/timeline', ({ session, params }) => orderTimelineJson(ownOrder(ctx, session, params.id)), {
+      ...api("An order's messages and log lines", timelineSchema),
       params: orderIdParams,
     });
 }

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { Elysia } from 'elysia';
+import { Elysia, t } from 'elysia';
 import { formBody } from '../formBody.ts';
 import { HttpError, htmlResponse, redirectTo } from '../httpErrors.ts';
 import { LoginPage } from '../pages/LoginPage.tsx';
 import { LOGIN_CSRF_COOKIE } from '../protect/csrf.ts';
-import { errorSchema, loginBody, loginForm, problemsOf, sessionSchema, tokenForm, usernameProblem } from '../schemas.ts';
+import { errorSchema, loginBody, loginForm, problemsOf, sessionInfoSchema, sessionSchema, tokenForm, usernameProblem } from '../schemas.ts';
 import { SESSION_COOKIE, sessionCookieOptions } from '../session/sessionCookie.ts';
 import type { WebContext } from '../webContext.ts';
 import { guardPlugin } from './guardPlugin.ts';
@@ -96,10 +96,14 @@ export function sessionPlugin(ctx: WebContext) {
         cookie[SESSION_COOKIE]?.remove();
         return { logged_out: true };
       },
-      { detail: { summary: 'Log out (clears the session cookie)', tags: ['session'] } },
+      {
+        response: { 200: t.Object({ logged_out: t.Boolean() }) },
+        detail: { summary: 'Log out (clears the session cookie)', tags: ['session'] },
+      },
     )
     .get('/api/session', ({ session }) => ({ customer_id: session.customerId, username: session.username, since: session.since }), {
       signedIn: 'api',
+      response: { 200: sessionInfoSchema, 401: errorSchema },
       detail: { summary: 'Who is logged in', tags: ['session'] },
     });
 }
