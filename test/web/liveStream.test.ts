@@ -205,4 +205,19 @@ describe('live updates over Server-Sent Events', () => {
     expect(JSON.stringify(diff.data).length).toBeLessThan(full / 50);
     await sse.cancel();
   });
+
+  it('counts open streams in /metrics, kitchen streams included (they share one view listener)', async () => {
+    const { cookie } = await login(h, 'ada');
+    const streams = [
+      sseReader(await request(h, 'GET', '/api/kitchen/events', { cookie })),
+      sseReader(await request(h, 'GET', '/api/kitchen/events', { cookie })),
+      sseReader(await request(h, 'GET', '/api/events', { cookie })),
+    ];
+    await streams[0]?.next();
+    await streams[1]?.next();
+    const metrics = await (await request(h, 'GET', '/metrics')).text();
+    expect(metrics).toMatch(/^pizza_web_live_streams 3$/m);
+    for (const s of streams) await s.cancel();
+    expect(await (await request(h, 'GET', '/metrics')).text()).toMatch(/^pizza_web_live_streams 0$/m);
+  });
 });

@@ -35,11 +35,15 @@ export function sessionPlugin(ctx: WebContext) {
     htmlResponse(await (<LoginPage {...props} />), status);
   return new Elysia({ name: 'web.session', seed: ctx })
     .use(guardPlugin(ctx))
-    .get('/login', ({ cookie }) => {
-      const token = randomBytes(16).toString('hex');
-      cookie[LOGIN_CSRF_COOKIE]?.set({ value: token, ...loginCookie(secure) });
-      return loginPage({ token });
-    })
+    .get(
+      '/login',
+      ({ cookie }) => {
+        const token = randomBytes(16).toString('hex');
+        cookie[LOGIN_CSRF_COOKIE]?.set({ value: token, ...loginCookie(secure) });
+        return loginPage({ token });
+      },
+      { detail: { hide: true } },
+    )
     .post(
       '/login',
       ({ body, cookie }) => {
