@@ -109,7 +109,7 @@ export interface WebLimits {
 export const DEFAULT_WEB_LIMITS: WebLimits = {
   ordersPerMinutePerSession: 60,
   ordersPerMinutePerAddress: 600,
-  loginsPerMinutePerAddress: 30,
+  loginsPerMinutePerAddress: 60,
   streamsPerMinutePerAddress: 600,
   streamsPerSession: 6,
   streamsTotal: 1000,
