@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log/logger.ts';
 import { createWebActor } from '../../src/web/createWebActor.ts';
@@ -359,6 +360,27 @@ describe('input quirks (issue 10, 6) and the original form (issue 9)', () => {
       expect(res.status, `${size} bytes`).toBe(413);
       expect((await errorOf(res)).code, `${size} bytes`).toBe('BODY_TOO_LARGE');
     }
+  });
+
+  it('answers a body of unknown length (chunked) with 411 before reading it, through the real server', async () => {
+    h = await startWeb();
+    const url = new URL(await h.web.listen(0));
+    const { cookie } = await login(h, 'ada');
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(url.port), url.hostname, () => {
+        socket.write(
+          `POST /api/orders HTTP/1.1\r\nHost: ${url.host}\r\nCookie: ${cookie}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n5\r\n{"a":\r\n`,
+        );
+      });
+      let text = '';
+      socket.on('data', (chunk) => {
+        text += chunk.toString();
+      });
+      socket.on('close', () => resolve(text));
+      socket.on('error', reject);
+    });
+    expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 411 Length Required');
+    expect(answer).toContain('"LENGTH_REQUIRED"');
   });
 
   it("accepts the original's menu form field extra_topping (one per checked box) as well as ours", async () => {
