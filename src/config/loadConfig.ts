@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { configError, ShopError } from '../errors.ts';
 import { type IniSections, parseIni, parseList } from './ini.ts';
-import { type ActorName, type ShopConfig, STATUS_NAMES, type StatusName } from './shopConfig.ts';
+import { type ActorName, DEFAULT_WEB_LIMITS, type ShopConfig, STATUS_NAMES, type StatusName } from './shopConfig.ts';
 
 export const DEFAULT_CONFIG_FILE = 'config_sys/default.ini';
 
@@ -180,6 +180,16 @@ export function parseConfig(text: string, file: string): ShopConfig {
       bake: r.int('station-capacity', 'bake', { min: 1 }),
       delivery: r.int('station-capacity', 'delivery', { min: 1 }),
     },
+    web: { secureCookies: r.optBool('shop', 'secure_cookies', false) },
+    webLimits: {
+      ordersPerMinutePerSession: r.optInt('web-limits', 'orders_per_minute_per_session', DEFAULT_WEB_LIMITS.ordersPerMinutePerSession),
+      ordersPerMinutePerAddress: r.optInt('web-limits', 'orders_per_minute_per_address', DEFAULT_WEB_LIMITS.ordersPerMinutePerAddress),
+      loginsPerMinutePerAddress: r.optInt('web-limits', 'logins_per_minute_per_address', DEFAULT_WEB_LIMITS.loginsPerMinutePerAddress),
+      streamsPerMinutePerAddress: r.optInt('web-limits', 'streams_per_minute_per_address', DEFAULT_WEB_LIMITS.streamsPerMinutePerAddress),
+      streamsPerSession: r.optInt('web-limits', 'streams_per_session', DEFAULT_WEB_LIMITS.streamsPerSession),
+      streamsTotal: r.optInt('web-limits', 'streams_total', DEFAULT_WEB_LIMITS.streamsTotal),
+      streamBufferKib: r.optInt('web-limits', 'stream_buffer_kib', DEFAULT_WEB_LIMITS.streamBufferKib, 1),
+    },
     timings: {
       assembleModulo: r.int('timings', 'assemble_modulo', { min: 1 }),
       assembleBaseSeconds: r.num('timings', 'assemble_base_seconds', { min: 0 }),
@@ -254,6 +264,21 @@ class Reader {
     const value = this.num(section, key, rule);
     if (!Number.isInteger(value)) throw configError(this.file, section, key, `${value} is not a whole number`);
     return value;
+  }
+
+  /** true/false from a key that may be absent (`fallback` then). */
+  optBool(section: string, key: string, fallback: boolean): boolean {
+    if (this.sections[section]?.[key] === undefined) return fallback;
+    const raw = this.str(section, key).toLowerCase();
+    if (raw === 'true' || raw === 'yes' || raw === '1') return true;
+    if (raw === 'false' || raw === 'no' || raw === '0') return false;
+    throw configError(this.file, section, key, `'${raw}' is not true or false`);
+  }
+
+  /** A whole number ≥ `min` (default 0) from a section that may be absent; `fallback` when it or the key is. */
+  optInt(section: string, key: string, fallback: number, min = 0): number {
+    if (this.sections[section]?.[key] === undefined) return fallback;
+    return this.int(section, key, { min });
   }
 
   list(section: string, key: string, options: { nonEmpty?: boolean } = {}): string[] {

@@ -72,6 +72,10 @@ export interface ShopConfig {
     batchLingerMs: number;
   };
   capacity: { assemble: number; bake: number; delivery: number };
+  /** `[web-limits]`: rate limits and live-stream caps of the web (optional section; 0 turns a limit off) */
+  webLimits: WebLimits;
+  /** `[shop] secure_cookies` (optional, default false): mark cookies Secure when the web is served over HTTPS */
+  web: { secureCookies: boolean };
   timings: {
     assembleModulo: number;
     assembleBaseSeconds: number;
@@ -88,3 +92,29 @@ export function statusLabel(config: Pick<ShopConfig, 'status'>, code: number | n
   if (code === null || code === undefined) return config.status.elseLabel;
   return config.status.labels.get(code) ?? config.status.elseLabel;
 }
+
+/**
+ * The web's limits, from the optional `[web-limits]` section. Rates are per minute with a burst of
+ * the same size (a token bucket); 0 turns a limit off.
+ */
+export interface WebLimits {
+  ordersPerMinutePerSession: number;
+  ordersPerMinutePerAddress: number;
+  loginsPerMinutePerAddress: number;
+  streamsPerMinutePerAddress: number;
+  /** live streams open at once, per session and in total */
+  streamsPerSession: number;
+  streamsTotal: number;
+  /** bytes a live stream may have queued for a client that does not read before it is closed */
+  streamBufferKib: number;
+}
+
+export const DEFAULT_WEB_LIMITS: WebLimits = {
+  ordersPerMinutePerSession: 60,
+  ordersPerMinutePerAddress: 600,
+  loginsPerMinutePerAddress: 60,
+  streamsPerMinutePerAddress: 600,
+  streamsPerSession: 6,
+  streamsTotal: 1000,
+  streamBufferKib: 256,
+};

@@ -132,8 +132,10 @@ export async function createWebActor(options: WebActorOptions): Promise<WebActor
     },
     async listen(port, hostname = '127.0.0.1') {
       // reusePort off: a second shop on a taken port must fail, not silently share it.
-      // maxRequestBodySize: bodies are read whole before the 4 KiB check; cap what is buffered.
-      app.listen({ port, hostname, reusePort: false, maxRequestBodySize: 64 * 1024 });
+      // maxRequestBodySize: Bun answers bodies over it with an empty 413 before the app sees them;
+      // the app refuses a declared length over 4 KiB (JSON 413) and a body of unknown length (411)
+      // before reading a byte, so Bun's own limit only needs to stay out of the way.
+      app.listen({ port, hostname, reusePort: false, maxRequestBodySize: 1024 ** 3 });
       const actual = app.server?.port ?? port;
       return `http://${hostname}:${actual}`;
     },
