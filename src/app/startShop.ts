@@ -14,7 +14,8 @@ import type { KeyedEvent } from '../runtime/host/actorSpec.ts';
 import { type CountingProducer, countingProducer } from '../runtime/countingProducer.ts';
 import { createLogShipper } from '../runtime/logShipper.ts';
 import { createSupervisor, type RunningActor, type SupervisedActor, type Supervisor } from '../runtime/supervisor.ts';
-import { openStateStore } from '../store/createStateStore.ts';
+import { openConfiguredStateStore, openStateStore } from '../store/createStateStore.ts';
+import { type StateCache, stateCache } from '../runtime/host/stateCache.ts';
 import type { StateStore } from '../store/stateStore.ts';
 import { createEmbeddedLog } from '../transport/embeddedLog.ts';
 import { createKafkaTransport, type KafkaLogLevel } from '../transport/kafkaTransport.ts';
@@ -195,12 +196,33 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
       batching: { maxMessages: config.shop.batchMaxMessages, lingerMs: config.shop.batchLingerMs, ...options.batching },
     };
     const supervised: SupervisedActor[] = [];
-    const host = <E extends KeyedEvent, X extends KeyedEvent>(name: string, make: (log: Logger) => Parameters<typeof createActorHost<E, X>>[0]) => {
+    /**
+     * Each actor's local copy of its state (the changelog stays the truth): the configured stores
+     * for status (`[state-store-orders]`) and delivery (`[state-store-delivery]`), kitchen.db for
+     * the others. None in memory: a restart there starts from nothing anyway.
+     */
+    const caches = new Map<ActorName, StateCache>();
+    const cacheOf = async (name: ActorName): Promise<StateCache | undefined> => {
+      if (memory) return undefined;
+      const known = caches.get(name);
+      if (known) return known;
+      const store =
+        name === 'status' || name === 'delivery'
+          ? await openConfiguredStateStore(config, name === 'status' ? 'orders' : 'delivery', { dataDir, clock })
+          : await openStateStore({ module: 'sqlite', path: storePath('kitchen.db'), clock });
+      stores.push(store);
+      const collection = name === 'status' ? config.ordersStore.tableStatus : name === 'delivery' ? config.deliveryStore.table : `station_${name}`;
+      const cache = stateCache(store, collection);
+      caches.set(name, cache);
+      return cache;
+    };
+    const host = <E extends KeyedEvent, X extends KeyedEvent>(name: ActorName, make: (log: Logger) => Parameters<typeof createActorHost<E, X>>[0]) => {
       supervised.push({
         name,
         start: async () => {
           const log = logger.child(name);
-          const h = createActorHost(make(log), { ...hostDeps, logger: log, instance: webInstanceId });
+          const cache = await cacheOf(name);
+          const h = createActorHost(make(log), { ...hostDeps, logger: log, instance: webInstanceId, ...(cache ? { cache } : {}) });
           hosts.set(name, h as unknown as ActorHost);
           try {
             await h.start();

@@ -31,11 +31,11 @@ export function loadConfig(file: string = DEFAULT_CONFIG_FILE): ShopConfig {
  * a file without them (the original's own `config_sys/default.ini`) starts the shop unchanged.
  */
 const ADDED_DEFAULTS: Record<string, Record<string, string>> = {
-  'kafka-topics': { pizza_cancelled: 'pizza-cancelled', dead_letter: 'pizza-dead-letter', logs: 'pizza-logs' },
+  'kafka-topics': { pizza_cancelled: 'pizza-cancelled', dead_letter: 'pizza-dead-letter', logs: 'pizza-logs', station_work: 'pizza-station-work' },
   'kafka-consumer-group-id': { webapp: 'pizza-webapp' },
   'kafka-client-id': { webapp: 'pizza-webapp' },
   'state-store-orders': { table_customers: 'customers' },
-  shop: { speed: '1', data_dir: './data', web_port: '8000', local_partitions: '6' },
+  shop: { speed: '1', data_dir: './data', web_port: '8000', local_partitions: '6', batch_max_messages: '500', batch_linger_ms: '0' },
   'station-capacity': { assemble: '1', bake: '1', delivery: '1' },
   timings: {
     assemble_modulo: '8',

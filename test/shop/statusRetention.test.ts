@@ -1,6 +1,7 @@
 // The orders store's retention (README: `[state-store-orders] retention_hours`): the status
 // actor forgets an order once it is older than the retention, and keeps younger ones. Whole shop
-// in virtual time on a data directory; the store is read back from its file, as configured.
+// in virtual time on a data directory; the store (the status actor's local copy of its state) is
+// read back from its file, as configured, and the order's state is gone from the actor too.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,6 +52,8 @@ describe('orders store retention', () => {
       expect(clock.now() - start).toBeGreaterThan(RETENTION);
       expect(status.has(old), 'an order older than the retention is purged').toBe(false);
       expect(status.has(young), 'an order younger than the retention stays').toBe(true);
+      expect(v.shop.order(old), 'the status actor forgot the old order').toBeUndefined();
+      expect(v.shop.order(young)?.orderId, 'the status actor still knows the young order').toBe(young);
     } finally {
       await v.shop.stop();
       store.close();

@@ -20,6 +20,7 @@ import { type ActorMetrics, createActorMetrics, metrics } from '../middleware/me
 import { childTraceparent, TRACEPARENT, tracing } from '../middleware/tracing.ts';
 import type { RunningActor } from '../supervisor.ts';
 import type { ActorLogic, ActorSpec, KeyedEvent, LocalState, Produced, Row } from './actorSpec.ts';
+import type { StateCache } from './stateCache.ts';
 
 /** How the host cuts batches into transactions. */
 export interface BatchingOptions {
@@ -44,6 +45,8 @@ export interface ActorHostDeps {
   batching?: Partial<BatchingOptions>;
   /** more middleware, outermost first, around dead letters, metrics and tracing */
   middleware?: Middleware[];
+  /** a local copy of the changelog, so that a restart reads only what is new (default: none) */
+  cache?: StateCache;
   /**
    * How values look on the wire (JSON, or Avro with a schema registry). Logics read and write
    * JSON; the host turns Avro inputs into JSON before a batch is stepped, and encodes outputs
@@ -391,6 +394,7 @@ export function createActorHost<E extends KeyedEvent, X extends KeyedEvent>(
       }
       counters.transactions += 1;
       counters.pending -= p.inputs;
+      if (p.rows.size > 0) deps.cache?.write(task.partition, p.rows, clock.now());
       if (p.emitted.length > 0) spec.committed?.(p.emitted);
     };
     const commit = run();
@@ -444,9 +448,11 @@ export function createActorHost<E extends KeyedEvent, X extends KeyedEvent>(
 
   // ---- partitions
 
+  /** Reads a partition's rows back: the local copy, then the changelog past it. */
   const restore = async (partition: number): Promise<number> => {
-    const rows = new Map<string, Row>();
-    let from = 0;
+    const cached = deps.cache?.load(partition);
+    const rows = cached?.rows ?? new Map<string, Row>();
+    let from = cached?.from ?? 0;
     for (;;) {
       const messages = await transport.read(changelog, partition, from, 1_000_000);
       if (messages.length === 0) break;
@@ -457,6 +463,7 @@ export function createActorHost<E extends KeyedEvent, X extends KeyedEvent>(
       }
       from = (messages.at(-1)?.offset ?? from) + 1;
     }
+    deps.cache?.restored(partition, rows, from, clock.now());
     for (const key of rows.keys()) taskOfKey.set(key, partition);
     logic.load(rows);
     return rows.size;
