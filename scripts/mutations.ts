@@ -41,11 +41,11 @@ export const MUTATIONS: Mutation[] = [
   },
   {
     id: 'dead-letter-no-commit',
-    file: 'src/runtime/actorHost.ts',
-    original: '        await commitQuietly(message);\n        return;',
-    replacement: '        return;',
-    tests: ['test/shop/deadLetter.test.ts'],
-    why: 'a dead-lettered message would never be committed: every restart replays its partition from it and dead-letters it again',
+    file: 'src/runtime/host/createActorHost.ts',
+    original: '          if (p.offsets.size > 0) {',
+    replacement: '          if (false) {',
+    tests: ['test/shop/deadLetter.test.ts', 'test/runtime/actorHost.test.ts'],
+    why: "a batch's offsets would not be committed with its outputs: every restart replays the partition, dead-letters its poison messages again and repeats outputs",
   },
   {
     id: 'second-signal-ignored',
@@ -58,8 +58,8 @@ export const MUTATIONS: Mutation[] = [
   {
     id: 'listen-all-interfaces',
     file: 'src/web/createWebActor.ts',
-    original: 'app.listen({ port, hostname, reusePort: false, maxRequestBodySize: 64 * 1024 });',
-    replacement: "app.listen({ port, hostname: '0.0.0.0', reusePort: false, maxRequestBodySize: 64 * 1024 });",
+    original: 'app.listen({ port, hostname, reusePort: false, maxRequestBodySize: 1024 ** 3 });',
+    replacement: "app.listen({ port, hostname: '0.0.0.0', reusePort: false, maxRequestBodySize: 1024 ** 3 });",
     tests: ['test/cliProcess.test.ts'],
     why: 'README: the web listens on 127.0.0.1 only (the bug binds every interface but still prints 127.0.0.1)',
   },
@@ -73,11 +73,11 @@ export const MUTATIONS: Mutation[] = [
   },
   {
     id: 'status-retention-off',
-    file: 'src/actors/statusActor.ts',
-    original: 'const purged = machines.purgeOlderThan(cutoff);',
-    replacement: 'const purged = 0;',
+    file: 'src/actors/statusSpec.ts',
+    original: 'retentionMs: config.ordersStore.retentionHours * 3_600_000,',
+    replacement: 'retentionMs: undefined,',
     tests: ['test/shop/statusRetention.test.ts'],
-    why: '[state-store-orders] retention_hours: the status actor would never remove old orders from the orders store',
+    why: '[state-store-orders] retention_hours: the status actor would never forget old orders (state and orders store)',
   },
   // ---- beyond the list ----
   {
@@ -113,12 +113,21 @@ export const MUTATIONS: Mutation[] = [
     why: "non-ASCII keys would land on other partitions than Kafka's Java client and librdkafka pick (per-order ordering across clients)",
   },
   {
-    id: 'commit-past-in-flight',
-    file: 'src/runtime/offsetTracker.ts',
-    original: 'for (const o of s.done) if (o < lowestInFlight && o + 1 > next) next = o + 1;',
-    replacement: 'for (const o of s.done) if (o + 1 > next) next = o + 1;',
-    tests: ['test/runtime/offsetTracker.unit.test.ts', 'test/shop/commitOrder.test.ts'],
-    why: 'at-least-once: an offset would be committed past a message still in progress, which is lost if the process dies',
+    id: 'state-not-restored',
+    file: 'src/runtime/host/createActorHost.ts',
+    original: '      const restored = await restore(partition);',
+    replacement: '      const restored = 0;',
+    tests: ['test/runtime/actorHost.test.ts', 'test/shop/restart.store.test.ts'],
+    why: 'state follows its partition: a restarted or new owner would start from nothing (a pizza in the oven lost, counts restarted)',
+  },
+  {
+    id: 'offsets-in-their-own-transaction',
+    file: 'src/runtime/host/createActorHost.ts',
+    original: '        const tx = await task.producer.transaction();',
+    replacement:
+      '        if (p.offsets.size > 0) { const first = await task.producer.transaction(); await first.sendOffsets(spec.groupId, [...p.offsets].map(([topic, offset]) => ({ topic, partition: task.partition, offset }))); p.offsets.clear(); await first.commit(); }\n        const tx = await task.producer.transaction();',
+    tests: ['test/runtime/actorHostKill.test.ts'],
+    why: 'exactly-once: input offsets committed in a transaction of their own, before the outputs, lose the outputs of a process killed in between',
   },
   {
     id: 'cancel-after-baked',
@@ -131,8 +140,8 @@ export const MUTATIONS: Mutation[] = [
   {
     id: 'station-redoes-finished',
     file: 'machines/station.ts',
-    original: "    if (this.isFinished(orderId)) {\n      this.ignore(orderId, 'already-finished', job.inputs);",
-    replacement: "    if (false) {\n      this.ignore(orderId, 'already-finished', job.inputs);",
+    original: "    if (this.isFinished(orderId)) this.ignore(orderId, 'already-finished');",
+    replacement: "    if (false) this.ignore(orderId, 'already-finished');",
     tests: [
       'test/machines/assemble.machine.unit.test.ts',
       'test/machines/bake.machine.unit.test.ts',
