@@ -7,6 +7,7 @@ import {
   type StationName,
   stationNextDeadline,
   stationRows,
+  stationState,
   withoutOrders,
   withStationRows,
 } from '../../machines/index.ts';
@@ -151,6 +152,7 @@ export function stationSpec(
         rowsOf: stationRows as never,
         withRows: withStationRows as never,
         without: withoutOrders as never,
+        valueOf: stationState,
       }),
     produce(e) {
       const orderId = String(e.orderId);

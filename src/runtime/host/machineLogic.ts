@@ -1,8 +1,36 @@
-import { type AnyStateMachine, initialTransition, type SnapshotFrom, transition } from 'xstate';
+import { type AnyActorScope, type AnyStateMachine, createActor, initialTransition, type SnapshotFrom } from 'xstate';
 import type { ActorLogic, KeyedEvent, Row } from './actorSpec.ts';
 import { DeadlineQueue } from './deadlineQueue.ts';
 
 type Snapshot = SnapshotFrom<AnyStateMachine>;
+
+/**
+ * XState's pure `transition(machine, snapshot, event)`, without the inert actor it builds for
+ * every call (half the cost of a station step): one scope per logic, whose action executor only
+ * collects the actions. The shop's machines spawn no children, so one scope can serve every step.
+ */
+function pureTransition(machine: AnyStateMachine): (snapshot: Snapshot, event: unknown) => [Snapshot, { type: string; params?: unknown }[]] {
+  let actions: { type: string; params?: unknown }[] = [];
+  const self = createActor(machine);
+  const scope = {
+    self,
+    defer: () => {},
+    id: '',
+    logger: () => {},
+    sessionId: '',
+    stopChild: () => {},
+    system: self.system,
+    emit: () => {},
+    actionExecutor: (action: { type: string; params?: unknown }) => {
+      actions.push(action);
+    },
+  } as unknown as AnyActorScope;
+  return (snapshot, event) => {
+    actions = [];
+    const next = machine.transition(snapshot as never, event as never, scope);
+    return [next, actions];
+  };
+}
 
 /** The events a pure transition emitted (XState's `emit` actions), in order. */
 function emittedBy<X>(actions: readonly { type: string; params?: unknown }[]): X[] {
@@ -45,6 +73,7 @@ export function keyedMachineLogic<C, E extends KeyedEvent & { now: number }, X e
   tick(now: number): E;
 }): ActorLogic<E, X> {
   const { machine } = options;
+  const transition = pureTransition(machine);
   const machines = new Map<string, Snapshot>();
   const deadlines = new DeadlineQueue();
 
@@ -58,7 +87,7 @@ export function keyedMachineLogic<C, E extends KeyedEvent & { now: number }, X e
       const key = event.orderId;
       if (key === undefined) return [];
       const current = machines.get(key) ?? initialTransition(machine, options.input(event))[0];
-      const [next, actions] = transition(machine, current, event as never);
+      const [next, actions] = transition(current, event);
       update(key, next);
       return emittedBy<X>(actions);
     },
@@ -67,7 +96,7 @@ export function keyedMachineLogic<C, E extends KeyedEvent & { now: number }, X e
       for (const key of deadlines.due(now)) {
         const current = machines.get(key);
         if (!current) continue;
-        const [next, actions] = transition(machine, current, options.tick(now) as never);
+        const [next, actions] = transition(current, options.tick(now));
         update(key, next);
         for (const e of emittedBy<X>(actions)) out.push(e);
       }
@@ -122,17 +151,21 @@ export function instanceMachineLogic<C, E extends KeyedEvent, X extends KeyedEve
   without(context: C, drop: (key: string) => boolean): C;
   /** keys whose state is older than `before` (retention) */
   expired?(context: C, before: number): string[];
+  /** the state value a merged context is in (a station: idle, working or full) */
+  valueOf?(context: C): unknown;
 }): ActorLogic<E, X> {
   const { machine } = options;
+  const transition = pureTransition(machine);
   let snapshot: Snapshot = initialTransition(machine, options.input)[0];
   const context = () => snapshot.context as C;
   const step = (event: E): X[] => {
-    const [next, actions] = transition(machine, snapshot, event as never);
+    const [next, actions] = transition(snapshot, event);
     snapshot = next;
     return emittedBy<X>(actions);
   };
   const replaceContext = (c: C) => {
-    snapshot = machine.resolveState({ value: snapshot.value as never, context: c as never });
+    const value = options.valueOf ? options.valueOf(c) : snapshot.value;
+    snapshot = machine.resolveState({ value: value as never, context: c as never });
   };
   return {
     apply: step,
