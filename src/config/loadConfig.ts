@@ -35,7 +35,7 @@ const ADDED_DEFAULTS: Record<string, Record<string, string>> = {
   'kafka-consumer-group-id': { webapp: 'pizza-webapp' },
   'kafka-client-id': { webapp: 'pizza-webapp' },
   'state-store-orders': { table_customers: 'customers' },
-  shop: { speed: '1', data_dir: './data', web_port: '8000', local_partitions: '6', batch_max_messages: '500', batch_linger_ms: '0' },
+  shop: { speed: '1', data_dir: './data', web_port: '8000', local_partitions: '6', batch_max_messages: '500', batch_linger_ms: '5' },
   'station-capacity': { assemble: '1', bake: '1', delivery: '1' },
   timings: {
     assemble_modulo: '8',

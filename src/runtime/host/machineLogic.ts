@@ -9,7 +9,11 @@ type Snapshot = SnapshotFrom<AnyStateMachine>;
  * every call (half the cost of a station step): one scope per logic, whose action executor only
  * collects the actions. The shop's machines spawn no children, so one scope can serve every step.
  */
-function pureTransition(machine: AnyStateMachine): (snapshot: Snapshot, event: unknown) => [Snapshot, { type: string; params?: unknown }[]] {
+function pureTransition(machine: AnyStateMachine): {
+  (snapshot: Snapshot, event: unknown): [Snapshot, { type: string; params?: unknown }[]];
+  /** the initial snapshot for `input` (XState's `initialTransition`, through the same scope) */
+  initial(input: unknown): Snapshot;
+} {
   let actions: { type: string; params?: unknown }[] = [];
   const self = createActor(machine);
   const scope = {
@@ -25,11 +29,17 @@ function pureTransition(machine: AnyStateMachine): (snapshot: Snapshot, event: u
       actions.push(action);
     },
   } as unknown as AnyActorScope;
-  return (snapshot, event) => {
+  const step = (snapshot: Snapshot, event: unknown): [Snapshot, { type: string; params?: unknown }[]] => {
     actions = [];
     const next = machine.transition(snapshot as never, event as never, scope);
     return [next, actions];
   };
+  return Object.assign(step, {
+    initial: (input: unknown) => {
+      actions = [];
+      return machine.getInitialSnapshot(scope, input as never);
+    },
+  });
 }
 
 /** The events a pure transition emitted (XState's `emit` actions), in order. */
@@ -86,7 +96,7 @@ export function keyedMachineLogic<C, E extends KeyedEvent & { now: number }, X e
     apply(event) {
       const key = event.orderId;
       if (key === undefined) return [];
-      const current = machines.get(key) ?? initialTransition(machine, options.input(event))[0];
+      const current = machines.get(key) ?? transition.initial(options.input(event));
       const [next, actions] = transition(current, event);
       update(key, next);
       return emittedBy<X>(actions);
