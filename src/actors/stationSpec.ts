@@ -6,6 +6,7 @@ import {
   type StationContext,
   type StationName,
   stationNextDeadline,
+  stationLoad,
   stationRows,
   stationState,
   withoutOrders,
@@ -18,6 +19,13 @@ import { assembleWork, bakeMs, deliveryWork } from '../kitchen/timings.ts';
 import type { Logger } from '../log/logger.ts';
 import type { ActorSpec, Produced } from '../runtime/host/actorSpec.ts';
 import { instanceMachineLogic } from '../runtime/host/machineLogic.ts';
+
+/**
+ * Pizzas a station instance reads ahead into its queue before it pauses its work topics (cancels
+ * still flow): the rest waits in the log, where it costs no memory, as the original's stations
+ * read one message at a time.
+ */
+const MAX_QUEUED = 200;
 
 /** What a station machine takes (host time `now` on every event). */
 export interface StationInputEvent {
@@ -153,7 +161,11 @@ export function stationSpec(
         withRows: withStationRows as never,
         without: withoutOrders as never,
         valueOf: stationState,
+        full: (c) => stationLoad(c).queued >= MAX_QUEUED,
       }),
+    pausable: consumedBy(station)
+      .filter((k) => k !== 'pizzaCancelled')
+      .map((k) => t[k]),
     produce(e) {
       const orderId = String(e.orderId);
       const at = Number(e.at);

@@ -67,6 +67,8 @@ export interface Shop {
   actor(name: 'assemble' | 'bake' | 'delivery' | 'status'): ActorHost | undefined;
   /** how busy a station running here is (pizzas working and queued, capacity) */
   stationLoad(name: StationName): { working: number; queued: number; capacity: number } | undefined;
+  /** messages this process wrote: plain sends (placements, log lines) and committed transactions (outputs, changelogs) */
+  messagesWritten(): number;
   /** what the status actor here knows of an order (its machine's context), if it owns the order */
   order(orderId: string): OrderContext | undefined;
   /**
@@ -316,6 +318,7 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
       ...(url ? { url } : {}),
       web: () => running.web,
       actor: (name) => hosts.get(name),
+      messagesWritten: () => producer.total() + [...hosts.values()].reduce((n, h) => n + h.metrics().written, 0),
       stationLoad: (name) => {
         const context = hosts.get(name)?.inspect() as StationContext | undefined;
         return context ? stationLoad(context) : undefined;

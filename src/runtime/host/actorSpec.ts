@@ -51,6 +51,8 @@ export interface ActorLogic<E extends KeyedEvent, X extends KeyedEvent> {
   load(rows: Iterable<[string, Row]>): void;
   /** Forgets every key for which `drop` is true (their partition went to another member). */
   unload(drop: (key: string) => boolean): void;
+  /** True while the logic wants no more work (a station whose queue is long): the host pauses `spec.pausable`. */
+  full?(): boolean;
   /** What the state looks like now, for pages and tests (a station: its machine's context). */
   inspect?(): unknown;
   /** Keys whose state is older than `before` (host ms) and may be removed (retention), if any. */
@@ -92,6 +94,8 @@ export interface ActorSpec<E extends KeyedEvent, X extends KeyedEvent> {
    * stage of its order is lost); null or absent: nothing.
    */
   onMalformed?(message: DeliveredMessage, reason: string, now: number): E | null;
+  /** Topics whose partitions the host pauses while `logic.full()` (a station's work, not its cancels). */
+  pausable?: string[];
   /** A fresh logic holding no state. */
   logic(): ActorLogic<E, X>;
   /** Turns one emitted event into the messages to produce (none for bookkeeping events). */

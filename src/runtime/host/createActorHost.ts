@@ -319,6 +319,7 @@ export function createActorHost<E extends KeyedEvent, X extends KeyedEvent>(
     task.pending.inputs += batch.messages.length;
     counters.pending += batch.messages.length;
     arm();
+    pressure();
     // What the batch caused for keys of other tasks (a station starting another task's order) is
     // pending there: it commits on the same terms, not whenever that task next gets a batch.
     for (const other of tasks.values()) if (other !== task && hasPending(other)) schedule(other).catch(() => undefined);
@@ -393,6 +394,7 @@ export function createActorHost<E extends KeyedEvent, X extends KeyedEvent>(
         throw e;
       }
       counters.transactions += 1;
+      counters.written += p.produced.length + p.rows.size;
       counters.pending -= p.inputs;
       if (p.rows.size > 0) deps.cache?.write(task.partition, p.rows, clock.now());
       if (p.emitted.length > 0) spec.committed?.(p.emitted);
@@ -405,6 +407,21 @@ export function createActorHost<E extends KeyedEvent, X extends KeyedEvent>(
     };
     commit.then(settled, settled);
     return commit;
+  };
+
+  // ---- backpressure
+
+  let paused = false;
+  /** Pauses the pausable topics while the logic is full, resumes them once it is not. */
+  const pressure = () => {
+    if (!consumer || !spec.pausable || !logic.full) return;
+    const full = logic.full();
+    if (full === paused) return;
+    paused = full;
+    const pausable = new Set(spec.pausable);
+    const tps = consumer.assignment().filter((tp) => pausable.has(tp.topic));
+    if (full) consumer.pause(tps);
+    else consumer.resume(tps);
   };
 
   // ---- time
@@ -441,6 +458,7 @@ export function createActorHost<E extends KeyedEvent, X extends KeyedEvent>(
         if (task.pending.produced.length > 0 || task.pending.rows.size > 0) schedule(task).catch(() => undefined);
       }
       arm();
+      pressure();
     } catch (error) {
       fail(error);
     }
@@ -489,6 +507,8 @@ export function createActorHost<E extends KeyedEvent, X extends KeyedEvent>(
       }
     }
     const fresh = [...now].filter((p) => !tasks.has(p)).sort((a, b) => a - b);
+    // a new assignment starts unpaused: pause again if the logic is still full
+    paused = false;
     if (spec.local) return;
     for (const partition of fresh) {
       // Opening the producer fences a zombie with the same task before anything is read.
@@ -498,6 +518,7 @@ export function createActorHost<E extends KeyedEvent, X extends KeyedEvent>(
       if (restored > 0) logger.info(`${spec.name}: restored ${restored} rows of partition ${partition}`, { partition, rows: restored });
     }
     arm();
+    pressure();
   };
 
   const onRevoked = async (revoked: TopicPartition[]) => {

@@ -163,6 +163,8 @@ export function instanceMachineLogic<C, E extends KeyedEvent, X extends KeyedEve
   expired?(context: C, before: number): string[];
   /** the state value a merged context is in (a station: idle, working or full) */
   valueOf?(context: C): unknown;
+  /** the instance wants no more work for now (see `ActorLogic.full`) */
+  full?(context: C): boolean;
 }): ActorLogic<E, X> {
   const { machine } = options;
   const transition = pureTransition(machine);
@@ -182,6 +184,7 @@ export function instanceMachineLogic<C, E extends KeyedEvent, X extends KeyedEve
     tick: (now) => step(options.tick(now)),
     nextDeadline: () => options.deadline(context()),
     inspect: () => context(),
+    ...(options.full ? { full: () => options.full?.(context()) ?? false } : {}),
     rows: (keys) => options.rowsOf(context(), keys),
     load: (rows) => replaceContext(options.withRows(context(), rows)),
     unload: (drop) => replaceContext(options.without(context(), drop)),

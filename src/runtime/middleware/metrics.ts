@@ -6,12 +6,14 @@ export interface ActorMetrics {
   produced: Map<string, number>;
   deadLettered: number;
   transactions: number;
+  /** messages written in committed transactions: outputs, dead letters and changelog rows */
+  written: number;
   /** messages in transactions not committed yet */
   pending: number;
 }
 
 export function createActorMetrics(): ActorMetrics {
-  return { received: new Map(), produced: new Map(), deadLettered: 0, transactions: 0, pending: 0 };
+  return { received: new Map(), produced: new Map(), deadLettered: 0, transactions: 0, written: 0, pending: 0 };
 }
 
 const add = (map: Map<string, number>, key: string, n = 1) => map.set(key, (map.get(key) ?? 0) + n);
