@@ -42,7 +42,11 @@ export async function bulkOrders(shop: Shop, orders: number, timeoutMs = 600_000
       username: 'bench',
       customer_id: randomBytes(16).toString('hex'),
     };
-    batch.push({ key: randomBytes(4).toString('hex'), value: encode({ status: config.status.ids.order_placed, timestamp: now, order }), timestamp: now });
+    batch.push({
+      key: randomBytes(4).toString('hex'),
+      value: encode({ status: config.status.ids.order_placed, timestamp: now, order }),
+      timestamp: now,
+    });
   }
   const written0 = shop.messagesWritten();
   const t0 = performance.now();
