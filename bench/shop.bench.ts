@@ -119,6 +119,8 @@ async function inFlightMemory(orders: number): Promise<ShopBenchResult['inFlight
   const heap0 = process.memoryUsage().heapUsed;
   const rss0 = process.memoryUsage().rss;
   const now = clock.now();
+  // distinct order ids (random ones collide: ~1 pair in 100,000), from a random start
+  const first = randomBytes(4).readUInt32BE(0);
   for (let i = 0; i < orders; i += 1000) {
     const batch = [];
     for (let j = i; j < Math.min(orders, i + 1000); j++) {
