@@ -46,7 +46,7 @@ export async function bulkOrders(shop: Shop, orders: number, timeoutMs = 600_000
       customer_id: randomBytes(16).toString('hex'),
     };
     batch.push({
-      key: randomBytes(4).toString('hex'),
+      key: orderId(i),
       value: encode({ status: config.status.ids.order_placed, timestamp: now, order }),
       timestamp: now,
     });

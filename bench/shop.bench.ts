@@ -133,7 +133,7 @@ async function inFlightMemory(orders: number): Promise<ShopBenchResult['inFlight
         customer_id: randomBytes(16).toString('hex'),
       };
       batch.push({
-        key: randomBytes(4).toString('hex'),
+        key: ((first + j) >>> 0).toString(16).padStart(8, '0'),
         value: encode({ status: config.status.ids.order_placed, timestamp: now, order }),
         timestamp: now,
       });
@@ -141,18 +141,17 @@ async function inFlightMemory(orders: number): Promise<ShopBenchResult['inFlight
     await shop.producer.send(config.topics.pizzaOrdered, batch);
     await shop.settle();
   }
-  // settle() waits for what the transports and hosts know of; the last batch can still be on its way
   const held = () => (shop.actor('status')?.inspect() as { keys?: number } | undefined)?.keys ?? 0;
-  for (let waited = 0; held() < orders && waited < 10_000; waited += 10) {
-    await new Promise((resolve) => setTimeout(resolve, 10));
-    await shop.settle();
-  }
   gc();
   const heap1 = process.memoryUsage().heapUsed;
   const rss1 = process.memoryUsage().rss;
   const active = held();
+  const received = [...(shop.actor('status')?.metrics().received.values() ?? [])].reduce((a, b) => a + b, 0);
+  const states = JSON.stringify(shop.supervisor.states());
   await shop.stop();
-  if (active !== orders) throw new Error(`expected ${orders} orders in flight, the status actor holds ${active}`);
+  if (active !== orders) {
+    throw new Error(`expected ${orders} orders in flight, the status actor holds ${active} (it received ${received} messages; actors: ${states})`);
+  }
   return { orders, heapBytesPerOrder: (heap1 - heap0) / orders, rssBytesPerOrder: (rss1 - rss0) / orders, rssMiB: rss1 / 2 ** 20 };
 }
 
