@@ -3,11 +3,14 @@
  * Places N orders (random valid menus, several customers), at most C unfinished at once, and
  * waits until every one is finished or the timeout passes. Without --url it runs an in-process
  * shop (embedded log in memory) at the given speed; with --url it talks to a running shop's API.
- * Exits non-zero when any order did not finish.
+ * Against --url it rides out a web restart (refused connections retried with bounded backoff),
+ * honours 429 + Retry-After, and sends an Idempotency-Key with each placement (src/load/httpTarget.ts);
+ * the retries are counted in the report. Exits non-zero when any order was not placed or did not finish.
  */
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config/loadConfig.ts';
-import { httpTarget, inProcessTarget, runLoad } from '../src/load/runLoad.ts';
+import { httpTarget } from '../src/load/httpTarget.ts';
+import { inProcessTarget, runLoad } from '../src/load/runLoad.ts';
 import { startShop } from '../src/runtime/startShop.ts';
 
 const USAGE = 'usage: bun run load -- --orders N --concurrency C [--speed S] [--url U] [--timeout SEC] [--config INI]';
@@ -59,6 +62,13 @@ console.log(`delivered  ${result.delivered}`);
 console.log(`cancelled  ${result.cancelled}`);
 console.log(`stuck      ${result.stuck} (went stuck at least once)`);
 console.log(`unfinished ${result.unfinished}`);
+if (result.failedPlacements > 0) console.log(`not placed ${result.failedPlacements} (first error: ${result.firstError})`);
+const c = result.counters;
+if (values.url) {
+  console.log(`retried    ${c.connectionRetries} refused/dropped connections, ${c.unavailableRetries} × 503, ${c.reLogins} re-logins`);
+  console.log(`limited    ${c.rateLimited} × 429 (waited as Retry-After said)`);
+  if (c.ambiguousRetries > 0) console.log(`ambiguous  ${c.ambiguousRetries} placements retried after a dropped answer (Idempotency-Key sent)`);
+}
 console.log(`time       ${result.seconds.toFixed(2)} s, ${result.ordersPerSecond.toFixed(1)} orders/s`);
 console.log(`latency    p50 ${ms(result.latencyMs.p50)}, p90 ${ms(result.latencyMs.p90)}, p99 ${ms(result.latencyMs.p99)}, max ${ms(result.latencyMs.max)}`);
 process.exit(result.unfinished === 0 && result.placed === orders ? 0 : 1);
