@@ -30,7 +30,8 @@ export function retryAfterMs(header: string | null, now: number, fallbackMs: num
   if (header === null || header.trim() === '') return fallbackMs;
   const value = header.trim();
   if (/^\d+$/.test(value)) return Number(value) * 1000;
-  const at = Date.parse(value);
+  // an HTTP date names its day and month; anything else ('-3', '1.5') is not one
+  const at = /^[A-Za-z]{3}, /.test(value) ? Date.parse(value) : Number.NaN;
   return Number.isNaN(at) ? fallbackMs : Math.max(0, at - now);
 }
 
