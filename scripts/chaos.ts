@@ -72,7 +72,8 @@ function num(name: string, fallback: number, min: number): number {
 
 const transport = (values.transport ?? 'kafka') as string;
 if (transport !== 'kafka' && transport !== 'embedded') fail(`--transport: '${transport}' must be kafka or embedded`);
-if (transport === 'embedded' && (values['restart-broker'] || values.bootstrap)) fail('--restart-broker and --bootstrap are for --transport kafka');
+if (transport === 'embedded' && (values['restart-broker'] || values.bootstrap))
+  fail('--restart-broker and --bootstrap are for --transport kafka');
 const seed = num('seed', Math.floor(Math.random() * 2 ** 31), 0);
 const timeoutMs = num('timeout', 600, 10) * 1000;
 const options = {
@@ -93,7 +94,9 @@ console.log(`chaos: --seed ${seed} (pass it again for the same victims, gaps and
 
 // The whole command is bounded: runChaos keeps to the budget; this is the backstop if something hangs.
 const backstop = setTimeout(() => {
-  console.error(`chaos: timed out after ${timeoutMs / 1000 + 60} s (--timeout ${timeoutMs / 1000} plus 60 s to stop): killing every process it started`);
+  console.error(
+    `chaos: timed out after ${timeoutMs / 1000 + 60} s (--timeout ${timeoutMs / 1000} plus 60 s to stop): killing every process it started`,
+  );
   killEverything().finally(() => process.exit(3));
 }, timeoutMs + 60_000);
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

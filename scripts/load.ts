@@ -50,7 +50,9 @@ const concurrency = num('concurrency', values.concurrency, 10, 1);
 const speed = num('speed', values.speed, 0, 0);
 const timeoutMs = num('timeout', values.timeout, 120, 1) * 1000;
 
-const shop = values.url ? undefined : await startShop({ config, actors: ['assemble', 'bake', 'delivery', 'status'], memory: true, speed, logFormat: 'silent' });
+const shop = values.url
+  ? undefined
+  : await startShop({ config, actors: ['assemble', 'bake', 'delivery', 'status'], memory: true, speed, logFormat: 'silent' });
 const target = values.url ? httpTarget(values.url) : inProcessTarget(shop!);
 console.log(`placing ${orders} orders, ${concurrency} at a time, ${values.url ? `via ${values.url}` : `in-process at speed ${speed}`}`);
 const result = await runLoad(target, config, { orders, concurrency, timeoutMs });
@@ -67,8 +69,11 @@ const c = result.counters;
 if (values.url) {
   console.log(`retried    ${c.connectionRetries} refused/dropped connections, ${c.unavailableRetries} × 503, ${c.reLogins} re-logins`);
   console.log(`limited    ${c.rateLimited} × 429 (waited as Retry-After said)`);
-  if (c.ambiguousRetries > 0) console.log(`ambiguous  ${c.ambiguousRetries} placements retried after a dropped answer (Idempotency-Key sent)`);
+  if (c.ambiguousRetries > 0)
+    console.log(`ambiguous  ${c.ambiguousRetries} placements retried after a dropped answer (Idempotency-Key sent)`);
 }
 console.log(`time       ${result.seconds.toFixed(2)} s, ${result.ordersPerSecond.toFixed(1)} orders/s`);
-console.log(`latency    p50 ${ms(result.latencyMs.p50)}, p90 ${ms(result.latencyMs.p90)}, p99 ${ms(result.latencyMs.p99)}, max ${ms(result.latencyMs.max)}`);
+console.log(
+  `latency    p50 ${ms(result.latencyMs.p50)}, p90 ${ms(result.latencyMs.p90)}, p99 ${ms(result.latencyMs.p99)}, max ${ms(result.latencyMs.max)}`,
+);
 process.exit(result.unfinished === 0 && result.placed === orders ? 0 : 1);

@@ -96,7 +96,9 @@ export function auditStages(config: ShopConfig, messages: readonly StageMessage[
       });
 
   const delivered = [...accepted].filter((id) => on('pizzaDelivered').has(id));
-  const cancelled = [...accepted].filter((id) => !on('pizzaDelivered').has(id) && (on('pizzaCancelled').has(id) || statusesOf(id).at(-1) === ids.cancelled));
+  const cancelled = [...accepted].filter(
+    (id) => !on('pizzaDelivered').has(id) && (on('pizzaCancelled').has(id) || statusesOf(id).at(-1) === ids.cancelled),
+  );
   const finished = new Set([...delivered, ...cancelled]);
 
   const duplicates: DuplicateCount[] = [];

@@ -13,7 +13,10 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 /** Which partitions have not been read to their end yet, for the timeout message. */
 function behind(ends: Map<string, number>, reached: Map<string, number>): string {
   const late = [...ends].filter(([tp, end]) => (reached.get(tp) ?? -1) < end - 1);
-  return late.slice(0, 8).map(([tp, end]) => `${tp} at ${(reached.get(tp) ?? -1) + 1} of ${end}`).join(', ');
+  return late
+    .slice(0, 8)
+    .map(([tp, end]) => `${tp} at ${(reached.get(tp) ?? -1) + 1} of ${end}`)
+    .join(', ');
 }
 
 /**
@@ -40,7 +43,11 @@ export async function readStagesKafka(kafkaIni: string, topics: string[], timeou
   const seen: StageMessage[] = [];
   if (ends.size === 0) return seen;
 
-  const consumer = kafka.consumer({ groupId: `pizza-chaos-audit-${randomBytes(4).toString('hex')}`, readUncommitted: false, maxWaitTimeInMs: 200 });
+  const consumer = kafka.consumer({
+    groupId: `pizza-chaos-audit-${randomBytes(4).toString('hex')}`,
+    readUncommitted: false,
+    maxWaitTimeInMs: 200,
+  });
   // The last offset each batch covered, markers and aborted records included (kafkajs reports
   // batches that only held those too), so a partition ending in a marker still counts as read.
   const reached = new Map<string, number>();
@@ -54,7 +61,13 @@ export async function readStagesKafka(kafkaIni: string, topics: string[], timeou
     await consumer.run({
       autoCommit: false,
       eachMessage: async ({ topic, partition, message }) => {
-        seen.push({ topic, partition, offset: Number(message.offset), key: message.key?.toString() ?? null, value: message.value?.toString() ?? '' });
+        seen.push({
+          topic,
+          partition,
+          offset: Number(message.offset),
+          key: message.key?.toString() ?? null,
+          value: message.value?.toString() ?? '',
+        });
         const tp = `${topic}/${partition}`;
         reached.set(tp, Math.max(reached.get(tp) ?? -1, Number(message.offset)));
       },
@@ -83,20 +96,28 @@ export async function readStagesEmbedded(dataDir: string, topics: string[], time
   const log = createEmbeddedLog({ path: join(dataDir, 'log.db') });
   try {
     const ends = new Map<string, number>();
-    for (const topic of topics) for (const [partition, end] of await log.endOffsets(topic)) if (end > 0) ends.set(`${topic}/${partition}`, end);
+    for (const topic of topics)
+      for (const [partition, end] of await log.endOffsets(topic)) if (end > 0) ends.set(`${topic}/${partition}`, end);
     const seen: StageMessage[] = [];
     const reached = new Map<string, number>();
     const consumer = log.consumer({ groupId: `pizza-chaos-audit-${randomBytes(4).toString('hex')}`, topics });
     await consumer.run(
       forEachMessage((m) => {
-        seen.push({ topic: m.topic, partition: m.partition, offset: m.offset, key: m.key, value: typeof m.value === 'string' ? m.value : new TextDecoder().decode(m.value) });
+        seen.push({
+          topic: m.topic,
+          partition: m.partition,
+          offset: m.offset,
+          key: m.key,
+          value: typeof m.value === 'string' ? m.value : new TextDecoder().decode(m.value),
+        });
         const tp = `${m.topic}/${m.partition}`;
         reached.set(tp, Math.max(reached.get(tp) ?? -1, m.offset));
       }),
     );
     const deadline = performance.now() + timeoutMs;
     while ([...ends].some(([tp, end]) => (reached.get(tp) ?? -1) < end - 1)) {
-      if (performance.now() > deadline) throw new Error(`reading the embedded log did not reach its end within ${timeoutMs / 1000} s: ${behind(ends, reached)}`);
+      if (performance.now() > deadline)
+        throw new Error(`reading the embedded log did not reach its end within ${timeoutMs / 1000} s: ${behind(ends, reached)}`);
       await sleep(20);
     }
     return seen;

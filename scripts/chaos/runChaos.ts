@@ -128,6 +128,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const workDir = mkdtempSync(join(tmpdir(), 'pizza-chaos-'));
   const random = seededRandom(options.seed);
   let brokerDir: string | undefined;
+  let brokerPort: number | undefined;
   let bootstrap = options.bootstrap;
   let problems: string[] = [];
   try {
@@ -137,13 +138,26 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         const port = await freePortPair();
         say(`starting a broker of our own on 127.0.0.1:${port} (data ${brokerDir})`);
         brokers.add(brokerDir);
+        brokerPort = port;
         bootstrap = (await startLocalBroker({ dataDir: brokerDir, port, say: (l) => say(`kafka: ${l}`) })).bootstrap;
       } else if (!(await brokerAnswers(bootstrap, 5_000))) {
-        throw new Error(`no Kafka broker answers at ${bootstrap} (start one with \`bun run kafka:start\`, pass --bootstrap, or --restart-broker for one of its own)`);
+        throw new Error(
+          `no Kafka broker answers at ${bootstrap} (start one with \`bun run kafka:start\`, pass --bootstrap, or --restart-broker for one of its own)`,
+        );
       }
     }
     const run = (kind: 'calm' | 'chaos', budgetMs: number) =>
-      runOnce({ ...options, kind, bootstrap, brokerDir, random, say, workDir, deadline: Math.min(deadline, performance.now() + budgetMs) });
+      runOnce({
+        ...options,
+        kind,
+        bootstrap,
+        brokerDir,
+        brokerPort,
+        random,
+        say,
+        workDir,
+        deadline: Math.min(deadline, performance.now() + budgetMs),
+      });
     // The calm run gets at most a third of the time, the chaos run the rest.
     const calm = options.compare ? await run('calm', (deadline - performance.now()) / 3) : undefined;
     const chaos = await run('chaos', deadline - performance.now());
@@ -166,10 +180,15 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
 function problemsOf(run: RunReport, orders: number): string[] {
   const out: string[] = [];
   const { audit, load } = run;
-  if (audit.lost.length > 0) out.push(`${run.kind}: ${audit.lost.length} orders lost (accepted, never delivered, not cancelled), e.g. ${audit.lost.slice(0, 5).join(', ')}`);
-  for (const d of audit.duplicates) out.push(`${run.kind}: ${d.orders} orders duplicated on ${d.topic} (${d.extra} extra messages), e.g. ${d.examples.join(', ')}`);
+  if (audit.lost.length > 0)
+    out.push(
+      `${run.kind}: ${audit.lost.length} orders lost (accepted, never delivered, not cancelled), e.g. ${audit.lost.slice(0, 5).join(', ')}`,
+    );
+  for (const d of audit.duplicates)
+    out.push(`${run.kind}: ${d.orders} orders duplicated on ${d.topic} (${d.extra} extra messages), e.g. ${d.examples.join(', ')}`);
   if (audit.notOnLog.length > 0) out.push(`${run.kind}: ${audit.notOnLog.length} orders answered 201 but never on pizza-ordered`);
-  if (load.placed < orders) out.push(`${run.kind}: only ${load.placed} of ${orders} orders placed${load.firstError ? ` (first error: ${load.firstError})` : ''}`);
+  if (load.placed < orders)
+    out.push(`${run.kind}: only ${load.placed} of ${orders} orders placed${load.firstError ? ` (first error: ${load.firstError})` : ''}`);
   if (load.unfinished > 0) out.push(`${run.kind}: ${load.unfinished} orders not finished when the time was up`);
   return out;
 }
@@ -178,6 +197,7 @@ interface RunContext extends ChaosOptions {
   kind: 'calm' | 'chaos';
   bootstrap: string;
   brokerDir: string | undefined;
+  brokerPort: number | undefined;
   random: () => number;
   say: (line: string) => void;
   workDir: string;
@@ -198,13 +218,27 @@ async function runOnce(ctx: RunContext): Promise<RunReport> {
   let processes: ShopProcess[];
   let kafkaIni: string | undefined;
   if (ctx.transport === 'kafka') {
-    kafkaIni = writeRunKafkaIni(runDir, ctx.kafkaIni, ctx.bootstrap, ctx.sessionTimeoutMs ? { 'session.timeout.ms': String(ctx.sessionTimeoutMs) } : {});
+    kafkaIni = writeRunKafkaIni(
+      runDir,
+      ctx.kafkaIni,
+      ctx.bootstrap,
+      ctx.sessionTimeoutMs ? { 'session.timeout.ms': String(ctx.sessionTimeoutMs) } : {},
+    );
     const ini = kafkaIni;
     processes = KAFKA_PROCESSES.map(
       (actor) =>
         new ShopProcess({
           name: actor,
-          args: [...common, '--kafka', ini, '--actors', actor, '--data', join(runDir, actor), ...(actor === 'web' ? ['--port', String(webPort)] : [])],
+          args: [
+            ...common,
+            '--kafka',
+            ini,
+            '--actors',
+            actor,
+            '--data',
+            join(runDir, actor),
+            ...(actor === 'web' ? ['--port', String(webPort)] : []),
+          ],
           actors: [actor],
           logDir,
           say,
@@ -221,7 +255,9 @@ async function runOnce(ctx: RunContext): Promise<RunReport> {
       }),
     ];
   }
-  say(`${ctx.kind} run: ${ctx.orders} orders, ${ctx.concurrency} at a time, ${processes.length} process(es) on ${ctx.transport === 'kafka' ? `Kafka at ${ctx.bootstrap}` : 'the embedded log'}, speed ${ctx.speed}${ctx.kind === 'chaos' ? `, a SIGKILL every ~${ctx.killEveryMs / 1000} s` : ''}; logs in ${logDir}`);
+  say(
+    `${ctx.kind} run: ${ctx.orders} orders, ${ctx.concurrency} at a time, ${processes.length} process(es) on ${ctx.transport === 'kafka' ? `Kafka at ${ctx.bootstrap}` : 'the embedded log'}, speed ${ctx.speed}${ctx.kind === 'chaos' ? `, a SIGKILL every ~${ctx.killEveryMs / 1000} s` : ''}; logs in ${logDir}`,
+  );
   for (const p of processes) {
     live.add(p);
     p.start();
@@ -230,7 +266,9 @@ async function runOnce(ctx: RunContext): Promise<RunReport> {
   while (!processes.every((p) => p.isUp())) {
     if (performance.now() > upBy) {
       const down = processes.filter((p) => !p.isUp());
-      throw new Error(`${ctx.kind} run: ${down.map((p) => p.name).join(', ')} did not start in time; see ${down.map((p) => p.logPath).join(', ')}`);
+      throw new Error(
+        `${ctx.kind} run: ${down.map((p) => p.name).join(', ')} did not start in time; see ${down.map((p) => p.logPath).join(', ')}`,
+      );
     }
     await sleep(50);
   }
@@ -239,7 +277,7 @@ async function runOnce(ctx: RunContext): Promise<RunReport> {
   let killing = ctx.kind === 'chaos';
   let wakeKiller: (() => void) | undefined;
   let killsStoppedAt: number | undefined;
-  let brokerRestart: Promise<RunReport['brokerRestart']> | undefined;
+  let brokerRestart: Promise<{ afterPlaced: number; downSeconds: number } | Error> | undefined;
   const stopKilling = () => {
     if (!killing) return;
     killing = false;
@@ -263,7 +301,9 @@ async function runOnce(ctx: RunContext): Promise<RunReport> {
     say(`restarting the broker (after ${afterPlaced} orders placed)`);
     const down = performance.now();
     await stopLocalBroker({ dataDir });
-    await startLocalBroker({ dataDir, say: (l) => say(`kafka: ${l}`) });
+    const started = await startLocalBroker({ dataDir, port: ctx.brokerPort, say: (l) => say(`kafka: ${l}`) });
+    if (started.status !== 'started')
+      throw new Error(`the broker of ${dataDir} did not start again (${started.status} at ${started.bootstrap})`);
     const downSeconds = (performance.now() - down) / 1000;
     say(`broker back after ${downSeconds.toFixed(1)} s`);
     return { afterPlaced, downSeconds };
@@ -281,7 +321,8 @@ async function runOnce(ctx: RunContext): Promise<RunReport> {
       timeoutMs: Math.max(1_000, ctx.deadline - loadStart - reserve),
       random: ctx.random,
       onPlaced: (placed) => {
-        if (ctx.kind === 'chaos' && ctx.restartBroker && !brokerRestart && placed >= Math.ceil(ctx.orders / 3)) brokerRestart = restartBrokerOnce(placed);
+        if (ctx.kind === 'chaos' && ctx.restartBroker && !brokerRestart && placed >= Math.ceil(ctx.orders / 3))
+          brokerRestart = restartBrokerOnce(placed).catch((e: unknown) => e as Error);
         if (placed === ctx.orders) stopKilling();
       },
     });
@@ -290,15 +331,23 @@ async function runOnce(ctx: RunContext): Promise<RunReport> {
     await killer;
   }
   const brokerReport = brokerRestart ? await brokerRestart : undefined;
+  if (brokerReport instanceof Error) throw brokerReport;
   const loadEnd = loadStart + load.seconds * 1000;
-  const drainSeconds = load.unfinished === 0 && load.placed === ctx.orders && killsStoppedAt !== undefined ? Math.max(0, loadEnd - killsStoppedAt) / 1000 : null;
-  say(`${ctx.kind} run: ${load.placed} placed, ${load.placed - load.unfinished} finished in ${load.seconds.toFixed(1)} s; stopping the shop and reading the stage topics`);
+  const drainSeconds =
+    load.unfinished === 0 && load.placed === ctx.orders && killsStoppedAt !== undefined
+      ? Math.max(0, loadEnd - killsStoppedAt) / 1000
+      : null;
+  say(
+    `${ctx.kind} run: ${load.placed} placed, ${load.placed - load.unfinished} finished in ${load.seconds.toFixed(1)} s; stopping the shop and reading the stage topics`,
+  );
 
   await Promise.all(processes.map((p) => p.stop()));
   for (const p of processes) live.delete(p);
   const topics = AUDITED_TOPICS.map((alias) => config.topics[alias]);
   const auditBound = Math.max(15_000, ctx.deadline - performance.now());
-  const messages = kafkaIni ? await readStagesKafka(kafkaIni, topics, auditBound) : await readStagesEmbedded(join(runDir, 'shop'), topics, auditBound);
+  const messages = kafkaIni
+    ? await readStagesKafka(kafkaIni, topics, auditBound)
+    : await readStagesEmbedded(join(runDir, 'shop'), topics, auditBound);
   return {
     kind: ctx.kind,
     load,

@@ -48,6 +48,11 @@ export function writeRunConfig(dir: string, runId: string, base = 'config_sys/de
 export function writeRunKafkaIni(dir: string, base: string, bootstrap: string, extra: Record<string, string> = {}): string {
   const props = { ...loadKafkaConfig(base).properties, 'bootstrap.servers': bootstrap, ...extra };
   const file = join(dir, 'kafka.ini');
-  writeFileSync(file, `; written by bun run chaos from ${base}\n[kafka]\n${Object.entries(props).map(([k, v]) => `${k} = ${v}`).join('\n')}\n`);
+  writeFileSync(
+    file,
+    `; written by bun run chaos from ${base}\n[kafka]\n${Object.entries(props)
+      .map(([k, v]) => `${k} = ${v}`)
+      .join('\n')}\n`,
+  );
   return file;
 }

@@ -50,7 +50,11 @@ export class ShopProcess {
 
   /** Every actor of this life logged that it started (and the web printed its URL). */
   isUp(): boolean {
-    return this.child !== undefined && this.options.actors.every((a) => this.started.has(a)) && (!this.options.actors.includes('web') || this.url !== undefined);
+    return (
+      this.child !== undefined &&
+      this.options.actors.every((a) => this.started.has(a)) &&
+      (!this.options.actors.includes('web') || this.url !== undefined)
+    );
   }
 
   start(): void {
@@ -87,7 +91,8 @@ export class ShopProcess {
         closeSync(fd);
         if (this.child === child) this.child = undefined;
         resolve();
-        if (signal === 'SIGKILL' || !this.keepAlive) return;
+        // SIGKILL is ours; SIGINT/SIGTERM is a Ctrl-C or shutdown of the whole run
+        if (signal === 'SIGKILL' || signal === 'SIGINT' || signal === 'SIGTERM' || !this.keepAlive) return;
         this.unexpectedExits += 1;
         this.options.say(`${this.name} exited by itself (${signal ?? `code ${code}`}): starting it again in 1 s (log ${this.logFile})`);
         this.respawnTimer = setTimeout(() => {
@@ -99,6 +104,10 @@ export class ShopProcess {
 
   /** SIGKILL, wait for the exit, start again (unless `restart` is false). */
   async kill(restart = true): Promise<void> {
+    if (!restart) {
+      this.keepAlive = false;
+      clearTimeout(this.respawnTimer);
+    }
     const child = this.child;
     if (!child) return;
     this.kills += 1;

@@ -75,7 +75,8 @@ export function httpTarget(baseUrl: string, options: HttpTargetOptions = {}): Lo
   const request = async (path: string, init: RequestInit, onResent?: () => void): Promise<Response> => {
     let wait = backoffMs;
     for (let attempt = 0; ; attempt++) {
-      if (attempt > 0 && performance.now() >= deadline) throw new GaveUpError(`${init.method ?? 'GET'} ${path}: still failing at the deadline`);
+      if (attempt > 0 && performance.now() >= deadline)
+        throw new GaveUpError(`${init.method ?? 'GET'} ${path}: still failing at the deadline`);
       let res: Response;
       try {
         res = await fetch(url(path), { ...init, signal: AbortSignal.timeout(requestTimeoutMs) });

@@ -167,7 +167,12 @@ export async function runLoad(
     unfinished: placedAt.size - final.size,
     seconds,
     ordersPerSecond: final.size / seconds,
-    latencyMs: { p50: percentile(latencies, 50), p90: percentile(latencies, 90), p99: percentile(latencies, 99), max: latencies.at(-1) ?? Number.NaN },
+    latencyMs: {
+      p50: percentile(latencies, 50),
+      p90: percentile(latencies, 90),
+      p99: percentile(latencies, 99),
+      max: latencies.at(-1) ?? Number.NaN,
+    },
     orderIds: [...placedAt.keys()],
     failedPlacements,
     ...(firstError === undefined ? {} : { firstError }),
@@ -192,7 +197,11 @@ export function inProcessTarget(shop: Shop): LoadTarget {
       await shop.producer.send(shop.config.topics.pizzaOrdered, [
         {
           key: orderId,
-          value: encode({ status: shop.config.status.ids.order_placed, timestamp, order: { ...order, username: `load-${customer}`, customer_id: customerId } }),
+          value: encode({
+            status: shop.config.status.ids.order_placed,
+            timestamp,
+            order: { ...order, username: `load-${customer}`, customer_id: customerId },
+          }),
           timestamp,
         },
       ]);

@@ -6,7 +6,13 @@ const config = loadConfig('config_sys/default.ini');
 const t = config.topics;
 const ids = config.status.ids;
 let offset = 0;
-const msg = (topic: string, key: string, status: number): StageMessage => ({ topic, partition: 0, offset: offset++, key, value: JSON.stringify({ status, timestamp: 1 }) });
+const msg = (topic: string, key: string, status: number): StageMessage => ({
+  topic,
+  partition: 0,
+  offset: offset++,
+  key,
+  value: JSON.stringify({ status, timestamp: 1 }),
+});
 /** The messages of an order that went through every stage once. */
 const happy = (id: string): StageMessage[] => [
   msg(t.pizzaOrdered, id, ids.order_placed),
@@ -28,14 +34,22 @@ describe('auditStages', () => {
 
   it('an accepted order never delivered is lost, a cancelled one is not; one the client got 201 for but never on the log is lost too', () => {
     const stalled = happy('cccccccc').slice(0, 5);
-    const cancelled = [msg(t.pizzaOrdered, 'dddddddd', ids.order_placed), msg(t.pizzaCancelled, 'dddddddd', ids.cancelled), msg(t.pizzaStatus, 'dddddddd', ids.cancelled)];
+    const cancelled = [
+      msg(t.pizzaOrdered, 'dddddddd', ids.order_placed),
+      msg(t.pizzaCancelled, 'dddddddd', ids.cancelled),
+      msg(t.pizzaStatus, 'dddddddd', ids.cancelled),
+    ];
     const audit = auditStages(config, [...stalled, ...cancelled], ['cccccccc', 'dddddddd', 'eeeeeeee']);
     expect(audit.accepted).toBe(3);
     expect(audit.cancelled).toBe(1);
     expect(audit.lost.sort()).toEqual(['cccccccc', 'eeeeeeee']);
     expect(audit.notOnLog).toEqual(['eeeeeeee']);
     const finals = Object.fromEntries(audit.finalStatus.map((s) => [s.label, s.orders]));
-    expect(finals).toEqual({ [`pizza_assembled (${ids.pizza_assembled})`]: 1, [`cancelled (${ids.cancelled})`]: 1, 'no status published': 1 });
+    expect(finals).toEqual({
+      [`pizza_assembled (${ids.pizza_assembled})`]: 1,
+      [`cancelled (${ids.cancelled})`]: 1,
+      'no status published': 1,
+    });
   });
 
   it('a second message per order on a stage topic is a duplicate; on pizza-status only a status repeated back to back is', () => {

@@ -29,7 +29,10 @@ const small: Omit<ChaosOptions, 'transport'> = {
 function expectPromiseKept(report: Awaited<ReturnType<typeof runChaos>>) {
   const printed = formatReport(report);
   const { audit, load } = report.chaos;
-  expect(Object.values(report.chaos.kills).reduce((a, b) => a + b, 0), `no process was killed:\n${printed}`).toBeGreaterThan(0);
+  expect(
+    Object.values(report.chaos.kills).reduce((a, b) => a + b, 0),
+    `no process was killed:\n${printed}`,
+  ).toBeGreaterThan(0);
   expect(load.placed, printed).toBe(small.orders);
   expect(audit.accepted, printed).toBeGreaterThanOrEqual(small.orders);
   expect(audit.lost, printed).toEqual([]);
@@ -44,7 +47,11 @@ describe('chaos (bun run chaos, small)', () => {
     expectPromiseKept(await runChaos({ ...small, transport: 'embedded' }));
   }, 120_000);
 
-  it.skipIf(!broker.available)(`actors in five processes on Kafka at ${broker.bootstrap}, one SIGKILLed every ~2 s: nothing lost or duplicated`, async () => {
-    expectPromiseKept(await runChaos({ ...small, transport: 'kafka' }));
-  }, 120_000);
+  it.skipIf(!broker.available)(
+    `actors in five processes on Kafka at ${broker.bootstrap}, one SIGKILLed every ~2 s: nothing lost or duplicated`,
+    async () => {
+      expectPromiseKept(await runChaos({ ...small, transport: 'kafka' }));
+    },
+    120_000,
+  );
 });
