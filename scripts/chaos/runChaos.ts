@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
 import { httpTarget } from '../../src/load/httpTarget.ts';
 import { type LoadResult, runLoad } from '../../src/load/runLoad.ts';
 import { brokerAnswers } from '../kafka/brokerAnswers.ts';
@@ -115,6 +116,31 @@ async function freePortPair(): Promise<number> {
 }
 
 /**
+ * Waits until a fresh broker's group coordinator answers (its `__consumer_offsets` is created on the
+ * first request): shop consumers that start before that stop with "Failed to find group
+ * coordinator" and, on the current runtime, are not started again — the calm run would measure that.
+ */
+async function untilCoordinatorAnswers(bootstrap: string, timeoutMs: number): Promise<void> {
+  const admin = new Kafka({ brokers: [bootstrap], clientId: 'pizza-chaos-probe', logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      try {
+        await admin.describeGroups(['pizza-chaos-probe']);
+        return;
+      } catch (error) {
+        if (performance.now() > deadline)
+          throw new Error(`the group coordinator of ${bootstrap} did not answer within ${timeoutMs / 1000} s: ${(error as Error).message}`);
+        await sleep(250);
+      }
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
  * `bun run chaos`: N orders through the web API while shop processes are SIGKILLed and restarted
  * at random, then an audit of every stage topic (read-committed, from the beginning). With
  * `compare`, the same orders run first without kills, for orders/s with and without chaos.
@@ -140,6 +166,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         brokers.add(brokerDir);
         brokerPort = port;
         bootstrap = (await startLocalBroker({ dataDir: brokerDir, port, say: (l) => say(`kafka: ${l}`) })).bootstrap;
+        await untilCoordinatorAnswers(bootstrap, 60_000);
       } else if (!(await brokerAnswers(bootstrap, 5_000))) {
         throw new Error(
           `no Kafka broker answers at ${bootstrap} (start one with \`bun run kafka:start\`, pass --bootstrap, or --restart-broker for one of its own)`,
