@@ -12,6 +12,8 @@
  *   --orders N                  default 200
  *   --concurrency C             orders unfinished at once, default 20
  *   --kill-every S              seconds between kills (each gap 0.5–1.5 × S), default 5
+ *   --chaos-for S               kills stop after S seconds at the latest (else at the last
+ *                               placement); default half the chaos run's share of --timeout
  *   --speed X                   kitchen speed of the shop processes, default 0 (no waiting)
  *   --seed N                    victims, gaps and menus; default random (printed)
  *   --timeout S                 bound of the whole command, default 600
@@ -25,7 +27,7 @@ import { parseArgs } from 'node:util';
 import { formatReport } from './chaos/formatReport.ts';
 import { killEverything, runChaos } from './chaos/runChaos.ts';
 
-const USAGE = `usage: bun run chaos -- [--transport kafka|embedded] [--orders N] [--concurrency C] [--kill-every S] [--speed X]
+const USAGE = `usage: bun run chaos -- [--transport kafka|embedded] [--orders N] [--concurrency C] [--kill-every S] [--chaos-for S] [--speed X]
        [--seed N] [--timeout S] [--no-compare] [--bootstrap H:P] [--restart-broker] [--kafka INI] [--session-timeout MS]`;
 
 function fail(message: string): never {
@@ -43,6 +45,7 @@ try {
       orders: { type: 'string' },
       concurrency: { type: 'string' },
       'kill-every': { type: 'string' },
+      'chaos-for': { type: 'string' },
       speed: { type: 'string' },
       seed: { type: 'string' },
       timeout: { type: 'string' },
@@ -88,6 +91,7 @@ const options = {
   bootstrap: (values.bootstrap as string | undefined) ?? '127.0.0.1:9092',
   kafkaIni: (values.kafka as string | undefined) ?? 'config_sys/kafka/local.ini',
   restartBroker: Boolean(values['restart-broker']),
+  ...(values['chaos-for'] === undefined ? {} : { chaosForMs: num('chaos-for', 0, 1) * 1000 }),
   ...(values['session-timeout'] === undefined ? {} : { sessionTimeoutMs: num('session-timeout', 0, 1) }),
 } as const;
 console.log(`chaos: --seed ${seed} (pass it again for the same victims, gaps and menus)`);

@@ -20,14 +20,14 @@ function formatRun(run: RunReport): string[] {
   if (run.kind === 'chaos') {
     const kills = Object.entries(run.kills).filter(([, n]) => n > 0);
     lines.push(
-      `kills        ${kills.reduce((s, [, n]) => s + n, 0)} (${kills.map(([name, n]) => `${name} ${n}`).join(', ') || 'none'}); ${run.unexpectedExits} exits by themselves, restarted`,
+      `kills        ${kills.reduce((s, [, n]) => s + n, 0)} in ${run.chaosSeconds.toFixed(1)} s (${kills.map(([name, n]) => `${name} ${n}`).join(', ') || 'none'}); ${run.unexpectedExits} exits by themselves, restarted`,
     );
     if (run.brokerRestart)
       lines.push(
         `broker       restarted after ${run.brokerRestart.afterPlaced} orders placed, down ${run.brokerRestart.downSeconds.toFixed(1)} s`,
       );
     lines.push(
-      `drain        ${run.drainSeconds === null ? 'did not drain in time' : `${run.drainSeconds.toFixed(1)} s from the last placement (kills stop there) to the last order finished`}`,
+      `drain        ${run.drainSeconds === null ? 'did not drain in time' : `${run.drainSeconds.toFixed(1)} s from the last kill to the last order finished`}`,
     );
   }
   const c = load.counters;

@@ -33,6 +33,12 @@ export interface ChaosOptions {
   bootstrap: string;
   /** Kafka: client INI the shop processes get (its bootstrap.servers replaced) */
   kafkaIni: string;
+  /**
+   * kills stop at the last placement or after this long, whichever comes first, so a shop that
+   * cannot keep up under kills still shows how long it takes to drain; default half the time the
+   * chaos run has
+   */
+  chaosForMs?: number;
   /** Kafka: run a broker of our own on free ports (not the shared one) and restart it once mid-run */
   restartBroker: boolean;
   /** Kafka: `session.timeout.ms` for the shop processes; default what the INI says */
@@ -51,7 +57,9 @@ export interface RunReport {
   unexpectedExits: number;
   /** seconds the own broker was down, and after how many placed orders it went down */
   brokerRestart?: { afterPlaced: number; downSeconds: number };
-  /** seconds from the last placement (the kills stop there) until every order was finished; null if not all finished */
+  /** seconds the kills went on (from the first placement) */
+  chaosSeconds: number;
+  /** seconds from the end of the kills (the last placement, or `chaosForMs`) until every order was finished; null if not all finished */
   drainSeconds: number | null;
   /** where the shop processes' output is */
   logDir: string;
@@ -311,6 +319,7 @@ async function runOnce(ctx: RunContext): Promise<RunReport> {
     killsStoppedAt = performance.now();
     wakeKiller?.();
   };
+  const chaosFor = setTimeout(stopKilling, ctx.chaosForMs ?? (ctx.deadline - performance.now()) / 2);
   const killer = (async () => {
     while (killing) {
       await new Promise<void>((resolve) => {
@@ -354,6 +363,7 @@ async function runOnce(ctx: RunContext): Promise<RunReport> {
       },
     });
   } finally {
+    clearTimeout(chaosFor);
     stopKilling();
     await killer;
   }
@@ -382,6 +392,7 @@ async function runOnce(ctx: RunContext): Promise<RunReport> {
     kills: Object.fromEntries(processes.map((p) => [p.name, p.kills])),
     unexpectedExits: processes.reduce((sum, p) => sum + p.unexpectedExits, 0),
     ...(brokerReport ? { brokerRestart: brokerReport } : {}),
+    chaosSeconds: killsStoppedAt === undefined ? 0 : (killsStoppedAt - loadStart) / 1000,
     drainSeconds,
     logDir,
   };
