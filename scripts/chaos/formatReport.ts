@@ -32,7 +32,7 @@ function formatRun(run: RunReport): string[] {
   }
   const c = load.counters;
   lines.push(
-    `client       ${c.connectionRetries} refused/dropped connections retried, ${c.unavailableRetries} × 503, ${c.rateLimited} × 429, ${c.reLogins} re-logins, ${load.failedPlacements} placements failed`,
+    `client       ${c.connectionRetries} refused/dropped connections retried, ${c.unavailableRetries} × 503, ${c.rateLimited} × 429, ${c.reLogins} re-logins, ${c.ambiguousRetries} placements retried after a lost answer, ${load.failedPlacements} failed`,
   );
   return lines;
 }

@@ -225,6 +225,11 @@ function problemsOf(run: RunReport, orders: number): string[] {
   if (load.placed < orders)
     out.push(`${run.kind}: only ${load.placed} of ${orders} orders placed${load.firstError ? ` (first error: ${load.firstError})` : ''}`);
   if (load.unfinished > 0) out.push(`${run.kind}: ${load.unfinished} orders not finished when the time was up`);
+  if (run.kind === 'chaos' && Object.values(run.kills).every((n) => n === 0)) {
+    out.push(
+      `chaos: no process was killed, the orders were done before the first kill: more --orders, a higher --speed factor or a shorter --kill-every`,
+    );
+  }
   return out;
 }
 
