@@ -45,13 +45,13 @@ function expectPromiseKept(report: Awaited<ReturnType<typeof runChaos>>) {
 describe('chaos (bun run chaos, small)', () => {
   it('the one-process shop on the embedded log, SIGKILLed and restarted on its data directory: nothing lost or duplicated', async () => {
     expectPromiseKept(await runChaos({ ...small, transport: 'embedded' }));
-  }, 120_000);
+  }, 150_000);
 
   it.skipIf(!broker.available)(
     `actors in five processes on Kafka at ${broker.bootstrap}, one SIGKILLed every ~2 s: nothing lost or duplicated`,
     async () => {
       expectPromiseKept(await runChaos({ ...small, transport: 'kafka' }));
     },
-    120_000,
+    150_000,
   );
 });
