@@ -53,7 +53,7 @@ const timeoutMs = num('timeout', values.timeout, 120, 1) * 1000;
 const shop = values.url
   ? undefined
   : await startShop({ config, actors: ['assemble', 'bake', 'delivery', 'status'], memory: true, speed, logFormat: 'silent' });
-const target = values.url ? httpTarget(values.url) : inProcessTarget(shop!);
+const target = shop ? inProcessTarget(shop) : httpTarget(values.url as string);
 console.log(`placing ${orders} orders, ${concurrency} at a time, ${values.url ? `via ${values.url}` : `in-process at speed ${speed}`}`);
 const result = await runLoad(target, config, { orders, concurrency, timeoutMs });
 await shop?.stop();
