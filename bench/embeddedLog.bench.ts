@@ -58,17 +58,58 @@ async function produce(log: EmbeddedLog, messages: OutgoingMessage[], batch: num
   await Promise.all(inFlight);
 }
 
-/** One member of a new group reads the whole topic; optionally commits after every message. */
-async function consume(log: EmbeddedLog, expected: number, commitEach: boolean): Promise<void> {
+/** One member of a new group reads the whole topic in batches; optionally commits after every message or batch. */
+async function consume(log: EmbeddedLog, expected: number, commit: 'none' | 'message' | 'batch'): Promise<void> {
   let seen = 0;
   const consumer = log.consumer({ groupId: `bench-${Math.random()}`, topics: [TOPIC] });
-  await consumer.run(async (m) => {
-    seen += 1;
-    if (commitEach) await consumer.commit([{ topic: m.topic, partition: m.partition, offset: m.offset + 1 }]);
+  await consumer.run(async ({ topic, partition, messages }) => {
+    for (const m of messages) {
+      seen += 1;
+      if (commit === 'message') await consumer.commit([{ topic, partition, offset: m.offset + 1 }]);
+    }
+    if (commit === 'batch') await consumer.commit([{ topic, partition, offset: (messages.at(-1)?.offset ?? 0) + 1 }]);
   });
-  await log.whenIdle();
+  await log.capabilities.whenIdle();
   if (seen !== expected) throw new Error(`bench: consumed ${seen} of ${expected}`);
   await consumer.close();
+}
+
+/** Transactions of `batch` messages, each committed before the next (one producer). */
+async function produceTransactions(log: EmbeddedLog, messages: OutgoingMessage[], batch: number): Promise<void> {
+  const producer = await log.transactionalProducer('bench');
+  for (let i = 0; i < messages.length; i += batch) {
+    const tx = await producer.transaction();
+    await tx.send(TOPIC, messages.slice(i, i + batch));
+    await tx.commit();
+  }
+  await producer.close();
+}
+
+/**
+ * Exactly-once read-process-write, as a batching actor host does it: every batch read from the
+ * topic is written to a second topic with the batch's offsets, in one transaction per batch.
+ */
+async function copyInTransactions(log: EmbeddedLog, expected: number): Promise<void> {
+  const groupId = `bench-copy-${Math.random()}`;
+  const output = `${TOPIC}-copy-${Math.random().toString(16).slice(2)}`;
+  await log.ensureTopics([{ topic: output, partitions: await log.partitions(TOPIC) }]);
+  const producer = await log.transactionalProducer(groupId);
+  let copied = 0;
+  const consumer = log.consumer({ groupId, topics: [TOPIC] });
+  await consumer.run(async ({ topic, partition, messages }) => {
+    const tx = await producer.transaction();
+    await tx.send(
+      output,
+      messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers, timestamp: m.timestamp })),
+    );
+    await tx.sendOffsets(groupId, [{ topic, partition, offset: (messages.at(-1)?.offset ?? 0) + 1 }]);
+    await tx.commit();
+    copied += messages.length;
+  });
+  await log.capabilities.whenIdle();
+  if (copied !== expected) throw new Error(`bench: copied ${copied} of ${expected}`);
+  await consumer.close();
+  await producer.close();
 }
 
 async function timed(scenario: string, mode: 'memory' | 'file', messages: number, fn: () => Promise<void>): Promise<EmbeddedLogBenchRow> {
@@ -96,14 +137,20 @@ export async function benchEmbeddedLog(options: EmbeddedLogBenchOptions = {}): P
     for (const mode of ['memory', 'file'] as const) {
       let log = await open(mode);
       rows.push(await timed('produce, batches of 100, 1 in flight', mode, n, () => produce(log, messages, 100, 1)));
-      rows.push(await timed('consume, no commit', mode, n, () => consume(log, n, false)));
-      rows.push(await timed('consume, commit every message', mode, n, () => consume(log, n, true)));
+      rows.push(await timed('consume, no commit', mode, n, () => consume(log, n, 'none')));
+      rows.push(await timed('consume, commit every message', mode, n, () => consume(log, n, 'message')));
+      rows.push(await timed('consume, commit every batch', mode, n, () => consume(log, n, 'batch')));
+      rows.push(await timed('read-process-write: each batch copied in one transaction', mode, n, () => copyInTransactions(log, n)));
       if (mode === 'file') {
         const path = log.path as string;
         await log.close();
         log = createEmbeddedLog({ path });
-        rows.push(await timed('consume after reopen (from SQLite)', mode, n, () => consume(log, n, false)));
+        rows.push(await timed('consume after reopen (from SQLite)', mode, n, () => consume(log, n, 'none')));
       }
+      await log.close();
+
+      log = await open(mode);
+      rows.push(await timed('produce, transactions of 1000, each committed', mode, n, () => produceTransactions(log, messages, 1000)));
       await log.close();
 
       log = await open(mode);

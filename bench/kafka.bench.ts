@@ -7,7 +7,8 @@
  *   cached jars of `bun run kafka:start`): records/s and MB/s of 200-byte records, acks=all — the
  *   raw limit the shop's figure can be read against;
  * - our own kafkajs producer (the transport the shop uses) on the same records: in batches of 1000,
- *   and one message per send with many in flight (how the shop sends).
+ *   one message per send with many in flight (how the shop sends), and in transactions of 1000
+ *   (exactly-once: what a batching actor host commits per batch).
  *
  * `bun bench/kafka.bench.ts` runs it alone against KAFKA_BOOTSTRAP (default 127.0.0.1:9092).
  */
@@ -22,7 +23,7 @@ import type { KafkaClientConfig } from '../src/config/loadKafkaConfig.ts';
 import type { ShopConfig } from '../src/config/shopConfig.ts';
 import { inProcessTarget, runLoad } from '../src/load/runLoad.ts';
 import { rssSampler } from '../src/load/stats.ts';
-import { startShop } from '../src/runtime/startShop.ts';
+import { startShop } from '../src/app/startShop.ts';
 import { createKafkaTransport } from '../src/transport/kafkaTransport.ts';
 import type { OutgoingMessage } from '../src/transport/transport.ts';
 import type { ShopBenchRow } from './shop.bench.ts';
@@ -248,6 +249,24 @@ async function kafkajsProducer(bootstrap: string, records: number): Promise<Prod
       recordSize: RECORD_SIZE,
       recordsPerSecond: single / seconds,
       mbPerSecond: (single * RECORD_SIZE) / seconds / 2 ** 20,
+    });
+
+    // Exactly-once: transactions of 1000 messages (AddPartitionsToTxn, produce, EndTxn each), one producer.
+    const transactional = await transport.transactionalProducer(`bench-${topic}`);
+    const txRecords = Math.max(batch, Math.floor(records / 4));
+    started = performance.now();
+    for (let sent = 0; sent < txRecords; sent += batch) {
+      const tx = await transactional.transaction();
+      await tx.send(topic, Array.from({ length: Math.min(batch, txRecords - sent) }, message));
+      await tx.commit();
+    }
+    seconds = (performance.now() - started) / 1000;
+    rows.push({
+      tool: `kafkajs (our transport), transactions of ${batch}, one producer`,
+      records: txRecords,
+      recordSize: RECORD_SIZE,
+      recordsPerSecond: txRecords / seconds,
+      mbPerSecond: (txRecords * RECORD_SIZE) / seconds / 2 ** 20,
     });
   } finally {
     await transport.close();

@@ -10,7 +10,7 @@ import { VirtualClock } from '../src/clock.ts';
 import { loadConfig } from '../src/config/loadConfig.ts';
 import { inProcessTarget, type LoadResult, runLoad } from '../src/load/runLoad.ts';
 import { rssSampler } from '../src/load/stats.ts';
-import { startShop } from '../src/runtime/startShop.ts';
+import { startShop } from '../src/app/startShop.ts';
 
 export interface ShopBenchRow {
   scenario: string;
@@ -85,7 +85,7 @@ async function inFlightMemory(orders: number): Promise<ShopBenchResult['inFlight
   gc();
   const heap1 = process.memoryUsage().heapUsed;
   const rss1 = process.memoryUsage().rss;
-  const active = shop.status()?.activeOrders() ?? 0;
+  const active = (shop.actor('status')?.inspect() as { keys?: number } | undefined)?.keys ?? 0;
   await target.close();
   await shop.stop();
   if (active !== orders) throw new Error(`expected ${orders} orders in flight, the status actor holds ${active}`);

@@ -13,8 +13,8 @@ import {
 /**
  * The assemble station: takes pizza-ordered (with `assembleMs` and `bakingTime` from
  * `assembleWork()`), works on `capacity` pizzas at once in arrival order, and emits
- * `pizza.assembled` (publish pizza-assembled with `baking_time`) then `work.finished` (commit its
- * inputs). See station.ts for queueing, dedupe and cancel, and index.ts for the host contract.
+ * `pizza.assembled` (publish pizza-assembled with `baking_time`) then `work.finished`. See
+ * station.ts for queueing, dedupe, cancel and the rows a context is persisted as.
  *
  * @example
  * const actor = createActor(assembleMachine, { input: { capacity: 2 } }).start();
@@ -39,14 +39,10 @@ export function stepAssemble(context: StationContext, event: AssembleEvent): Sta
         orderId: event.orderId,
         durationMs: event.assembleMs,
         bakingTime: event.bakingTime,
-        inputs: event.ref ? [event.ref] : [],
       });
       break;
     case 'ORDER.CANCELLED':
-      step.cancel(event.orderId, event.ref);
-      break;
-    case 'PARTITIONS.REVOKED':
-      step.revoke(event);
+      step.cancel(event.orderId);
       break;
     case 'CLOCK.TICK':
       step.settle();
@@ -77,7 +73,6 @@ export const assembleMachine = setup({
   on: {
     'ORDER.PLACED': { actions: 'step' },
     'ORDER.CANCELLED': { actions: 'step' },
-    'PARTITIONS.REVOKED': { actions: 'step' },
     'CLOCK.TICK': { actions: 'step' },
   },
   states: stationStates,

@@ -13,8 +13,8 @@ import {
 /**
  * The bake station: takes pizza-assembled (with `bakeMs` from `bakeMs(baking_time, speed)`), bakes
  * `capacity` pizzas at once in arrival order, and emits `pizza.baked` (publish pizza-baked) then
- * `work.finished` (commit its inputs). A cancelled order's pizza leaves the queue or the oven
- * unbaked. See station.ts for queueing, dedupe and cancel, and index.ts for the host contract.
+ * `work.finished`. A cancelled order's pizza leaves the queue or the oven unbaked. See station.ts
+ * for queueing, dedupe, cancel and the rows a context is persisted as.
  *
  * @example
  * const actor = createActor(bakeMachine, { input: { capacity: 1 } }).start();
@@ -29,13 +29,10 @@ export function stepBake(context: StationContext, event: BakeEvent): StationStep
   );
   switch (event.type) {
     case 'PIZZA.ASSEMBLED':
-      step.receive({ orderId: event.orderId, durationMs: event.bakeMs, inputs: event.ref ? [event.ref] : [] });
+      step.receive({ orderId: event.orderId, durationMs: event.bakeMs });
       break;
     case 'ORDER.CANCELLED':
-      step.cancel(event.orderId, event.ref);
-      break;
-    case 'PARTITIONS.REVOKED':
-      step.revoke(event);
+      step.cancel(event.orderId);
       break;
     case 'CLOCK.TICK':
       step.settle();
@@ -66,7 +63,6 @@ export const bakeMachine = setup({
   on: {
     'PIZZA.ASSEMBLED': { actions: 'step' },
     'ORDER.CANCELLED': { actions: 'step' },
-    'PARTITIONS.REVOKED': { actions: 'step' },
     'CLOCK.TICK': { actions: 'step' },
   },
   states: stationStates,

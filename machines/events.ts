@@ -1,25 +1,39 @@
-import type { StatusName } from '../src/config/shopConfig.ts';
-
 /**
  * The machines' event vocabulary: what the host sends in (imperative names of facts the host
  * read off a topic, UPPER.CASE) and what the machines emit back (lower.case). Every event sent in
  * carries `now`, the host Clock's time in ms: the machines never read a clock of their own, so
- * their deadlines are plain numbers in context and survive persist/restore (see index.ts).
+ * their deadlines are plain numbers in context and survive a restore.
  */
 
 /**
- * Where an input message came from. Structurally the runtime's `InputRef`: a station keeps the
- * refs of the inputs that make up a piece of work and hands them back in `inputs` once the host
- * may commit them.
+ * The order statuses by name: the keys of `[status-id]` and `[status-label]` in the system config
+ * (whose codes are configurable; `StatusIds` maps one to the other).
  */
-export interface InputRef {
+export const STATUS_NAMES = [
+  'stuck',
+  'order_placed',
+  'pending',
+  'pizza_assembled',
+  'pizza_baked',
+  'unknown',
+  'something_wrong',
+  'cancelled',
+  'delivered',
+] as const;
+export type StatusName = (typeof STATUS_NAMES)[number];
+
+/** Status codes by name, as in `[status-id]` (`ShopConfig.status.ids`). */
+export type StatusIds = Record<StatusName, number>;
+
+/**
+ * Where a message was read. Plain data for the order's history and the logs: the machines take
+ * no part in committing inputs (the host commits a batch's inputs with the state that absorbed them).
+ */
+export interface MessageSource {
   topic: string;
   partition: number;
   offset: number;
 }
-
-/** Status codes by name, as in `[status-id]` (`ShopConfig.status.ids`). */
-export type StatusIds = Record<StatusName, number>;
 
 /** Fields every message-borne event has. */
 export interface MessageFields {
@@ -27,8 +41,8 @@ export interface MessageFields {
   orderId: string;
   /** host clock, ms */
   now: number;
-  /** where the message came from; stations echo it back in `inputs` */
-  ref?: InputRef;
+  /** where the message was read (the order machine records its topic in `history`) */
+  source?: MessageSource;
   /** the message's own `timestamp` field (ms since epoch), when it had one */
   timestamp?: number;
 }
@@ -88,16 +102,6 @@ export type OrderEvent =
   | MessageMalformed
   | ClockTick;
 
-/**
- * The station's consumer lost these partitions (rebalance): work whose every input came from them
- * is released without output (another member will get the messages again).
- */
-export interface PartitionsRevoked {
-  type: 'PARTITIONS.REVOKED';
-  now: number;
-  partitions: { topic: string; partition: number }[];
-}
-
 /** assemble: pizza-ordered plus the durations from `assembleWork()` (src/kitchen/timings.ts). */
 export interface AssembleOrderPlaced extends OrderPlaced {
   /** how long assembling takes, ms, already scaled by speed */
@@ -105,13 +109,13 @@ export interface AssembleOrderPlaced extends OrderPlaced {
   /** seconds at speed 1, written into pizza-assembled as `baking_time` */
   bakingTime: number;
 }
-export type AssembleEvent = AssembleOrderPlaced | OrderCancelled | PartitionsRevoked | ClockTick;
+export type AssembleEvent = AssembleOrderPlaced | OrderCancelled | ClockTick;
 
 /** bake: pizza-assembled plus `bakeMs(baking_time, speed)`. */
 export interface BakePizzaAssembled extends PizzaAssembled {
   bakeMs: number;
 }
-export type BakeEvent = BakePizzaAssembled | OrderCancelled | PartitionsRevoked | ClockTick;
+export type BakeEvent = BakePizzaAssembled | OrderCancelled | ClockTick;
 
 /** delivery: pizza-ordered plus the customer and both durations from `deliveryWork()`. */
 export interface DeliveryOrderPlaced extends OrderPlaced {
@@ -121,7 +125,7 @@ export interface DeliveryOrderPlaced extends OrderPlaced {
   /** factor `delivery_late_factor`, ms, scaled: used when the pizza was baked before the order came */
   lateDeliveryMs: number;
 }
-export type DeliveryEvent = DeliveryOrderPlaced | PizzaBaked | OrderCancelled | PartitionsRevoked | ClockTick;
+export type DeliveryEvent = DeliveryOrderPlaced | PizzaBaked | OrderCancelled | ClockTick;
 
 // ---- emitted by the order machine ----
 
@@ -155,12 +159,13 @@ export interface EventIgnoredEmitted {
 export type OrderEmitted = StatusChangedEmitted | EventIgnoredEmitted;
 
 // ---- emitted by the station machines ----
+//
+// Every event below names the order it is about. A station changes what it knows about an order
+// only in a step that emits an event naming that order, or whose input event is about that order
+// (the one exception, the bounded dedupe memory forgetting its oldest entries, is in station.ts):
+// that is what lets a host persist just the rows of the orders a batch touched.
 
-/** Events whose `inputs` the host commits (after producing the outputs emitted before them). */
-interface Commits {
-  inputs: InputRef[];
-}
-
+/** The work waits for a free slot. */
 export interface WorkQueuedEmitted {
   type: 'work.queued';
   orderId: string;
@@ -174,16 +179,16 @@ export interface WorkStartedEmitted {
   at: number;
   dueAt: number;
 }
-/** The work is done and its output was emitted just before: commit `inputs`. */
-export interface WorkFinishedEmitted extends Commits {
+/** The work is done; its output was emitted just before. */
+export interface WorkFinishedEmitted {
   type: 'work.finished';
   orderId: string;
   at: number;
   /** the deadline it finished at (≤ at when the host ticked late or restarted after it) */
   dueAt: number;
 }
-/** The order was cancelled: its queued or unfinished work (or parked pizza) is dropped, no output. */
-export interface WorkDroppedEmitted extends Commits {
+/** The order was cancelled: its queued or unfinished work is dropped, no output. */
+export interface WorkDroppedEmitted {
   type: 'work.dropped';
   orderId: string;
   at: number;
@@ -192,28 +197,17 @@ export interface WorkDroppedEmitted extends Commits {
   was: 'queued' | 'working';
 }
 /**
- * Work handed back without output: its partitions were revoked. Do NOT commit `refs` (another
- * member gets those messages again); the field is not called `inputs` for that reason. Delivery
- * also releases remembered customers and parked pizzas this way.
+ * An input that caused no new work: a copy of one already taken (inputs written by others are
+ * at-least-once), or a cancel at delivery (`too-late`: every pizza there is baked).
  */
-export interface WorkReleasedEmitted {
-  type: 'work.released';
-  orderId: string;
-  at: number;
-  refs: InputRef[];
-}
-/**
- * An input that caused no new work (`too-late`: a cancel at delivery, where every pizza is baked). `inputs` are those to commit now; for a duplicate of work in
- * progress it is empty because the input joined that work and is committed with its work.finished.
- */
-export interface InputIgnoredEmitted extends Commits {
+export interface InputIgnoredEmitted {
   type: 'input.ignored';
   orderId: string;
   at: number;
   reason: 'already-finished' | 'already-cancelled' | 'already-queued' | 'already-working' | 'already-pending' | 'duplicate' | 'too-late';
 }
 /** A cancel for an order this station has not seen (yet): remembered, so its work is dropped on arrival. */
-export interface CancelNotedEmitted extends Commits {
+export interface CancelNotedEmitted {
   type: 'cancel.noted';
   orderId: string;
   at: number;
@@ -224,7 +218,6 @@ export type StationEmitted =
   | WorkStartedEmitted
   | WorkFinishedEmitted
   | WorkDroppedEmitted
-  | WorkReleasedEmitted
   | InputIgnoredEmitted
   | CancelNotedEmitted;
 
@@ -256,49 +249,28 @@ export interface PizzaPendingEmitted {
   orderId: string;
   at: number;
 }
-/**
- * delivery: the pizza is parked until its order arrives. `inputs` is always empty: the pizza-baked
- * is held (`stationPendingInputs`) and committed with the delivery's `work.finished`, because a
- * parked pizza lives only in this process (a new owner of the partition must get it again).
- */
-export interface WorkParkedEmitted extends Commits {
+/** delivery: the pizza is parked until its order arrives (follows `pizza.pending`). */
+export interface WorkParkedEmitted {
   type: 'work.parked';
   orderId: string;
   at: number;
 }
-/**
- * delivery: the customer of an order is remembered until its pizza is baked. `inputs` is always
- * empty: the pizza-ordered is held and committed with the delivery's `work.finished` (as above).
- */
-export interface CustomerNotedEmitted extends Commits {
+/** delivery: the customer of an order is remembered until its pizza is baked. */
+export interface CustomerNotedEmitted {
   type: 'customer.noted';
   orderId: string;
   at: number;
   customerId: string;
 }
-/**
- * delivery: a remembered customer was not baked for within `forgetAfterMs` and is forgotten:
- * commit its held pizza-ordered `inputs` (else the partition's committed offset would never move).
- */
-export interface CustomerForgottenEmitted extends Commits {
+/** delivery: a remembered customer whose pizza did not come within `forgetAfterMs` is forgotten. */
+export interface CustomerForgottenEmitted {
   type: 'customer.forgotten';
   orderId: string;
   at: number;
 }
-/** delivery: a parked pizza whose order did not come within `forgetAfterMs` is forgotten: commit its held pizza-baked `inputs`. */
-export interface WorkForgottenEmitted extends Commits {
+/** delivery: a parked pizza whose order did not come within `forgetAfterMs` is forgotten. */
+export interface WorkForgottenEmitted {
   type: 'work.forgotten';
-  orderId: string;
-  at: number;
-}
-/**
- * delivery: the order of a remembered customer was cancelled (the cancel itself is refused,
- * `input.ignored` 'too-late'). Its held pizza-ordered `inputs` are committed now, as it will most
- * likely never be baked; the customer stays remembered, so a pizza the bake station finished
- * before it saw the cancel is still delivered.
- */
-export interface CustomerCancelledEmitted extends Commits {
-  type: 'customer.cancelled';
   orderId: string;
   at: number;
 }
@@ -312,5 +284,4 @@ export type DeliveryEmitted =
   | WorkParkedEmitted
   | CustomerNotedEmitted
   | CustomerForgottenEmitted
-  | WorkForgottenEmitted
-  | CustomerCancelledEmitted;
+  | WorkForgottenEmitted;

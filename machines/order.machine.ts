@@ -1,6 +1,5 @@
 import { and, assign, enqueueActions, setup } from 'xstate';
-import type { StatusName } from '../src/config/shopConfig.ts';
-import type { EventIgnoredEmitted, OrderEmitted, OrderEvent, Stage, StatusIds } from './events.ts';
+import type { EventIgnoredEmitted, OrderEmitted, OrderEvent, Stage, StatusIds, StatusName } from './events.ts';
 
 /**
  * The order lifecycle, one actor per order, run by the status actor (it does what ksqlDB's merge
@@ -134,7 +133,7 @@ function rankOf(event: OrderEvent): number {
 
 function sourceOf(event: OrderEvent): string {
   if (event.type === 'CLOCK.TICK') return 'clock';
-  return event.ref?.topic ?? event.type;
+  return event.source?.topic ?? event.type;
 }
 
 /** The order's one pending deadline (ms, host clock), or undefined when no timer should run. */

@@ -1,17 +1,24 @@
-import type { InputIgnoredEmitted, InputRef, PartitionsRevoked, StationEmitted } from './events.ts';
+import type { Customer, DeliveryContext } from './delivery.machine.ts';
+import type { InputIgnoredEmitted, StationEmitted } from './events.ts';
+import { type HashedRecord, hashedEntries, hashedGet, hashedOf } from './hashedRecord.ts';
+import { emptyMemory, type Memory, memoryAdd, memoryAt, memoryEntries, memoryHas, memoryKeys, memoryOf } from './memory.ts';
 
 /**
  * What the three station machines share: a capacity (pizzas worked on at once), a FIFO queue, and
- * memory of finished and cancelled orders so that redelivered inputs are not worked twice
- * (DESIGN-NOTES 4). The logic is a pure step over plain data (`StationStep`); each station
- * machine runs it inside one named action and picks its state (idle / working / full) from the
- * result with eventless transitions, so the diagram shows where the station is.
+ * memory of finished and cancelled orders, so that an input that comes twice is not worked twice
+ * (inputs written by others, e.g. the original's services, are at-least-once). The logic is a pure
+ * step over plain data (`StationStep`); each station machine runs it inside one named action and
+ * picks its state (idle / working / full) from the result with eventless transitions, so the
+ * diagram shows where the station is.
  *
  * Time: a started job has `dueAt = startedAt + durationMs`. Every step first finishes the jobs
  * that are due at `now` (in deadline order) and fills freed slots from the queue, repeating until
  * nothing more is due — so a job of 0 ms (speed 0) finishes within the event that started it,
  * through the same path as a timed one, and a host that ticks late (or after a restart) gets the
  * outputs at once. A queued job starts when a slot frees, at the `now` of the step that frees it.
+ *
+ * State follows its partition: `stationRows` cuts the context into one row per order,
+ * `withStationRows` merges rows back in, `withoutOrders` drops orders (see their docs).
  */
 
 export type StationName = 'assemble' | 'bake' | 'delivery';
@@ -19,14 +26,17 @@ export type StationName = 'assemble' | 'bake' | 'delivery';
 /** One pizza's work at a station. */
 export interface Job {
   orderId: string;
+  /**
+   * Arrival number at the station instance that received it: with `receivedAt` it orders the
+   * queue (see `byArrival`). Counts up across merges (`StationContext.nextSeq`).
+   */
+  seq: number;
   durationMs: number;
   receivedAt: number;
   /** null while queued */
   startedAt: number | null;
   /** null while queued */
   dueAt: number | null;
-  /** the inputs this work answers for (the message, plus any redelivered copies) */
-  inputs: InputRef[];
   /** assemble: the baking time to write into pizza-assembled */
   bakingTime?: number;
   /** delivery */
@@ -39,9 +49,9 @@ export interface StationContext {
   station: StationName;
   /** pizzas worked on at once */
   capacity: number;
-  /** in the order they started */
+  /** in progress, earliest deadline first (those due together: in the order they started) */
   working: Job[];
-  /** FIFO */
+  /** waiting, first come first served (`byArrival`) */
   queue: Job[];
   /** orders finished here, with when (the dedupe memory) */
   finished: Memory;
@@ -49,14 +59,8 @@ export interface StationContext {
   cancelled: Memory;
   /** how many finished (and, separately, cancelled) orders to remember at most; the oldest are forgotten first */
   remember: number;
-  /**
-   * orderId → inputs the station answers for that have no job yet (delivery: the pizza-ordered of
-   * a remembered customer, the pizza-baked of a parked pizza). Not committed until the order's job
-   * finishes or the entry is forgotten: the state they built lives only in this process, so after
-   * a crash or a partition move the messages must come again to rebuild it. Absent in snapshots
-   * saved before it existed (their inputs were committed already).
-   */
-  held?: Record<string, InputRef[]>;
+  /** `seq` of the next job received: above every `seq` in the context */
+  nextSeq: number;
 }
 
 export interface StationInput {
@@ -71,7 +75,7 @@ export function initialStationContext(station: StationName, input: StationInput 
   if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`${station} capacity must be a positive integer, got ${capacity}`);
   const remember = input?.remember ?? 1000;
   if (!Number.isInteger(remember) || remember < 1) throw new RangeError(`${station} remember must be a positive integer, got ${remember}`);
-  return { station, capacity, working: [], queue: [], finished: [], cancelled: [], remember };
+  return { station, capacity, working: [], queue: [], finished: emptyMemory(), cancelled: emptyMemory(), remember, nextSeq: 0 };
 }
 
 /** The earliest deadline of the work in progress, or undefined when nothing is in progress. */
@@ -81,70 +85,49 @@ export function stationNextDeadline(context: StationContext): number | undefined
   return next;
 }
 
-/**
- * Every input the station still answers for: queued, in progress, and held without a job yet
- * (delivery's remembered customers and parked pizzas). After restoring a snapshot and on every
- * assignment, the host marks those of owned partitions in flight again, so that it never commits
- * past them, and sends PARTITIONS.REVOKED for the others.
- *
- * @example
- * for (const ref of stationPendingInputs(actor.getSnapshot().context)) host.track(ref);
- */
-export function stationPendingInputs(context: StationContext): InputRef[] {
-  return [...[...context.working, ...context.queue].flatMap((job) => job.inputs), ...Object.values(context.held ?? {}).flat()];
-}
-
 /** How busy the station is (for pausing the consumer, metrics and the kitchen board). */
 export function stationLoad(context: StationContext): { working: number; queued: number; capacity: number } {
   return { working: context.working.length, queued: context.queue.length, capacity: context.capacity };
 }
 
-export function sameRef(a: InputRef, b: InputRef): boolean {
-  return a.topic === b.topic && a.partition === b.partition && a.offset === b.offset;
-}
-
-/** `into` plus those of `more` it does not have yet, in order. */
-export function mergeRefs(into: InputRef[], more: InputRef[]): InputRef[] {
-  const out = [...into];
-  for (const ref of more) if (!out.some((r) => sameRef(r, ref))) out.push(ref);
-  return out;
-}
-
 /**
- * A bounded memory of order ids (orderId → ms), as plain data: generations of at most a tenth of
- * the limit each, oldest first. Adding copies only the newest generation, so a step costs the
- * same however much is remembered, and older generations are shared between snapshots; past
- * the limit the oldest generation is forgotten whole.
+ * Queue order: first come, first served. `seq` breaks ties within one station instance; the order
+ * id breaks them between jobs merged from instances whose counters knew nothing of each other.
  */
-export type Memory = Record<string, number>[];
-
-export function memoryHas(memory: Memory, orderId: string): boolean {
-  return memory.some((generation) => Object.hasOwn(generation, orderId));
+function byArrival(a: Job, b: Job): number {
+  return a.receivedAt - b.receivedAt || a.seq - b.seq || (a.orderId < b.orderId ? -1 : a.orderId > b.orderId ? 1 : 0);
 }
 
-/** Every remembered order id, oldest first. */
-export function memoryKeys(memory: Memory): string[] {
-  return memory.flatMap((generation) => Object.keys(generation));
-}
-
-function memoryAdd(memory: Memory, orderId: string, at: number, limit: number): Memory {
-  const size = Math.max(1, Math.ceil(limit / 10));
-  const newest = memory.at(-1);
-  const next =
-    newest && Object.keys(newest).length < size ? [...memory.slice(0, -1), { ...newest, [orderId]: at }] : [...memory, { [orderId]: at }];
-  // every generation but the newest is full
-  const count = (m: Memory) => (m.length - 1) * size + Object.keys(m.at(-1) ?? {}).length;
-  while (next.length > 1 && count(next) > limit) next.shift();
-  return next;
+/** Working order: earliest deadline first; jobs due together finish in the order they started. */
+function byDeadline(a: Job, b: Job): number {
+  return (a.dueAt ?? 0) - (b.dueAt ?? 0) || (a.startedAt ?? 0) - (b.startedAt ?? 0) || byArrival(a, b);
 }
 
 /**
- * One step of a station: a working copy of the context plus what it emitted, in order. Outputs of
- * finished jobs come from `output`, which each station supplies.
+ * A copy of sorted `jobs` with `job` in its place, and that place. Searched from the end, where a
+ * job usually goes.
+ */
+function insertSorted(jobs: readonly Job[], job: Job, compare: (a: Job, b: Job) => number): [Job[], number] {
+  let at = jobs.length;
+  while (at > 0 && compare(jobs[at - 1] as Job, job) > 0) at--;
+  const out = jobs.slice();
+  if (at === out.length) out.push(job);
+  else out.splice(at, 0, job);
+  return [out, at];
+}
+
+/** What every station adds to the queue; the rest of the job is filled in on arrival. */
+export type NewWork = Omit<Job, 'seq' | 'receivedAt' | 'startedAt' | 'dueAt'>;
+
+/**
+ * One step of a station: a copy of the context (made on the first change; the context passed in
+ * is never changed) plus what it emitted, in order. Outputs of finished jobs come from `output`,
+ * which each station supplies.
  */
 export class StationStep<C extends StationContext, E extends { type: string }> {
   context: C;
   readonly emitted: (E | StationEmitted)[] = [];
+  private copied = false;
 
   constructor(
     context: C,
@@ -155,7 +138,15 @@ export class StationStep<C extends StationContext, E extends { type: string }> {
   }
 
   set(patch: Partial<C>): void {
-    this.context = { ...this.context, ...patch };
+    this.update(patch);
+  }
+
+  private update(patch: Partial<StationContext>): void {
+    if (!this.copied) {
+      this.context = { ...this.context };
+      this.copied = true;
+    }
+    Object.assign(this.context, patch);
   }
 
   emit(event: E | StationEmitted): void {
@@ -171,137 +162,304 @@ export class StationStep<C extends StationContext, E extends { type: string }> {
   }
 
   findJob(orderId: string): { job: Job; where: 'working' | 'queued' } | undefined {
-    const working = this.context.working.find((j) => j.orderId === orderId);
-    if (working) return { job: working, where: 'working' };
-    const queued = this.context.queue.find((j) => j.orderId === orderId);
-    return queued ? { job: queued, where: 'queued' } : undefined;
+    for (const job of this.context.working) if (job.orderId === orderId) return { job, where: 'working' };
+    for (const job of this.context.queue) if (job.orderId === orderId) return { job, where: 'queued' };
+    return undefined;
   }
 
-  ignore(orderId: string, reason: InputIgnoredEmitted['reason'], inputs: InputRef[]): void {
-    this.emit({ type: 'input.ignored', orderId, at: this.now, reason, inputs });
-  }
-
-  markCancelled(orderId: string): void {
-    this.set({ cancelled: memoryAdd(this.context.cancelled, orderId, this.now, this.context.remember) } as Partial<C>);
+  ignore(orderId: string, reason: InputIgnoredEmitted['reason']): void {
+    this.emit({ type: 'input.ignored', orderId, at: this.now, reason });
   }
 
   /** Finishes what is due, starts what fits, until nothing more is due at `now`. */
   settle(): void {
     for (;;) {
-      const due = this.context.working
-        .map((job, index) => ({ job, index }))
-        .filter(({ job }) => job.dueAt !== null && job.dueAt <= this.now)
-        .sort((a, b) => (a.job.dueAt ?? 0) - (b.job.dueAt ?? 0) || a.index - b.index)
-        .map(({ job }) => job);
-      if (due.length > 0) {
-        this.set({ working: this.context.working.filter((j) => !due.includes(j)) } as Partial<C>);
-        for (const job of due) {
-          this.emit(this.output(job, this.now));
-          this.emit({ type: 'work.finished', orderId: job.orderId, at: this.now, dueAt: job.dueAt ?? this.now, inputs: job.inputs });
-          this.set({ finished: memoryAdd(this.context.finished, job.orderId, this.now, this.context.remember) } as Partial<C>);
-        }
+      let changed = false;
+      for (;;) {
+        // earliest deadline first: what is due is at the front
+        const next = this.context.working[0];
+        if (next === undefined || (next.dueAt ?? 0) > this.now) break;
+        this.finish(next);
+        changed = true;
       }
-      let started = false;
-      while (this.context.working.length < this.context.capacity && this.context.queue.length > 0) {
-        const [head, ...rest] = this.context.queue;
-        if (!head) break;
-        const job: Job = { ...head, startedAt: this.now, dueAt: this.now + head.durationMs };
-        this.set({ working: [...this.context.working, job], queue: rest } as Partial<C>);
-        this.emit({ type: 'work.started', orderId: job.orderId, at: this.now, dueAt: job.dueAt ?? this.now });
-        started = true;
+      const free = this.context.capacity - this.context.working.length;
+      if (free > 0 && this.context.queue.length > 0) {
+        const starting = this.context.queue.slice(0, free);
+        this.update({ queue: this.context.queue.slice(starting.length) });
+        for (const job of starting) this.start(job);
+        changed = true;
       }
-      if (due.length === 0 && !started) return;
+      if (!changed) return;
     }
+  }
+
+  private start(job: Job): void {
+    const dueAt = this.now + job.durationMs;
+    const [working] = insertSorted(this.context.working, { ...job, startedAt: this.now, dueAt }, byDeadline);
+    this.update({ working });
+    this.emit({ type: 'work.started', orderId: job.orderId, at: this.now, dueAt });
+  }
+
+  /** Finishes the first job in `working`. */
+  private finish(job: Job): void {
+    this.update({
+      working: this.context.working.slice(1),
+      finished: memoryAdd(this.context.finished, job.orderId, this.now, this.context.remember),
+    });
+    this.emit(this.output(job, this.now));
+    this.emit({ type: 'work.finished', orderId: job.orderId, at: this.now, dueAt: job.dueAt ?? this.now });
   }
 
   /**
-   * New work arrives. Already finished or cancelled → ignored (commit it); already queued or in
-   * progress → its input joins that work (committed when it finishes); otherwise queued and
-   * started if a slot is free.
+   * An input for an order this station has finished, cancelled, queued or is working on: a copy.
+   * Says so (`input.ignored` with which) and returns true.
    */
-  receive(job: Omit<Job, 'startedAt' | 'dueAt' | 'receivedAt'>): void {
-    this.settle();
-    const { orderId } = job;
-    if (this.isFinished(orderId)) {
-      this.ignore(orderId, 'already-finished', job.inputs);
-      return;
+  ignoredAsCopy(orderId: string): boolean {
+    if (this.isFinished(orderId)) this.ignore(orderId, 'already-finished');
+    else if (this.isCancelled(orderId)) this.ignore(orderId, 'already-cancelled');
+    else {
+      const existing = this.findJob(orderId);
+      if (!existing) return false;
+      this.ignore(orderId, existing.where === 'working' ? 'already-working' : 'already-queued');
     }
-    if (this.isCancelled(orderId)) {
-      this.ignore(orderId, 'already-cancelled', job.inputs);
-      return;
-    }
-    const existing = this.findJob(orderId);
-    if (existing) {
-      this.attach(orderId, job.inputs);
-      this.ignore(orderId, existing.where === 'working' ? 'already-working' : 'already-queued', []);
-      return;
-    }
-    this.set({ queue: [...this.context.queue, { ...job, receivedAt: this.now, startedAt: null, dueAt: null }] } as Partial<C>);
-    this.settle();
-    const position = this.context.queue.findIndex((j) => j.orderId === orderId);
-    if (position >= 0) this.emit({ type: 'work.queued', orderId, at: this.now, position: position + 1 });
+    return true;
   }
 
-  /** Adds inputs to an order's queued or working job. */
-  attach(orderId: string, inputs: InputRef[]): void {
-    const add = (j: Job) => (j.orderId === orderId ? { ...j, inputs: mergeRefs(j.inputs, inputs) } : j);
-    this.set({ working: this.context.working.map(add), queue: this.context.queue.map(add) } as Partial<C>);
+  /** New work arrives: a copy is ignored; otherwise it starts if a slot is free, else it queues. */
+  receive(work: NewWork): void {
+    this.settle();
+    const { orderId } = work;
+    if (this.ignoredAsCopy(orderId)) return;
+    const job: Job = { ...work, seq: this.context.nextSeq, receivedAt: this.now, startedAt: null, dueAt: null };
+    this.update({ nextSeq: job.seq + 1 });
+    if (this.context.queue.length === 0 && this.context.working.length < this.context.capacity) {
+      this.start(job);
+      this.settle(); // a job of 0 ms is done at once
+      return;
+    }
+    const [queue, at] = insertSorted(this.context.queue, job, byArrival);
+    this.update({ queue });
+    this.emit({ type: 'work.queued', orderId, at: this.now, position: at + 1 });
   }
 
   /** Removes an order's job, returning it and where it was. */
   remove(orderId: string): { job: Job; where: 'working' | 'queued' } | undefined {
     const found = this.findJob(orderId);
     if (!found) return undefined;
-    this.set({
-      working: this.context.working.filter((j) => j.orderId !== orderId),
-      queue: this.context.queue.filter((j) => j.orderId !== orderId),
-    } as Partial<C>);
+    const others = (jobs: Job[]) => jobs.filter((j) => j.orderId !== orderId);
+    if (found.where === 'working') this.update({ working: others(this.context.working) });
+    else this.update({ queue: others(this.context.queue) });
     return found;
   }
 
-  /**
-   * The order was cancelled: drop its queued or unfinished work (commit its inputs with the
-   * cancel's), or remember the cancel for work that has not arrived yet.
-   */
-  cancel(orderId: string, ref: InputRef | undefined): void {
+  /** The order was cancelled: drop its queued or unfinished work, or remember the cancel for work that has not arrived yet. */
+  cancel(orderId: string): void {
     this.settle();
-    const refs = ref ? [ref] : [];
-    if (this.isFinished(orderId)) {
-      this.ignore(orderId, 'already-finished', refs);
+    if (this.isFinished(orderId) || this.isCancelled(orderId)) {
+      this.ignore(orderId, this.isFinished(orderId) ? 'already-finished' : 'already-cancelled');
       return;
     }
-    if (this.isCancelled(orderId)) {
-      this.ignore(orderId, 'already-cancelled', refs);
-      return;
-    }
-    this.markCancelled(orderId);
+    this.update({ cancelled: memoryAdd(this.context.cancelled, orderId, this.now, this.context.remember) });
     const removed = this.remove(orderId);
     if (!removed) {
-      this.emit({ type: 'cancel.noted', orderId, at: this.now, inputs: refs });
+      this.emit({ type: 'cancel.noted', orderId, at: this.now });
       return;
     }
-    this.emit({
-      type: 'work.dropped',
-      orderId,
-      at: this.now,
-      reason: 'cancelled',
-      was: removed.where,
-      inputs: mergeRefs(removed.job.inputs, refs),
-    });
+    this.emit({ type: 'work.dropped', orderId, at: this.now, reason: 'cancelled', was: removed.where });
     this.settle();
   }
+}
 
-  /** Releases work whose every input came from revoked partitions (another member redoes it). */
-  revoke(event: PartitionsRevoked): void {
-    this.settle();
-    const revoked = (ref: InputRef) => event.partitions.some((p) => p.topic === ref.topic && p.partition === ref.partition);
-    const released = [...this.context.working, ...this.context.queue].filter((j) => j.inputs.length > 0 && j.inputs.every(revoked));
-    for (const job of released) {
-      this.remove(job.orderId);
-      this.emit({ type: 'work.released', orderId: job.orderId, at: this.now, refs: job.inputs });
-    }
-    this.settle();
+// ---- state follows its partition: the context as rows, one per order ----
+
+/**
+ * Everything a station knows about one order, as JSON-safe data: a row of the station's
+ * changelog, keyed by order id. Fields are present only when they hold.
+ *
+ * @example
+ * { job: { orderId: '0a1b2c3d', seq: 7, durationMs: 13000, receivedAt: 1000, startedAt: 2000, dueAt: 15000 } }
+ * { finishedAt: 15000 }
+ * { customer: { customerId: 'c-42', deliveryMs: 7000, lateDeliveryMs: 14000, at: 900 } } // delivery
+ */
+export interface StationRow {
+  /** its work, queued (`startedAt` null) or in progress; `job.orderId` is the row's key */
+  job?: Job;
+  /** when its work finished here (dedupe memory) */
+  finishedAt?: number;
+  /** when its cancel came here (dedupe memory) */
+  cancelledAt?: number;
+  /** delivery: its customer, remembered until the pizza comes */
+  customer?: Customer;
+  /** delivery: when its pizza came before its order (parked) */
+  parkedAt?: number;
+}
+
+function isDelivery(context: StationContext): context is DeliveryContext {
+  return 'customers' in context;
+}
+
+/** Every order the context knows anything about (each has a row). */
+export function stationOrders(context: StationContext): Set<string> {
+  const orders = new Set<string>();
+  for (const job of context.working) orders.add(job.orderId);
+  for (const job of context.queue) orders.add(job.orderId);
+  for (const orderId of memoryKeys(context.finished)) orders.add(orderId);
+  for (const orderId of memoryKeys(context.cancelled)) orders.add(orderId);
+  if (isDelivery(context)) {
+    for (const [orderId] of hashedEntries(context.customers)) orders.add(orderId);
+    for (const [orderId] of hashedEntries(context.parked)) orders.add(orderId);
   }
+  return orders;
+}
+
+/**
+ * The rows of these orders: everything the context knows about each, or null when it knows
+ * nothing (write a tombstone). Which orders a step may have changed: see `touchedOrders`.
+ *
+ * Not covered by that: the dedupe memory is bounded (`remember`), and a step that remembers one
+ * more order may forget the oldest ones without naming them. Their rows then still say
+ * `finishedAt`/`cancelledAt` until the host drops rows by age; such a row merged back in is
+ * harmless (the memory keeps the newest `remember` of what it is given).
+ *
+ * @example
+ * const [next, actions] = transition(bakeMachine, snapshot, event);
+ * for (const [orderId, row] of stationRows(next.context, touchedOrders(event, emitted(actions)))) {
+ *   changelog.put(orderId, row); // row === null: a tombstone
+ * }
+ */
+export function stationRows(context: StationContext, orderIds: Iterable<string>): Map<string, StationRow | null> {
+  const jobs = new Map<string, Job>();
+  for (const job of context.working) jobs.set(job.orderId, job);
+  for (const job of context.queue) jobs.set(job.orderId, job);
+  const rows = new Map<string, StationRow | null>();
+  for (const orderId of orderIds) {
+    const row: StationRow = {};
+    let known = false;
+    const job = jobs.get(orderId);
+    if (job !== undefined) [row.job, known] = [job, true];
+    const finishedAt = memoryAt(context.finished, orderId);
+    if (finishedAt !== undefined) [row.finishedAt, known] = [finishedAt, true];
+    const cancelledAt = memoryAt(context.cancelled, orderId);
+    if (cancelledAt !== undefined) [row.cancelledAt, known] = [cancelledAt, true];
+    if (isDelivery(context)) {
+      const customer = hashedGet(context.customers, orderId);
+      if (customer !== undefined) [row.customer, known] = [customer, true];
+      const parkedAt = hashedGet(context.parked, orderId);
+      if (parkedAt !== undefined) [row.parkedAt, known] = [parkedAt, true];
+    }
+    rows.set(orderId, known ? row : null);
+  }
+  return rows;
+}
+
+/**
+ * The context with these rows merged in (restored from the changelog when a partition is
+ * assigned; a row replaces whatever the context knew of its order). Jobs go back to `working`
+ * or the queue, in arrival order among those already there (rows from several partitions
+ * interleave by `receivedAt`); `nextSeq` moves past every restored `seq`. A restored job in
+ * progress keeps its `dueAt`, even if that puts more than `capacity` in the oven for a while:
+ * the pizza comes out at its original time, once. Memory entries join the memory by time (the
+ * newest `remember` are kept); delivery's customers and parked pizzas come back.
+ *
+ * @example
+ * let context = initialStationContext('bake', { capacity: 2 });
+ * context = withStationRows(context, changelog.rowsOf(partition)); // Iterable<[orderId, StationRow]>
+ * // then arm the timer for stationNextDeadline(context): a deadline that passed fires at once
+ */
+export function withStationRows<C extends StationContext>(context: C, rows: Iterable<readonly [string, StationRow]>): C {
+  const incoming = new Map(rows);
+  if (incoming.size === 0) return context;
+  const base = withoutOrders(context, (orderId) => incoming.has(orderId));
+  const working = base.working.slice();
+  const queue = base.queue.slice();
+  const finished = memoryEntries(base.finished);
+  const cancelled = memoryEntries(base.cancelled);
+  let nextSeq = base.nextSeq;
+  const delivery = isDelivery(base)
+    ? { customers: hashedEntries(base.customers), parked: hashedEntries(base.parked), oldestAt: base.oldestAt }
+    : undefined;
+  for (const [orderId, row] of incoming) {
+    if (row.job) {
+      const job = row.job.orderId === orderId ? row.job : { ...row.job, orderId };
+      (job.startedAt === null ? queue : working).push(job);
+      nextSeq = Math.max(nextSeq, job.seq + 1);
+    }
+    if (row.finishedAt !== undefined) finished.push([orderId, row.finishedAt]);
+    if (row.cancelledAt !== undefined) cancelled.push([orderId, row.cancelledAt]);
+    if (row.customer === undefined && row.parkedAt === undefined) continue;
+    if (!delivery) throw new TypeError(`the ${base.station} station has no customers or parked pizzas (row of order ${orderId})`);
+    if (row.customer !== undefined) delivery.customers.push([orderId, row.customer]);
+    if (row.parkedAt !== undefined) delivery.parked.push([orderId, row.parkedAt]);
+    for (const at of [row.customer?.at, row.parkedAt]) {
+      if (at !== undefined) delivery.oldestAt = Math.min(delivery.oldestAt ?? at, at);
+    }
+  }
+  const byTime = (a: readonly [string, number], b: readonly [string, number]) => a[1] - b[1];
+  return {
+    ...base,
+    ...(delivery && { customers: hashedOf(delivery.customers), parked: hashedOf(delivery.parked), oldestAt: delivery.oldestAt }),
+    working: working.sort(byDeadline),
+    queue: queue.sort(byArrival),
+    finished: memoryOf(finished.sort(byTime), base.remember),
+    cancelled: memoryOf(cancelled.sort(byTime), base.remember),
+    nextSeq,
+  };
+}
+
+/**
+ * The context without these orders (their partition was revoked: they are another member's now).
+ * Nothing is emitted; a job in progress simply stops here. Returns `context` itself when it knew
+ * none of them.
+ *
+ * @example
+ * context = withoutOrders(context, (orderId) => partitionOf(orderId) === revoked);
+ */
+export function withoutOrders<C extends StationContext>(context: C, drop: (orderId: string) => boolean): C {
+  const keepJobs = (jobs: Job[]) => (jobs.some((job) => drop(job.orderId)) ? jobs.filter((job) => !drop(job.orderId)) : jobs);
+  const keepMemory = (memory: Memory) => {
+    const entries = memoryEntries(memory);
+    return entries.some(([orderId]) => drop(orderId))
+      ? memoryOf(
+          entries.filter(([orderId]) => !drop(orderId)),
+          context.remember,
+        )
+      : memory;
+  };
+  const keepRecord = <T>(record: HashedRecord<T>) => {
+    const entries = hashedEntries(record);
+    return entries.some(([orderId]) => drop(orderId)) ? hashedOf(entries.filter(([orderId]) => !drop(orderId))) : record;
+  };
+  const next: C = {
+    ...context,
+    working: keepJobs(context.working),
+    queue: keepJobs(context.queue),
+    finished: keepMemory(context.finished),
+    cancelled: keepMemory(context.cancelled),
+  };
+  if (isDelivery(next) && isDelivery(context)) {
+    next.customers = keepRecord(context.customers);
+    next.parked = keepRecord(context.parked);
+  }
+  const unchanged = (Object.keys(next) as (keyof C)[]).every((key) => next[key] === context[key]);
+  return unchanged ? context : next;
+}
+
+/**
+ * The orders whose rows a step may have changed: the order of the event sent in and every order
+ * an emitted event names. A station changes what it knows about an order only in such a step
+ * (but see `stationRows` on the bounded memory).
+ *
+ * @example
+ * const rows = stationRows(next.context, touchedOrders(event, emittedEvents));
+ */
+export function touchedOrders(
+  event: { type: string; orderId?: string },
+  emitted: Iterable<{ type: string; orderId?: string }>,
+): Set<string> {
+  const orders = new Set<string>();
+  if (event.orderId !== undefined) orders.add(event.orderId);
+  for (const e of emitted) if (e.orderId !== undefined) orders.add(e.orderId);
+  return orders;
 }
 
 /**
@@ -336,3 +494,15 @@ export const stationGuards = {
   isWorking: ({ context }: { context: StationContext }) => context.working.length > 0 && context.working.length < context.capacity,
   isFull: ({ context }: { context: StationContext }) => context.working.length >= context.capacity,
 };
+
+/**
+ * The state a station shows with this context, as the guards above pick it: for a snapshot of a
+ * context made by `withStationRows` or `withoutOrders`.
+ *
+ * @example
+ * const snapshot = bakeMachine.resolveState({ value: stationState(context), context });
+ */
+export function stationState(context: StationContext): 'idle' | 'working' | 'full' {
+  if (stationGuards.isFull({ context })) return 'full';
+  return stationGuards.isWorking({ context }) ? 'working' : 'idle';
+}

@@ -130,34 +130,62 @@
   }
 
   // ---- kitchen board ----
+  // A `kitchen` snapshot, then `kitchen-diff` events with only what changed: counters, the listed
+  // pizzas that came or changed (`pizzas`) and those that left (`gone`).
   const kitchen = document.querySelector('[data-live-kitchen]');
   if (kitchen) {
+    const boards = new Map(); // station → Map(order_id → pizza)
+    const draw = (s) => {
+      const card = kitchen.querySelector(`[data-station="${CSS.escape(s.station)}"]`);
+      if (!card) return;
+      const set = (field, text) => {
+        const dd = card.querySelector(`[data-field="${field}"]`);
+        if (dd && dd.textContent !== text) {
+          dd.textContent = text;
+          flash(dd);
+        }
+      };
+      if (!card.liveState) card.liveState = {};
+      const state = card.liveState;
+      for (const key of ['capacity', 'in_progress_count', 'queue_length', 'done_last_minute', 'done']) {
+        if (s[key] !== undefined) state[key] = s[key];
+      }
+      set('in-progress', `${state.in_progress_count} / ${state.capacity}`);
+      set('queue', String(state.queue_length));
+      set('per-minute', String(state.done_last_minute));
+      set('done', String(state.done));
+      const pizzas = [...(boards.get(s.station)?.values() ?? [])].sort(
+        (a, b) => Number(b.working) - Number(a.working) || a.since - b.since || (a.order_id < b.order_id ? -1 : 1),
+      );
+      card.querySelector('[data-field="pizzas"]').replaceChildren(
+        ...pizzas.map((p) => {
+          const li = el('li', undefined, p.working ? 'working' : 'queued');
+          li.append(el('code', p.order_id), p.working ? ' since ' : ' waiting since ', timeEl(p.since));
+          return li;
+        }),
+      );
+      if (s.states) light(`station-${s.station}`, s.states);
+    };
     listen(kitchen.getAttribute('data-live-kitchen'), {
       kitchen: (k) => {
         for (const s of k.stations) {
-          const card = kitchen.querySelector(`[data-station="${CSS.escape(s.station)}"]`);
-          if (!card) continue;
-          const set = (field, text) => {
-            const dd = card.querySelector(`[data-field="${field}"]`);
-            if (dd && dd.textContent !== text) {
-              dd.textContent = text;
-              flash(dd);
-            }
-          };
-          set('in-progress', `${s.in_progress.length} / ${s.capacity}`);
-          set('queue', String(s.queue_length));
-          set('per-minute', String(s.done_last_minute));
-          set('done', String(s.done));
-          const items = [
-            ...s.in_progress.map((p) => ['working', p, ' since ']),
-            ...s.queued.map((p) => ['queued', p, ' waiting since ']),
-          ].map(([cls, p, words]) => {
-            const li = el('li', undefined, cls);
-            li.append(el('code', p.order_id), words, timeEl(p.since));
-            return li;
-          });
-          card.querySelector('[data-field="pizzas"]').replaceChildren(...items);
-          light(`station-${s.station}`, s.states);
+          boards.set(
+            s.station,
+            new Map([
+              ...s.in_progress.map((p) => [p.order_id, { ...p, working: true }]),
+              ...s.queued.map((p) => [p.order_id, { ...p, working: false }]),
+            ]),
+          );
+          draw(s);
+        }
+      },
+      'kitchen-diff': (d) => {
+        for (const s of d.stations) {
+          const board = boards.get(s.station) ?? new Map();
+          boards.set(s.station, board);
+          for (const id of s.gone ?? []) board.delete(id);
+          for (const p of s.pizzas ?? []) board.set(p.order_id, p);
+          draw(s);
         }
       },
     });

@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config/loadConfig.ts';
 import { httpTarget } from '../src/load/httpTarget.ts';
 import { inProcessTarget, runLoad } from '../src/load/runLoad.ts';
-import { startShop } from '../src/runtime/startShop.ts';
+import { startShop } from '../src/app/startShop.ts';
 
 const USAGE = 'usage: bun run load -- --orders N --concurrency C [--speed S] [--url U] [--timeout SEC] [--config INI]';
 

@@ -7,7 +7,8 @@ import { parseCliArgs, USAGE } from './cli/parseArgs.ts';
 import { loadConfig } from './config/loadConfig.ts';
 import { loadKafkaConfig } from './config/loadKafkaConfig.ts';
 import { isShopError } from './errors.ts';
-import { startShop } from './runtime/startShop.ts';
+import { startShop } from './app/startShop.ts';
+import { serveSchemaRegistry } from './schemaRegistry/serveSchemaRegistry.ts';
 
 async function main(argv: string[]): Promise<number> {
   const options = parseCliArgs(argv);
@@ -17,6 +18,12 @@ async function main(argv: string[]): Promise<number> {
   }
   const config = loadConfig(options.config);
   const kafka = options.kafka === undefined ? undefined : loadKafkaConfig(options.kafka);
+  // Served before the shop starts: a Kafka INI whose [schema-registry] names it works at once.
+  const registry =
+    options.registryPort === undefined
+      ? undefined
+      : await serveSchemaRegistry({ port: options.registryPort, dataDir: options.memory ? null : (options.data ?? config.shop.dataDir) });
+  if (registry) console.log(`schema registry at ${registry.url}`);
   const shop = await startShop({
     config,
     actors: options.actors,
@@ -45,7 +52,8 @@ async function main(argv: string[]): Promise<number> {
       stopping = true;
       console.log(`${signal}: shutting down gracefully (send it again to exit at once)`);
       shop.stop().then(
-        () => {
+        async () => {
+          await registry?.stop();
           clearInterval(keepAlive);
           console.log('stopped');
           resolve(0);

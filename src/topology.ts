@@ -1,4 +1,5 @@
-import type { ActorName, ShopConfig, Topics } from './config/shopConfig.ts';
+import { ACTOR_NAMES, type ActorName, type ShopConfig, type Topics } from './config/shopConfig.ts';
+import { CATALOGUE, consumedBy, observedBy, producedBy, type TopicKey } from './events/catalogue.ts';
 
 /**
  * Who reads and who writes which topic: the shop's event flow as one table, built from the
@@ -27,53 +28,28 @@ export interface ActorTopology {
   role: string;
 }
 
+const ROLES: Record<ActorName, string> = {
+  web: 'takes orders and cancellations (command side); shows orders, the kitchen and the flow (query side)',
+  assemble: 'puts the pizza together, then hands it to the oven with its baking time',
+  bake: 'bakes for the baking time written by assemble',
+  delivery: 'remembers customers from new orders; delivers baked pizzas (pending when baked comes first)',
+  status: 'runs one order-lifecycle machine per order and publishes every status change',
+};
+
+/** Derived from the event catalogue (src/events/catalogue.ts): who reads and writes which topic. */
 export function shopTopology(config: Pick<ShopConfig, 'topics' | 'groupIds'>): ActorTopology[] {
   const t: Topics = config.topics;
-  const g = config.groupIds;
-  return [
-    {
-      actor: 'web',
-      groupId: g.web,
-      // the web's view of orders follows pizza-status; it also reads what it produced itself (so
-      // every web instance sees every order), the stage topics (timeline, kitchen board) and logs
-      consumes: [t.pizzaStatus],
-      observes: [t.pizzaOrdered, t.pizzaCancelled, t.pizzaAssembled, t.pizzaBaked, t.pizzaDelivered, t.pizzaPending, t.logs],
-      produces: [t.pizzaOrdered, t.pizzaCancelled],
-      role: 'takes orders and cancellations (command side); shows orders, the kitchen and the flow (query side)',
-    },
-    {
-      actor: 'assemble',
-      groupId: g.assemble,
-      consumes: [t.pizzaOrdered, t.pizzaCancelled],
-      observes: [],
-      produces: [t.pizzaAssembled],
-      role: 'puts the pizza together, then hands it to the oven with its baking time',
-    },
-    {
-      actor: 'bake',
-      groupId: g.bake,
-      consumes: [t.pizzaAssembled, t.pizzaCancelled],
-      observes: [],
-      produces: [t.pizzaBaked],
-      role: 'bakes for the baking time written by assemble',
-    },
-    {
-      actor: 'delivery',
-      groupId: g.delivery,
-      consumes: [t.pizzaOrdered, t.pizzaBaked, t.pizzaCancelled],
-      observes: [],
-      produces: [t.pizzaDelivered, t.pizzaPending],
-      role: 'remembers customers from new orders; delivers baked pizzas (pending when baked comes first)',
-    },
-    {
-      actor: 'status',
-      groupId: g.status,
-      consumes: [t.pizzaOrdered, t.pizzaAssembled, t.pizzaBaked, t.pizzaDelivered, t.pizzaPending, t.pizzaCancelled],
-      observes: [],
-      produces: [t.pizzaStatus],
-      role: 'runs one order-lifecycle machine per order and publishes every status change',
-    },
-  ];
+  const names = (keys: TopicKey[]) => keys.map((k) => t[k]);
+  // the shop's own side topics (dead letters, log lines) are listed apart: every actor may write them
+  const job = (keys: TopicKey[]) => keys.filter((k) => !(CATALOGUE[k].producers as readonly string[]).includes('any'));
+  return ACTOR_NAMES.map((actor) => ({
+    actor,
+    groupId: config.groupIds[actor],
+    consumes: names(consumedBy(actor)),
+    observes: names(observedBy(actor).filter((k) => !consumedBy(actor).includes(k))),
+    produces: names(job(producedBy(actor))),
+    role: ROLES[actor],
+  }));
 }
 
 /** Topics every actor may write besides its job's outputs. */

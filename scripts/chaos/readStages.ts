@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { loadKafkaConfig } from '../../src/config/loadKafkaConfig.ts';
-import { forEachMessage } from '../../src/load/forEachMessage.ts';
 import { createEmbeddedLog } from '../../src/transport/embeddedLog.ts';
 import { toKafkaClientOptions } from '../../src/transport/kafka/kafkaClientOptions.ts';
 import { quietKafkaJsTimerWarning } from '../../src/transport/kafka/quietKafkaJsTimerWarning.ts';
@@ -101,8 +100,8 @@ export async function readStagesEmbedded(dataDir: string, topics: string[], time
     const seen: StageMessage[] = [];
     const reached = new Map<string, number>();
     const consumer = log.consumer({ groupId: `pizza-chaos-audit-${randomBytes(4).toString('hex')}`, topics });
-    await consumer.run(
-      forEachMessage((m) => {
+    await consumer.run(async ({ messages }) => {
+      for (const m of messages) {
         seen.push({
           topic: m.topic,
           partition: m.partition,
@@ -112,8 +111,8 @@ export async function readStagesEmbedded(dataDir: string, topics: string[], time
         });
         const tp = `${m.topic}/${m.partition}`;
         reached.set(tp, Math.max(reached.get(tp) ?? -1, m.offset));
-      }),
-    );
+      }
+    });
     const deadline = performance.now() + timeoutMs;
     while ([...ends].some(([tp, end]) => (reached.get(tp) ?? -1) < end - 1)) {
       if (performance.now() > deadline)

@@ -14,6 +14,8 @@ Options:
   --port <n>        web port (0 = any free port; the URL is printed)
   --data <dir>      data directory for the embedded log and state stores (default ./data)
   --memory          keep everything in memory: nothing is written to disk
+  --registry-port <n>  also serve a Confluent-compatible Schema Registry on 127.0.0.1:<n>
+                    (0 = any free port), kept in <data>/schema-registry.db
   --help            show this help
 
 Examples:
@@ -30,6 +32,7 @@ export interface CliOptions {
   port?: number;
   data?: string;
   memory: boolean;
+  registryPort?: number;
 }
 
 function usageError(message: string): ShopError {
@@ -82,6 +85,11 @@ export function parseCliArgs(argv: string[]): CliOptions {
     if (!/^\d+$/.test(v.port) || port > 65535) throw usageError(`--port: '${v.port}' is not a port number (0-65535)`);
     options.port = port;
   }
+  if (v['registry-port'] !== undefined) {
+    const port = Number(v['registry-port']);
+    if (!/^\d+$/.test(v['registry-port']) || port > 65535) throw usageError(`--registry-port: '${v['registry-port']}' is not a port number (0-65535)`);
+    options.registryPort = port;
+  }
   if (options.memory && options.data !== undefined) throw usageError('--memory and --data exclude each other');
   return options;
 }
@@ -99,6 +107,7 @@ function parse(argv: string[]) {
       port: { type: 'string' },
       data: { type: 'string' },
       memory: { type: 'boolean' },
+      'registry-port': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });

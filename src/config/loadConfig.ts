@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { configError, ShopError } from '../errors.ts';
 import { type IniSections, parseIni, parseList } from './ini.ts';
-import { type ActorName, type ShopConfig, STATUS_NAMES, type StatusName } from './shopConfig.ts';
+import { type ActorName, DEFAULT_WEB_LIMITS, type ShopConfig, STATUS_NAMES, type StatusName } from './shopConfig.ts';
 
 export const DEFAULT_CONFIG_FILE = 'config_sys/default.ini';
 
@@ -26,12 +26,75 @@ export function loadConfig(file: string = DEFAULT_CONFIG_FILE): ShopConfig {
   return parseConfig(text, file);
 }
 
+/**
+ * What this project added to the original's file, with the values of `config_sys/default.ini`:
+ * a file without them (the original's own `config_sys/default.ini`) starts the shop unchanged.
+ */
+const ADDED_DEFAULTS: Record<string, Record<string, string>> = {
+  'kafka-topics': { pizza_cancelled: 'pizza-cancelled', dead_letter: 'pizza-dead-letter', logs: 'pizza-logs', station_work: 'pizza-station-work' },
+  'kafka-consumer-group-id': { webapp: 'pizza-webapp' },
+  'kafka-client-id': { webapp: 'pizza-webapp' },
+  'state-store-orders': { table_customers: 'customers' },
+  shop: { speed: '1', data_dir: './data', web_port: '8000', local_partitions: '6', batch_max_messages: '500', batch_linger_ms: '5' },
+  'station-capacity': { assemble: '1', bake: '1', delivery: '1' },
+  timings: {
+    assemble_modulo: '8',
+    assemble_base_seconds: '4',
+    bake_modulo: '8',
+    bake_base_seconds: '8',
+    delivery_modulo: '10',
+    delivery_base_seconds: '5',
+    delivery_late_factor: '2',
+  },
+};
+
+/** The original's key names for ours (its newer version split retention per table). */
+const ORIGINAL_KEYS: Record<string, Record<string, string[]>> = {
+  'state-store-orders': { retention_hours: ['table_orders_retention_hours', 'table_status_retention_hours'] },
+  'state-store-delivery': { table_name: ['table_customers'], retention_hours: ['table_customers_retention_hours'] },
+};
+
+/** Names of the original's first version that this file no longer reads, and what to write instead. */
+const RENAMED_SECTIONS: Record<string, { old: string; hint: string }> = {
+  'state-store-orders': {
+    old: 'sqlite-orders',
+    hint: 'rename [sqlite-orders] to [state-store-orders] and add db_module_class = sqlite, name = <its db>, retention_hours',
+  },
+  'state-store-delivery': {
+    old: 'sqlite-delivery',
+    hint: 'rename [sqlite-delivery] to [state-store-delivery] and add db_module_class = sqlite, name = <its db>, retention_hours',
+  },
+};
+const RENAMED_STATUSES: Record<string, string> = {
+  order_placed: 'order_received',
+  pizza_assembled: 'in_the_oven',
+  pizza_baked: 'out_for_delivery',
+};
+
+/** The original's Python store module: ours is the same SQLite store. */
+const ORIGINAL_SQLITE_MODULE = 'utils.db.sqlite';
+
+function storeModule(r: Reader, section: string): string {
+  const name = r.str(section, 'db_module_class');
+  if (name === ORIGINAL_SQLITE_MODULE) return 'sqlite';
+  if (/^utils\.db\./.test(name)) {
+    throw configError(r.file, section, 'db_module_class', `'${name}' is a Python module of the original: use sqlite, or the path of a JavaScript/TypeScript module exporting createStateStore`);
+  }
+  return name;
+}
+
 /** Validates configuration text; `file` is only used in messages. */
 export function parseConfig(text: string, file: string): ShopConfig {
   const r = new Reader(parseIni(text), file);
 
   const ids = {} as Record<StatusName, number>;
-  for (const name of STATUS_NAMES) ids[name] = r.int('status-id', name, { min: 0 });
+  for (const name of STATUS_NAMES) {
+    const old = RENAMED_STATUSES[name];
+    if (old && r.has('status-id', old) && !r.has('status-id', name)) {
+      throw configError(file, 'status-id', name, `missing key: the first original's '${old}' is called '${name}' here (rename it in [status-id] and [status-label])`);
+    }
+    ids[name] = r.int('status-id', name, { min: 0 });
+  }
   const labels = new Map<number, string>();
   for (const name of STATUS_NAMES) labels.set(ids[name], r.str('status-label', name));
   const elseLabel = r.str('status-label', 'else');
@@ -72,6 +135,7 @@ export function parseConfig(text: string, file: string): ShopConfig {
       pizzaCancelled: r.str('kafka-topics', 'pizza_cancelled'),
       deadLetter: r.str('kafka-topics', 'dead_letter'),
       logs: r.str('kafka-topics', 'logs'),
+      stationWork: r.str('kafka-topics', 'station_work'),
     },
     topicConfig: {
       numPartitions: r.int('kafka-topic-config', 'num_partitions', { min: 1 }),
@@ -87,7 +151,7 @@ export function parseConfig(text: string, file: string): ShopConfig {
       extraToppings: r.list('pizza', 'extra_toppings'),
     },
     ordersStore: {
-      module: r.str('state-store-orders', 'db_module_class'),
+      module: storeModule(r, 'state-store-orders'),
       name: r.str('state-store-orders', 'name'),
       tableCustomers: r.str('state-store-orders', 'table_customers'),
       tableOrders: r.str('state-store-orders', 'table_orders'),
@@ -98,7 +162,7 @@ export function parseConfig(text: string, file: string): ShopConfig {
       completedWhen,
     },
     deliveryStore: {
-      module: r.str('state-store-delivery', 'db_module_class'),
+      module: storeModule(r, 'state-store-delivery'),
       name: r.str('state-store-delivery', 'name'),
       table: r.str('state-store-delivery', 'table_name'),
       retentionHours: r.num('state-store-delivery', 'retention_hours', { min: 0 }),
@@ -108,11 +172,23 @@ export function parseConfig(text: string, file: string): ShopConfig {
       dataDir: r.str('shop', 'data_dir'),
       webPort: r.int('shop', 'web_port', { min: 0, max: 65535 }),
       localPartitions: r.int('shop', 'local_partitions', { min: 1 }),
+      batchMaxMessages: r.int('shop', 'batch_max_messages', { min: 1 }),
+      batchLingerMs: r.int('shop', 'batch_linger_ms', { min: 0 }),
     },
     capacity: {
       assemble: r.int('station-capacity', 'assemble', { min: 1 }),
       bake: r.int('station-capacity', 'bake', { min: 1 }),
       delivery: r.int('station-capacity', 'delivery', { min: 1 }),
+    },
+    web: { secureCookies: r.optBool('shop', 'secure_cookies', false) },
+    webLimits: {
+      ordersPerMinutePerSession: r.optInt('web-limits', 'orders_per_minute_per_session', DEFAULT_WEB_LIMITS.ordersPerMinutePerSession),
+      ordersPerMinutePerAddress: r.optInt('web-limits', 'orders_per_minute_per_address', DEFAULT_WEB_LIMITS.ordersPerMinutePerAddress),
+      loginsPerMinutePerAddress: r.optInt('web-limits', 'logins_per_minute_per_address', DEFAULT_WEB_LIMITS.loginsPerMinutePerAddress),
+      streamsPerMinutePerAddress: r.optInt('web-limits', 'streams_per_minute_per_address', DEFAULT_WEB_LIMITS.streamsPerMinutePerAddress),
+      streamsPerSession: r.optInt('web-limits', 'streams_per_session', DEFAULT_WEB_LIMITS.streamsPerSession),
+      streamsTotal: r.optInt('web-limits', 'streams_total', DEFAULT_WEB_LIMITS.streamsTotal),
+      streamBufferKib: r.optInt('web-limits', 'stream_buffer_kib', DEFAULT_WEB_LIMITS.streamBufferKib, 1),
     },
     timings: {
       assembleModulo: r.int('timings', 'assemble_modulo', { min: 1 }),
@@ -140,13 +216,30 @@ interface NumberRule {
 class Reader {
   constructor(
     private readonly sections: IniSections,
-    private readonly file: string,
+    readonly file: string,
   ) {}
 
-  str(section: string, key: string): string {
+  has(section: string, key: string): boolean {
+    return this.sections[section]?.[key] !== undefined;
+  }
+
+  /** The key's value, under its own name or the original's, else this project's default. */
+  private raw(section: string, key: string): string | undefined {
     const body = this.sections[section];
-    if (!body) throw configError(this.file, section, null, 'missing section');
-    const value = body[key];
+    const own = body?.[key] ?? ORIGINAL_KEYS[section]?.[key]?.map((name) => body?.[name]).find((v) => v !== undefined);
+    if (own !== undefined) return own;
+    const fallback = ADDED_DEFAULTS[section]?.[key];
+    if (fallback !== undefined) return fallback;
+    if (!body) {
+      const renamed = RENAMED_SECTIONS[section];
+      const hint = renamed && this.sections[renamed.old] !== undefined ? ` (${renamed.hint})` : '';
+      throw configError(this.file, section, null, `missing section${hint}`);
+    }
+    return undefined;
+  }
+
+  str(section: string, key: string): string {
+    const value = this.raw(section, key);
     if (value === undefined) throw configError(this.file, section, key, 'missing key');
     if (value.trim() === '') throw configError(this.file, section, key, 'empty value');
     return value.trim();
@@ -173,10 +266,23 @@ class Reader {
     return value;
   }
 
+  /** true/false from a key that may be absent (`fallback` then). */
+  optBool(section: string, key: string, fallback: boolean): boolean {
+    if (this.sections[section]?.[key] === undefined) return fallback;
+    const raw = this.str(section, key).toLowerCase();
+    if (raw === 'true' || raw === 'yes' || raw === '1') return true;
+    if (raw === 'false' || raw === 'no' || raw === '0') return false;
+    throw configError(this.file, section, key, `'${raw}' is not true or false`);
+  }
+
+  /** A whole number ≥ `min` (default 0) from a section that may be absent; `fallback` when it or the key is. */
+  optInt(section: string, key: string, fallback: number, min = 0): number {
+    if (this.sections[section]?.[key] === undefined) return fallback;
+    return this.int(section, key, { min });
+  }
+
   list(section: string, key: string, options: { nonEmpty?: boolean } = {}): string[] {
-    const body = this.sections[section];
-    if (!body) throw configError(this.file, section, null, 'missing section');
-    const value = body[key];
+    const value = this.raw(section, key);
     if (value === undefined) throw configError(this.file, section, key, 'missing key');
     const items = parseList(value);
     if (options.nonEmpty && items.length === 0) throw configError(this.file, section, key, 'the list is empty');

@@ -1,17 +1,9 @@
 /** The typed system configuration, as loaded from `config_sys/*.ini` by `loadConfig`. */
 
-export const STATUS_NAMES = [
-  'stuck',
-  'order_placed',
-  'pending',
-  'pizza_assembled',
-  'pizza_baked',
-  'unknown',
-  'something_wrong',
-  'cancelled',
-  'delivered',
-] as const;
-export type StatusName = (typeof STATUS_NAMES)[number];
+import type { StatusName } from '../../machines/events.ts';
+
+// The status names are the machines' vocabulary (machines/ imports nothing from src/).
+export { STATUS_NAMES, type StatusName } from '../../machines/events.ts';
 
 export interface Topics {
   pizzaOrdered: string;
@@ -23,6 +15,8 @@ export interface Topics {
   pizzaCancelled: string;
   deadLetter: string;
   logs: string;
+  /** added: what each station does with each pizza (queued, started, finished, dropped) */
+  stationWork: string;
 }
 
 /** The actors of the shop, by the names the command line uses. */
@@ -67,8 +61,21 @@ export interface ShopConfig {
     completedWhen: number[];
   };
   deliveryStore: { module: string; name: string; table: string; retentionHours: number };
-  shop: { speed: number; dataDir: string; webPort: number; localPartitions: number };
+  shop: {
+    speed: number;
+    dataDir: string;
+    webPort: number;
+    localPartitions: number;
+    /** an actor commits a partition's work once this many input messages are uncommitted */
+    batchMaxMessages: number;
+    /** ... or this long (real ms) after the first; 0 = after every batch the transport hands over */
+    batchLingerMs: number;
+  };
   capacity: { assemble: number; bake: number; delivery: number };
+  /** `[web-limits]`: rate limits and live-stream caps of the web (optional section; 0 turns a limit off) */
+  webLimits: WebLimits;
+  /** `[shop] secure_cookies` (optional, default false): mark cookies Secure when the web is served over HTTPS */
+  web: { secureCookies: boolean };
   timings: {
     assembleModulo: number;
     assembleBaseSeconds: number;
@@ -85,3 +92,29 @@ export function statusLabel(config: Pick<ShopConfig, 'status'>, code: number | n
   if (code === null || code === undefined) return config.status.elseLabel;
   return config.status.labels.get(code) ?? config.status.elseLabel;
 }
+
+/**
+ * The web's limits, from the optional `[web-limits]` section. Rates are per minute with a burst of
+ * the same size (a token bucket); 0 turns a limit off.
+ */
+export interface WebLimits {
+  ordersPerMinutePerSession: number;
+  ordersPerMinutePerAddress: number;
+  loginsPerMinutePerAddress: number;
+  streamsPerMinutePerAddress: number;
+  /** live streams open at once, per session and in total */
+  streamsPerSession: number;
+  streamsTotal: number;
+  /** bytes a live stream may have queued for a client that does not read before it is closed */
+  streamBufferKib: number;
+}
+
+export const DEFAULT_WEB_LIMITS: WebLimits = {
+  ordersPerMinutePerSession: 60,
+  ordersPerMinutePerAddress: 600,
+  loginsPerMinutePerAddress: 60,
+  streamsPerMinutePerAddress: 600,
+  streamsPerSession: 6,
+  streamsTotal: 1000,
+  streamBufferKib: 256,
+};

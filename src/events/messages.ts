@@ -41,7 +41,17 @@ export function malformed(reason: string): ShopError {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-function decodeJson(value: Uint8Array | string): Record<string, unknown> {
+/**
+ * A value as the parsers take it: JSON text (bytes or a string), or what a wire format's `decode`
+ * answered (a plain object, from Avro or JSON), which is only checked.
+ */
+export type RawValue = Uint8Array | string | Record<string, unknown>;
+
+function decodeJson(value: RawValue): Record<string, unknown> {
+  if (typeof value !== 'string' && !(value instanceof Uint8Array)) {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) throw malformed('value is not an object');
+    return value;
+  }
   let text: string;
   try {
     text = typeof value === 'string' ? value : utf8.decode(value);
@@ -76,7 +86,7 @@ export function parseOrderId(key: string | null): string {
   return key;
 }
 
-export function parsePizzaOrdered(value: Uint8Array | string): PizzaOrdered {
+export function parsePizzaOrdered(value: RawValue): PizzaOrdered {
   const obj = decodeJson(value);
   const order = obj.order;
   if (order === null || typeof order !== 'object' || Array.isArray(order)) throw malformed("field 'order' must be an object");
@@ -99,7 +109,7 @@ export function parsePizzaOrdered(value: Uint8Array | string): PizzaOrdered {
   };
 }
 
-export function parsePizzaAssembled(value: Uint8Array | string): PizzaAssembled {
+export function parsePizzaAssembled(value: RawValue): PizzaAssembled {
   const obj = decodeJson(value);
   const bakingTime = int(obj, 'baking_time');
   if (bakingTime < 0) throw malformed("field 'baking_time' must not be negative");
@@ -107,11 +117,43 @@ export function parsePizzaAssembled(value: Uint8Array | string): PizzaAssembled 
 }
 
 /** pizza-baked, -delivered, -pending, -cancelled, -status (which also accepts ksqlDB's `STATUS`). */
-export function parseStatusChanged(value: Uint8Array | string): StatusChanged {
+export function parseStatusChanged(value: RawValue): StatusChanged {
   const obj = decodeJson(value);
   return { status: int(obj, 'status', 'STATUS'), timestamp: int(obj, 'timestamp', 'TIMESTAMP') };
 }
 
-export function encode(value: PizzaOrdered | PizzaAssembled | StatusChanged): string {
+export function encode(value: PizzaOrdered | PizzaAssembled | StatusChanged | StationWork): string {
   return JSON.stringify(value);
+}
+
+/** What a station did with a pizza (topic `station_work`, keyed by order id). */
+export interface StationWork {
+  station: 'assemble' | 'bake' | 'delivery';
+  /** queued: waiting for a free slot; started: being worked on (due at `due_at`); finished; dropped: cancelled */
+  work: 'queued' | 'started' | 'finished' | 'dropped';
+  timestamp: number;
+  /** when a started pizza is due (ms since epoch) */
+  due_at?: number;
+  /** the station instance (client id) that does the work */
+  instance: string;
+}
+
+const STATIONS = ['assemble', 'bake', 'delivery'];
+const WORK = ['queued', 'started', 'finished', 'dropped'];
+
+export function parseStationWork(value: Uint8Array | string): StationWork {
+  const obj = decodeJson(value);
+  const station = str(obj, 'station');
+  if (!STATIONS.includes(station)) throw malformed(`field 'station' must be one of ${STATIONS.join(', ')}`);
+  const work = str(obj, 'work');
+  if (!WORK.includes(work)) throw malformed(`field 'work' must be one of ${WORK.join(', ')}`);
+  const dueAt = obj.due_at;
+  if (dueAt !== undefined && (typeof dueAt !== 'number' || !Number.isFinite(dueAt))) throw malformed("field 'due_at' must be a number");
+  return {
+    station: station as StationWork['station'],
+    work: work as StationWork['work'],
+    timestamp: int(obj, 'timestamp'),
+    ...(dueAt !== undefined ? { due_at: dueAt as number } : {}),
+    instance: str(obj, 'instance'),
+  };
 }

@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ShopConfig } from '../config/shopConfig.ts';
 import { encode, parseStatusChanged } from '../events/messages.ts';
-import type { Shop } from '../runtime/startShop.ts';
-import { forEachMessage } from './forEachMessage.ts';
+import type { Shop } from '../app/startShop.ts';
 import { percentile } from './stats.ts';
 
 /** One order as the load generator places it. */
@@ -208,11 +207,9 @@ export function inProcessTarget(shop: Shop): LoadTarget {
       return orderId;
     },
     async watch(onStatus) {
-      await consumer.run(
-        forEachMessage((m) => {
-          if (m.key) onStatus(m.key, parseStatusChanged(m.value).status);
-        }),
-      );
+      await consumer.run(async ({ messages }) => {
+        for (const m of messages) if (m.key) onStatus(m.key, parseStatusChanged(m.value).status);
+      });
     },
     close: () => consumer.close(),
   };

@@ -11,13 +11,14 @@ export interface RunningActor {
   readonly crashed: Promise<Error>;
 }
 
-export interface ActorSpec {
+/** An actor the supervisor starts (and starts again after a crash). */
+export interface SupervisedActor {
   name: string;
   start(): Promise<RunningActor>;
 }
 
 export interface SupervisorOptions {
-  actors: ActorSpec[];
+  actors: SupervisedActor[];
   logger: Logger;
   clock: Clock;
   /** first restart delay; doubles per consecutive crash up to maxBackoffMs */
@@ -61,7 +62,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
   let stopping = false;
 
   interface Slot {
-    spec: ActorSpec;
+    spec: SupervisedActor;
     info: ActorState;
     actor?: RunningActor;
     startedAt: number;

@@ -5,12 +5,24 @@ import { ConsumerGroup } from './embedded/consumerGroup.ts';
 import { type EmbeddedConsumer, GroupMember } from './embedded/groupMember.ts';
 import { lockFile } from './embedded/lockFile.ts';
 import { type LogCore, tpKey } from './embedded/logCore.ts';
-import { type LogStore, memoryLogStore, type StoredMessage } from './embedded/logStore.ts';
+import { type LogStore, memoryLogStore, type StoredCommit, type StoredMessage } from './embedded/logStore.ts';
 import { PartitionLog } from './embedded/partitionLog.ts';
 import { openSqliteLogStore } from './embedded/sqliteLogStore.ts';
 import { WriteBuffer } from './embedded/writeBuffer.ts';
 import { partitionForKey } from './partitioner.ts';
-import type { ConsumerOptions, Headers, OutgoingMessage, Producer, RecordMetadata, TopicSpec, Transport } from './transport.ts';
+import type {
+  ConsumerOptions,
+  DeliveredMessage,
+  Headers,
+  OffsetCommit,
+  OutgoingMessage,
+  Producer,
+  RecordMetadata,
+  TopicSpec,
+  Transaction,
+  TransactionalProducer,
+  Transport,
+} from './transport.ts';
 
 export type { EmbeddedConsumer } from './embedded/groupMember.ts';
 
@@ -39,13 +51,22 @@ export interface EmbeddedLog extends Transport {
   /** the SQLite file, or null in memory */
   readonly path: string | null;
   consumer(options: ConsumerOptions): EmbeddedConsumer;
-  /**
-   * Resolves when nothing is in flight: no write waiting, no rebalance running, no handler
-   * running and no member with a message waiting on an owned, unpaused partition. Delivery uses
-   * microtasks only (no timers, no polling), so in virtual-time tests `await log.whenIdle()`
-   * between clock steps lets every message in flight be delivered.
-   */
-  whenIdle(): Promise<void>;
+  transactionalProducer(transactionalId: string): Promise<EmbeddedTransactionalProducer>;
+  readonly capabilities: {
+    /**
+     * Resolves when nothing is in flight: no write waiting, no rebalance running, no handler
+     * running and no member with a message waiting on an owned, unpaused partition. Delivery uses
+     * microtasks only (no timers, no polling), so in virtual-time tests
+     * `await log.capabilities.whenIdle()` between clock steps lets every message in flight be delivered.
+     */
+    whenIdle(): Promise<void>;
+  };
+}
+
+/** A transactional producer of the embedded log: the contract plus a simulated crash (tests). */
+export interface EmbeddedTransactionalProducer extends TransactionalProducer {
+  /** A crash mid-transaction: the open transaction is gone, as after a killed process. */
+  abandon(): Promise<void>;
 }
 
 const openPaths = new Set<string>();
@@ -61,8 +82,8 @@ const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
  * await log.ensureTopics([{ topic: 'pizza-ordered', partitions: 6 }]);
  * const [meta] = await log.producer().send('pizza-ordered', [{ key: '1a2b3c4d', value: '{"status":100}' }]);
  * const consumer = log.consumer({ groupId: 'assemble', topics: ['pizza-ordered'] });
- * await consumer.run(async (m) => {
- *   await consumer.commit([{ topic: m.topic, partition: m.partition, offset: m.offset + 1 }]);
+ * await consumer.run(async ({ topic, partition, messages }) => {
+ *   await consumer.commit([{ topic, partition, offset: (messages.at(-1)?.offset ?? 0) + 1 }]);
  * });
  */
 export function createEmbeddedLog(options: EmbeddedLogOptions = {}): EmbeddedLog {
@@ -92,6 +113,9 @@ export function createEmbeddedLog(options: EmbeddedLogOptions = {}): EmbeddedLog
   const committedByGroup = new Map<string, Map<string, number>>();
   const groups = new Map<string, ConsumerGroup>();
   const members = new Set<GroupMember>();
+  /** the newest epoch of each transactional id: a producer of an older one is fenced */
+  const epochs = new Map<string, number>();
+  const transactionalProducers = new Set<{ close(): Promise<void> }>();
   let idleWaiters: (() => void)[] = [];
   let memberSeq = 0;
   let closed = false;
@@ -166,35 +190,162 @@ export function createEmbeddedLog(options: EmbeddedLogOptions = {}): EmbeddedLog
     if (closed) throw new ShopError('TRANSPORT_CLOSED', 'embedded log: the transport is closed');
   };
 
+  /** Places messages (a keyless one round-robin) and takes their offsets; nothing is readable yet. */
+  const place = (topic: string, prepared: Prepared[], nextKeyless: () => number) => {
+    const logs = logsOf(topic);
+    const byLog = new Map<PartitionLog, StoredMessage[]>();
+    const result: RecordMetadata[] = [];
+    for (const { partition: explicit, ...m } of prepared) {
+      if (explicit !== undefined && (explicit >= logs.length || explicit < 0)) {
+        throw new ShopError('UNKNOWN_PARTITION', `embedded log: topic '${topic}' has no partition ${explicit}; nothing was sent`);
+      }
+      const partition = explicit ?? (m.key === null ? nextKeyless() % logs.length : partitionForKey(m.key, logs.length));
+      const log = logs[partition] as PartitionLog;
+      const stored: StoredMessage = { ...m, offset: log.next++ };
+      const list = byLog.get(log);
+      if (list) list.push(stored);
+      else byLog.set(log, [stored]);
+      result.push({ topic, partition, offset: stored.offset });
+    }
+    return { byLog, result };
+  };
+
   const producer = (): Producer => {
     let roundRobin = 0;
     return {
       async send(topic: string, messages: OutgoingMessage[]): Promise<RecordMetadata[]> {
         assertOpen();
-        const logs = logsOf(topic);
+        logsOf(topic); // UNKNOWN_TOPIC before anything else
         if (!Array.isArray(messages)) throw invalidMessage(topic, -1, 'messages must be an array');
         // Check the whole batch before taking any offset: a bad message rejects the batch, nothing half-sent.
         const prepared = messages.map((m, i) => prepareMessage(topic, i, m, clock));
         if (prepared.length === 0) return [];
-        const byLog = new Map<PartitionLog, StoredMessage[]>();
-        const result: RecordMetadata[] = [];
-        for (const m of prepared) {
-          const partition = m.key === null ? roundRobin++ % logs.length : partitionForKey(m.key, logs.length);
-          const log = logs[partition] as PartitionLog;
-          const stored: StoredMessage = { ...m, offset: log.next++ };
-          const list = byLog.get(log);
-          if (list) list.push(stored);
-          else byLog.set(log, [stored]);
-          result.push({ topic, partition, offset: stored.offset });
-        }
+        const { byLog, result } = place(topic, prepared, () => roundRobin++);
         await Promise.all([...byLog].map(([log, stored]) => writes.append(log, stored)));
         return result;
       },
     };
   };
 
+  const transactionalProducer = async (transactionalId: string): Promise<EmbeddedTransactionalProducer> => {
+    assertOpen();
+    if (typeof transactionalId !== 'string' || transactionalId.length === 0) {
+      throw new ShopError('INVALID_ARGUMENT', 'embedded log: a transactional producer needs a non-empty transactional id');
+    }
+    // Opening fences every earlier producer with this id: their next commit finds a newer epoch.
+    const epoch = (epochs.get(transactionalId) ?? 0) + 1;
+    epochs.set(transactionalId, epoch);
+    let open: { dropped: boolean } | null = null;
+    let closed = false;
+    let roundRobin = 0;
+    const nextKeyless = () => roundRobin++;
+    const fenced = () => epochs.get(transactionalId) !== epoch;
+    const fencedError = (what: string) =>
+      new ShopError(
+        'PRODUCER_FENCED',
+        `embedded log: transactional producer '${transactionalId}' (epoch ${epoch}) was fenced by a newer one with the same id: ${what} refused, nothing of it is visible`,
+      );
+    const self: EmbeddedTransactionalProducer = {
+      transactionalId,
+      async transaction(): Promise<Transaction> {
+        assertOpen();
+        if (closed) throw new ShopError('PRODUCER_CLOSED', `embedded log: transactional producer '${transactionalId}' is closed`);
+        if (fenced()) throw fencedError('a new transaction');
+        if (open) {
+          throw new ShopError(
+            'TRANSACTION_STATE',
+            `embedded log: transactional producer '${transactionalId}' has a transaction open (commit or abort it first)`,
+          );
+        }
+        const state = { dropped: false };
+        open = state;
+        const sends: { topic: string; prepared: Prepared[] }[] = [];
+        const offsets = new Map<string, StoredCommit>();
+        let ended = false;
+        const assertActive = (what: string) => {
+          if (ended) throw new ShopError('TRANSACTION_STATE', `embedded log: ${what} on a transaction already committed or aborted`);
+          if (state.dropped) throw new ShopError('PRODUCER_CLOSED', `embedded log: ${what}: producer '${transactionalId}' was closed`);
+        };
+        const end = () => {
+          ended = true;
+          if (open === state) open = null;
+        };
+        return {
+          async send(topic: string, messages: OutgoingMessage[]): Promise<void> {
+            assertActive('send');
+            logsOf(topic); // UNKNOWN_TOPIC now, not at commit
+            if (!Array.isArray(messages)) throw invalidMessage(topic, -1, 'messages must be an array');
+            sends.push({ topic, prepared: messages.map((m, i) => prepareMessage(topic, i, m, clock)) });
+          },
+          async sendOffsets(groupId: string, commits: OffsetCommit[]): Promise<void> {
+            assertActive('sendOffsets');
+            if (typeof groupId !== 'string' || groupId.length === 0) {
+              throw new ShopError('INVALID_ARGUMENT', 'embedded log: sendOffsets needs a non-empty groupId');
+            }
+            for (const c of commits) {
+              const end = core.partitionLog(c.topic, c.partition).end;
+              if (!Number.isInteger(c.offset) || c.offset < 0 || c.offset > end) {
+                throw new ShopError(
+                  'INVALID_OFFSET',
+                  `sendOffsets of ${c.topic}[${c.partition}]: offset ${c.offset} is not in 0..${end} (end of the log)`,
+                );
+              }
+              offsets.set(`${groupId}\u0000${tpKey(c.topic, c.partition)}`, {
+                groupId,
+                topic: c.topic,
+                partition: c.partition,
+                offset: c.offset,
+              });
+            }
+          },
+          async commit(): Promise<void> {
+            assertOpen();
+            assertActive('commit');
+            end();
+            if (fenced()) throw fencedError('commit');
+            // One synchronous step: offsets taken, messages and offsets queued together.
+            const appends = new Map<PartitionLog, StoredMessage[]>();
+            for (const { topic, prepared } of sends) {
+              for (const [log, stored] of place(topic, prepared, nextKeyless).byLog) {
+                const list = appends.get(log);
+                if (list) list.push(...stored);
+                else appends.set(log, stored);
+              }
+            }
+            const commits = [...offsets.values()];
+            if (appends.size === 0 && commits.length === 0) return;
+            await writes.transaction([...appends], commits, () => {
+              for (const c of commits) committedOf(c.groupId).set(tpKey(c.topic, c.partition), c.offset);
+            });
+          },
+          async abort(): Promise<void> {
+            if (ended) throw new ShopError('TRANSACTION_STATE', 'embedded log: abort on a transaction already committed or aborted');
+            end();
+          },
+        };
+      },
+      async close(): Promise<void> {
+        closed = true;
+        if (open) open.dropped = true;
+        open = null;
+        transactionalProducers.delete(self);
+      },
+      abandon(): Promise<void> {
+        return self.close();
+      },
+    };
+    transactionalProducers.add(self);
+    return self;
+  };
+
   return {
     path,
+    capabilities: {
+      async whenIdle(): Promise<void> {
+        while (!isIdle()) await new Promise<void>((wake) => idleWaiters.push(wake));
+      },
+    },
+    transactionalProducer,
 
     async ensureTopics(specs: TopicSpec[]): Promise<void> {
       assertOpen();
@@ -232,6 +383,13 @@ export function createEmbeddedLog(options: EmbeddedLogOptions = {}): EmbeddedLog
       return member;
     },
 
+    async read(topic: string, partition: number, from: number, max = 1000): Promise<DeliveredMessage[]> {
+      assertOpen();
+      return core.partitionLog(topic, partition)
+        .read(Math.max(0, from), max)
+        .map((m) => ({ topic, partition, offset: m.offset, key: m.key, value: new Uint8Array(m.value), headers: { ...m.headers }, timestamp: m.timestamp }));
+    },
+
     async endOffsets(topic: string): Promise<Map<number, number>> {
       return new Map(logsOf(topic).map((log) => [log.partition, log.end]));
     },
@@ -247,13 +405,10 @@ export function createEmbeddedLog(options: EmbeddedLogOptions = {}): EmbeddedLog
       return result;
     },
 
-    async whenIdle(): Promise<void> {
-      while (!isIdle()) await new Promise<void>((wake) => idleWaiters.push(wake));
-    },
-
     async close(): Promise<void> {
       if (closed) return;
       closed = true;
+      await Promise.all([...transactionalProducers].map((p) => p.close()));
       await Promise.all([...members].map((m) => m.close()));
       writes.flush();
       store.close();
@@ -264,9 +419,13 @@ export function createEmbeddedLog(options: EmbeddedLogOptions = {}): EmbeddedLog
   };
 }
 
-function prepareMessage(topic: string, index: number, m: OutgoingMessage, clock: Clock): Omit<StoredMessage, 'offset'> {
+/** A message checked and copied for the log, before it has an offset. */
+type Prepared = Omit<StoredMessage, 'offset'> & { partition?: number };
+
+function prepareMessage(topic: string, index: number, m: OutgoingMessage, clock: Clock): Prepared {
   if (m === null || typeof m !== 'object') throw invalidMessage(topic, index, 'not an object');
-  const { key, value, headers = {}, timestamp } = m;
+  const { key, value, headers = {}, timestamp, partition } = m;
+  if (partition !== undefined && !Number.isInteger(partition)) throw invalidMessage(topic, index, `partition must be an integer, got ${partition}`);
   if (key !== null && typeof key !== 'string') throw invalidMessage(topic, index, `key must be a string or null, got ${typeof key}`);
   let bytes: Uint8Array;
   if (typeof value === 'string') bytes = new TextEncoder().encode(value);
@@ -281,7 +440,7 @@ function prepareMessage(topic: string, index: number, m: OutgoingMessage, clock:
   }
   if (timestamp !== undefined && !Number.isFinite(timestamp))
     throw invalidMessage(topic, index, `timestamp must be a number, got ${timestamp}`);
-  return { key, value: bytes, headers: copied, timestamp: timestamp ?? clock.now() };
+  return { key, value: bytes, headers: copied, timestamp: timestamp ?? clock.now(), ...(partition !== undefined ? { partition } : {}) };
 }
 
 function invalidMessage(topic: string, index: number, problem: string): ShopError {

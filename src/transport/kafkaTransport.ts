@@ -6,19 +6,25 @@ import type { Logger } from '../log/logger.ts';
 import { createJavaPartitioner } from './kafka/javaPartitioner.ts';
 import { toKafkaClientOptions } from './kafka/kafkaClientOptions.ts';
 import { type KafkaConsumer, KafkaGroupMember } from './kafka/kafkaGroupMember.ts';
+import { type KafkaTransactionalProducer, openKafkaTransactionalProducer } from './kafka/kafkaTransactionalProducer.ts';
 import { KAFKAJS_LEVEL, type KafkaLogLevel, kafkaJsLogCreator } from './kafka/kafkaJsLogCreator.ts';
 import { assertTopicName, toKafkaMessage } from './kafka/kafkaMessages.ts';
+import { readPartition } from './kafka/kafkaReader.ts';
 import { quietKafkaJsTimerWarning } from './kafka/quietKafkaJsTimerWarning.ts';
-import type { ConsumerOptions, OutgoingMessage, Producer, RecordMetadata, TopicSpec, Transport } from './transport.ts';
+import type { ConsumerOptions, DeliveredMessage, OutgoingMessage, Producer, RecordMetadata, TopicSpec, Transport } from './transport.ts';
 
 export type { KafkaConsumer } from './kafka/kafkaGroupMember.ts';
+export type { KafkaTransactionalProducer } from './kafka/kafkaTransactionalProducer.ts';
 export type { KafkaLogLevel } from './kafka/kafkaJsLogCreator.ts';
 
 /** The Kafka transport: the contract, with consumers that can also simulate a crash (tests). */
 export interface KafkaTransport extends Transport {
   consumer(options: ConsumerOptions): KafkaConsumer;
-  /** How many brokers the cluster has (to fit a replication factor to a small local cluster). */
-  brokerCount(): Promise<number>;
+  transactionalProducer(transactionalId: string): Promise<KafkaTransactionalProducer>;
+  readonly capabilities: {
+    /** How many brokers the cluster has (to fit a replication factor to a small local cluster). */
+    brokerCount(): Promise<number>;
+  };
 }
 
 export interface KafkaTransportOptions {
@@ -35,12 +41,28 @@ export interface KafkaTransportOptions {
 }
 
 /**
- * Consumer settings unless the INI says otherwise. kafkajs heartbeats only between fetches and
- * messages (no background thread), so an idle member notices a rebalance after at most one fetch
- * wait: half a second (Java's fetch.max.wait.ms) instead of kafkajs's 5 s keeps rebalances and
- * hand-overs quick.
+ * Consumer settings unless the INI says otherwise (`[kafka]` session.timeout.ms,
+ * heartbeat.interval.ms, max.poll.interval.ms, fetch.wait.max.ms), chosen for quick recovery:
+ * - a killed member holds its partitions until its session times out: 6 s (the broker's
+ *   group.min.session.timeout.ms, its floor by default) instead of kafkajs's 30 s;
+ * - heartbeats every second, so a rebalance is noticed within a second; kafkajs heartbeats only
+ *   between fetches and batches (no background thread), so an idle member notices it after at most
+ *   one fetch wait: half a second (Java's fetch.max.wait.ms) instead of kafkajs's 5 s;
+ * - a rebalance waits at most 10 s for members to rejoin (kafkajs: 60 s): a member rejoins after
+ *   its batch in progress, and a batch is one transaction of well under a second.
+ * kafkajs has neither static membership (group.instance.id) nor cooperative rebalancing, so every
+ * restart of a member is a full (eager) rebalance of its group; keeping them short is what is left.
+ * `group.initial.rebalance.delay.ms` is the broker's; the local broker sets it to 0.
  */
-const CONSUMER_DEFAULTS = { maxWaitTimeInMs: 500, heartbeatInterval: 1_000 };
+const CONSUMER_DEFAULTS = { maxWaitTimeInMs: 500, heartbeatInterval: 1_000, sessionTimeout: 6_000, rebalanceTimeout: 10_000 };
+
+/**
+ * How long the broker keeps a transaction open before aborting it, unless the INI's
+ * `transaction.timeout.ms` says otherwise. A crashed producer's open transaction holds
+ * read_committed readers of its partitions until then, unless a producer with the same id opens
+ * first (which aborts it at once). 10 s, as Kafka Streams sets it under exactly-once (kafkajs: 60 s).
+ */
+const TRANSACTION_TIMEOUT_MS = 10_000;
 
 /**
  * Waits until a just-created topic shows all its partitions and each answers a ListOffsets
@@ -125,6 +147,7 @@ export function createKafkaTransport(options: KafkaTransportOptions): KafkaTrans
   const consumerConfig = { ...CONSUMER_DEFAULTS, ...mapped.consumer };
 
   const members = new Set<KafkaGroupMember>();
+  const transactionalProducers = new Set<KafkaTransactionalProducer>();
   const knownTopics = new Set<string>();
   let closed = false;
   let admin$: Promise<Admin> | undefined;
@@ -240,11 +263,33 @@ export function createKafkaTransport(options: KafkaTransportOptions): KafkaTrans
   };
 
   return {
-    async brokerCount(): Promise<number> {
-      assertOpen();
-      const admin = await getAdmin();
-      return (await admin.describeCluster()).brokers.length;
+    capabilities: {
+      async brokerCount(): Promise<number> {
+        assertOpen();
+        const admin = await getAdmin();
+        return (await admin.describeCluster()).brokers.length;
+      },
     },
+
+    async transactionalProducer(transactionalId: string): Promise<KafkaTransactionalProducer> {
+      assertOpen();
+      if (typeof transactionalId !== 'string' || transactionalId.length === 0) {
+        throw new ShopError('INVALID_ARGUMENT', 'kafka: a transactional producer needs a non-empty transactional id');
+      }
+      const opened = await openKafkaTransactionalProducer({
+        kafka,
+        transactionalId,
+        transactionTimeoutMs: mapped.transactionTimeoutMs ?? TRANSACTION_TIMEOUT_MS,
+        clock,
+        checkTopics,
+        forget: (p) => transactionalProducers.delete(p),
+      });
+      transactionalProducers.add(opened);
+      if (closed) await opened.close(); // the transport closed while it opened
+      assertOpen();
+      return opened;
+    },
+
     async ensureTopics(specs: TopicSpec[]): Promise<void> {
       assertOpen();
       for (const spec of specs) {
@@ -270,7 +315,12 @@ export function createKafkaTransport(options: KafkaTransportOptions): KafkaTrans
           await admin.createTopics({
             // kafkajs's own wait gives up on the first UNKNOWN_TOPIC_OR_PARTITION: untilWritable waits instead
             waitForLeaders: false,
-            topics: missing.map((s) => ({ topic: s.topic, numPartitions: s.partitions, replicationFactor: s.replicationFactor ?? -1 })),
+            topics: missing.map((s) => ({
+              topic: s.topic,
+              numPartitions: s.partitions,
+              replicationFactor: s.replicationFactor ?? -1,
+              ...(s.cleanupPolicy ? { configEntries: [{ name: 'cleanup.policy', value: s.cleanupPolicy }] } : {}),
+            })),
           });
         } catch (error) {
           const errors: { type?: string; message?: string }[] = (error as { errors?: { type?: string }[] }).errors ?? [
@@ -330,6 +380,14 @@ export function createKafkaTransport(options: KafkaTransportOptions): KafkaTrans
       return member;
     },
 
+    async read(topic: string, partition: number, from: number, max = 1000): Promise<DeliveredMessage[]> {
+      assertOpen();
+      await checkTopics([topic]);
+      const offsets = await (await getAdmin()).fetchTopicOffsets(topic);
+      const end = Number(offsets.find((o) => o.partition === partition)?.high ?? 0);
+      return readPartition(kafka, end, topic, partition, from, max);
+    },
+
     async endOffsets(topic: string): Promise<Map<number, number>> {
       assertOpen();
       await checkTopics([topic]);
@@ -352,6 +410,7 @@ export function createKafkaTransport(options: KafkaTransportOptions): KafkaTrans
     async close(): Promise<void> {
       if (closed) return;
       closed = true;
+      await Promise.all([...transactionalProducers].map((p) => p.close()));
       await Promise.all([...members].map((m) => m.close()));
       const [admin, kafkaProducer] = await Promise.all([admin$?.catch(() => undefined), producer$?.catch(() => undefined)]);
       await Promise.all([admin?.disconnect(), kafkaProducer?.disconnect()]);

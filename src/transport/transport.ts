@@ -9,7 +9,9 @@
  * - **Keys to partitions.** A keyed message goes to `partitionForKey(key, partitions)`
  *   (Java-compatible murmur2, `partitioner.ts`), so one order's messages on one topic stay in order.
  * - **Per-partition order.** Within a partition, offsets grow by one per message and a consumer is
- *   handed messages in offset order, one at a time (the next only after the handler's promise settles).
+ *   handed messages in offset order. (On Kafka a transaction's commit or abort marker takes an
+ *   offset of its own, so offsets after transactional messages skip one; aborted messages leave
+ *   gaps. Commit `last offset + 1` of a batch, never a count.)
  * - **Batches.** A consumer hands over what a fetch returned as one batch per partition, in offset
  *   order; the next batch of a partition only after the handler's promise for the previous one
  *   settled. Batches of different partitions are handed one at a time too.
@@ -38,6 +40,8 @@ export type Headers = Record<string, string>;
 export interface OutgoingMessage {
   /** the order id, usually; null spreads messages over partitions */
   key: string | null;
+  /** an explicit partition (changelogs write to their task's partition); default from the key */
+  partition?: number;
   /** JSON text or raw bytes */
   value: string | Uint8Array;
   headers?: Headers;
@@ -185,6 +189,12 @@ export interface Transport {
    * Highest offset + 1 of each partition of a topic (the end of the log), for lag and metrics.
    */
   endOffsets(topic: string): Promise<Map<number, number>>;
+  /**
+   * Reads committed messages of one partition from offset `from` on (at most `max`, default 1000);
+   * an empty list at the end of the partition. No group is involved: for restoring state from a
+   * changelog and for browsing.
+   */
+  read(topic: string, partition: number, from: number, max?: number): Promise<DeliveredMessage[]>;
   /** Committed offsets of a group for a topic (absent partitions have none). */
   committedOffsets(groupId: string, topic: string): Promise<Map<number, number>>;
   /** Closes every producer and consumer made by this transport, then the transport itself. */

@@ -1,20 +1,19 @@
 import type { Clock, TimerHandle } from '../clock.ts';
+import type { WireFormat } from '../events/wireFormat.ts';
 import type { ShopConfig } from '../config/shopConfig.ts';
-import { isShopError } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
 import { SqliteStateStore } from '../store/sqliteStateStore.ts';
 import type { StateStore } from '../store/stateStore.ts';
-import { readsOf, shopTopology } from '../topology.ts';
-import type { Consumer, DeliveredMessage, Producer, Transport } from '../transport/transport.ts';
+import type { Producer, Transport } from '../transport/transport.ts';
 import { createWebApp, type WebApp } from './createWebApp.tsx';
 import { createSessionCodec } from './session/sessionCookie.ts';
 import { loadSessionSecret } from './session/sessionSecret.ts';
 import type { LiveStreams } from './sse.ts';
-import { viewEventDecoder } from './view/decodeViewEvent.ts';
 import { createViewStore } from './view/viewStore.ts';
 import { createWebView, type WebView } from './view/webView.ts';
 import type { WebConsumerStats } from './webDeps.ts';
-import { crashSignal } from '../runtime/crashSignal.ts';
+import { createActorHost } from '../runtime/host/createActorHost.ts';
+import { webViewSpec } from './view/viewSpec.ts';
 
 export interface WebActorOptions {
   config: ShopConfig;
@@ -38,6 +37,8 @@ export interface WebActorOptions {
   sessionSecret?: string;
   /** SSE keep-alive interval (default 15 s) */
   heartbeatMs?: number;
+  /** how values look on the wire (default JSON) */
+  wireFormat?: WireFormat;
   /** mark the session cookie Secure (behind HTTPS) */
   secureCookies?: boolean;
 }
@@ -77,12 +78,11 @@ export async function createWebActor(options: WebActorOptions): Promise<WebActor
   const ownsStore = options.store === undefined;
   const store = createViewStore(options.store ?? new SqliteStateStore({ path: ':memory:', clock }));
   const view = createWebView(store, config.status.ids);
-  const topology = shopTopology(config);
-  const web = topology.find((a) => a.actor === 'web');
-  const topics = web ? readsOf(web) : [config.topics.pizzaStatus];
   const groupId = `${config.groupIds.web}-${options.instanceId}-${store.viewId}`;
-  const decode = viewEventDecoder(config, topology);
-  const stats: WebConsumerStats = { consumed: new Map(), malformed: 0 };
+  const stats = (): WebConsumerStats => {
+    const m = host.metrics();
+    return { consumed: m.received, malformed: m.deadLettered };
+  };
   const liveStreams: LiveStreams = new Set();
   const secret = options.sessionSecret ?? loadSessionSecret({ dataDir: options.dataDir ?? null });
 
@@ -95,42 +95,23 @@ export async function createWebActor(options: WebActorOptions): Promise<WebActor
     logger,
     sessions: createSessionCodec(secret, { now: () => clock.now() }),
     groupId,
-    consumerStats: () => stats,
+    consumerStats: () => stats(),
     liveStreams,
     ...(options.speed !== undefined ? { speed: options.speed } : {}),
     ...(options.heartbeatMs !== undefined ? { heartbeatMs: options.heartbeatMs } : {}),
     ...(options.secureCookies !== undefined ? { secureCookies: options.secureCookies } : {}),
   });
 
-  let consumer: Consumer | undefined;
-  let busy: Promise<void> = Promise.resolve();
+  const host = createActorHost(webViewSpec({ config, view, groupId }), {
+    transport,
+    clock,
+    logger,
+    deadLetterTopic: config.topics.deadLetter,
+    partitions: config.shop.localPartitions,
+    ...(options.wireFormat ? { wire: options.wireFormat } : {}),
+  });
   let sweep: TimerHandle | undefined;
   let stopped = false;
-  const { crashed, crash } = crashSignal();
-
-  const handle = async (message: DeliveredMessage) => {
-    stats.consumed.set(message.topic, (stats.consumed.get(message.topic) ?? 0) + 1);
-    try {
-      const event = decode(message);
-      if (event) view.apply(event);
-    } catch (error) {
-      if (!(isShopError(error) && error.code === 'MALFORMED_MESSAGE')) {
-        const e = error instanceof Error ? error : new Error(String(error));
-        crash(e);
-        throw e;
-      }
-      // the actor whose job reads this topic dead-letters it; the web only counts and skips
-      stats.malformed += 1;
-      logger.warn(`skipped a malformed message on ${message.topic}[${message.partition}]@${message.offset}: ${error.message}`);
-    }
-    try {
-      await consumer?.commit([{ topic: message.topic, partition: message.partition, offset: message.offset + 1 }]);
-    } catch (error) {
-      // Not fatal (a broker outage, a rebalance): the message comes again and the view applies it
-      // again. Throwing here would stop the consumer and freeze the view for good.
-      logger.warn(`commit failed for ${message.topic}[${message.partition}]@${message.offset}: ${(error as Error).message}`);
-    }
-  };
 
   const retention = () => {
     if (stopped) return;
@@ -143,35 +124,32 @@ export async function createWebActor(options: WebActorOptions): Promise<WebActor
     app,
     view,
     groupId,
-    crashed,
+    crashed: host.crashed,
     async start() {
-      consumer = transport.consumer({ groupId, clientId: config.clientIds.web, topics });
-      await consumer.run((message) => {
-        const run = handle(message);
-        busy = run.catch(() => undefined);
-        return run;
-      });
+      await host.start();
       sweep = clock.setTimeout(retention, RETENTION_SWEEP_MS);
-      logger.info(`web view consuming ${topics.join(', ')} as group ${groupId}`);
+      logger.info(`web view consuming as group ${groupId}`);
     },
     async listen(port, hostname = '127.0.0.1') {
       // reusePort off: a second shop on a taken port must fail, not silently share it.
-      // maxRequestBodySize: bodies are read whole before the 4 KiB check; cap what is buffered.
-      app.listen({ port, hostname, reusePort: false, maxRequestBodySize: 64 * 1024 });
+      // maxRequestBodySize: Bun answers bodies over it with an empty 413 before the app sees them;
+      // the app refuses a declared length over 4 KiB (JSON 413) and a body of unknown length (411)
+      // before reading a byte, so Bun's own limit only needs to stay out of the way.
+      app.listen({ port, hostname, reusePort: false, maxRequestBodySize: 1024 ** 3 });
       const actual = app.server?.port ?? port;
       return `http://${hostname}:${actual}`;
     },
-    idle: () => busy,
+    idle: () => host.idle(),
     async stop() {
       if (stopped) return;
       stopped = true;
       if (sweep !== undefined) clock.clearTimeout(sweep);
-      await consumer?.close();
+      await host.stop();
       // live streams never finish by themselves: end them, then let requests in flight finish
       for (const close of [...liveStreams]) close();
       if (app.server) await app.stop();
       if (ownsStore) store.close();
     },
-    stats: () => ({ consumed: new Map(stats.consumed), malformed: stats.malformed }),
+    stats,
   };
 }

@@ -1,13 +1,32 @@
 import { isShopError, ShopError } from '../errors.ts';
-import type { Problem } from './validateOrder.ts';
+
+/** One reason a request was refused, by field. */
+export interface Problem {
+  field: string;
+  problem: string;
+}
 
 /** The JSON body of every API error. */
 export interface ErrorBody {
   error: { code: string; message: string; problems?: Problem[] };
 }
 
+/**
+ * A refusal the web answers with: a ShopError with its HTTP status, the per-field `problems` the
+ * error body lists, and headers the response carries (`Retry-After` on 429).
+ */
+export class HttpError extends ShopError {
+  readonly problems: Problem[] | undefined;
+  readonly headers: Record<string, string>;
+  constructor(code: string, message: string, httpStatus: number, extra: { problems?: Problem[]; headers?: Record<string, string> } = {}) {
+    super(code, message, { httpStatus });
+    this.problems = extra.problems;
+    this.headers = extra.headers ?? {};
+  }
+}
+
 export function errorBody(error: ShopError): ErrorBody {
-  const problems = (error as ShopError & { problems?: Problem[] }).problems;
+  const problems = error instanceof HttpError ? error.problems : undefined;
   return { error: { code: error.code, message: error.message, ...(problems ? { problems } : {}) } };
 }
 
@@ -24,9 +43,8 @@ export function redirectTo(location: string, headers: Record<string, string> = {
   return new Response(null, { status: 303, headers: { location, ...headers } });
 }
 
-export const unauthenticated = () =>
-  new ShopError('UNAUTHENTICATED', 'log in first: POST /api/login {"username": "…"}', { httpStatus: 401 });
-export const orderNotFound = (id: string) => new ShopError('ORDER_NOT_FOUND', `no order ${id} of yours`, { httpStatus: 404 });
+export const unauthenticated = () => new HttpError('UNAUTHENTICATED', 'log in first: POST /api/login {"username": "…"}', 401);
+export const orderNotFound = (id: string) => new HttpError('ORDER_NOT_FOUND', `no order ${id} of yours`, 404);
 
 /** Whatever was thrown, as a ShopError with an HTTP status (unexpected errors become 500). */
 export function toShopError(error: unknown): ShopError {

@@ -1,9 +1,8 @@
 import { ShopError } from '../errors.ts';
 import { encode, type PizzaOrdered, type StatusChanged } from '../events/messages.ts';
 import type { RecordMetadata } from '../transport/transport.ts';
-import { orderNotFound } from './httpErrors.ts';
+import { HttpError, orderNotFound } from './httpErrors.ts';
 import type { Session } from './session/sessionCookie.ts';
-import type { PizzaChoice } from './validateOrder.ts';
 import { cancelRefusal, type OrderView } from './view/orderView.ts';
 import type { WebContext } from './webContext.ts';
 
@@ -18,7 +17,88 @@ import type { WebContext } from './webContext.ts';
  * order.status; // 100
  */
 export async function placeOrder(ctx: WebContext, session: Session, choice: PizzaChoice): Promise<OrderView> {
-  const orderId = ctx.newOrderId();
+  return produceOrder(ctx, session, choice, ctx.newOrderId());
+}
+
+/** What a customer asks for: one sauce, one cheese, one main topping, a set of extras. */
+export interface PizzaChoice {
+  sauce: string;
+  cheese: string;
+  main_topping: string;
+  extra_toppings: string[];
+}
+
+/** Placements in flight by order id: a retry arriving while the first is producing waits for it. */
+const inFlight = new WeakMap<WebContext, Map<string, Promise<OrderView>>>();
+
+/**
+ * Places an order at most once per idempotency key: the order id is derived from the customer
+ * and the key (a MAC with the session secret, so no table is needed and every web instance
+ * sharing the secret derives the same id). A retry finds the order in the view — also after the
+ * process was killed between logging the order and answering, since the view is rebuilt from the
+ * log — and gets it back (`replayed`) instead of a second order. The same key with a different
+ * pizza is refused (422); a key is remembered as long as the view keeps the order (retention).
+ *
+ * @example
+ * const { order, replayed } = await placeOrderOnce(ctx, session, choice, 'client-key-1');
+ */
+export async function placeOrderOnce(
+  ctx: WebContext,
+  session: Session,
+  choice: PizzaChoice,
+  key: string,
+): Promise<{ order: OrderView; replayed: boolean }> {
+  const orderId = idempotentOrderId(ctx, session, key);
+  const pending = inFlight.get(ctx) ?? new Map<string, Promise<OrderView>>();
+  inFlight.set(ctx, pending);
+  const earlier = pending.get(orderId);
+  if (earlier) await earlier.catch(() => undefined);
+  const known = ctx.view.store.getOrder(orderId);
+  if (known) {
+    if (known.customerId !== session.customerId) {
+      // a clash of 32-bit ids with another customer's order: vanishingly rare, never a leak
+      throw new HttpError('IDEMPOTENCY_KEY_CLASH', 'this Idempotency-Key cannot be used: send the order with another key', 409);
+    }
+    if (!sameChoice(known, choice)) {
+      throw new HttpError(
+        'IDEMPOTENCY_KEY_REUSED',
+        'this Idempotency-Key was used for a different pizza: use a new key for a new order',
+        422,
+        {
+          problems: [{ field: 'Idempotency-Key', problem: 'was used for a different pizza' }],
+        },
+      );
+    }
+    return { order: known, replayed: true };
+  }
+  const placing = produceOrder(ctx, session, choice, orderId);
+  pending.set(orderId, placing);
+  try {
+    return { order: await placing, replayed: false };
+  } finally {
+    pending.delete(orderId);
+  }
+}
+
+function idempotentOrderId(ctx: WebContext, session: Session, key: string): string {
+  return Buffer.from(ctx.sessions.mac(`order\u0000${session.customerId}\u0000${key}`), 'base64url')
+    .toString('hex')
+    .slice(0, 8);
+}
+
+function sameChoice(order: OrderView, choice: PizzaChoice): boolean {
+  const o = order.pizza;
+  if (!o) return false;
+  const extras = [...choice.extra_toppings].sort().join('\u0000');
+  return (
+    o.sauce === choice.sauce &&
+    o.cheese === choice.cheese &&
+    o.main_topping === choice.main_topping &&
+    [...o.extra_toppings].sort().join('\u0000') === extras
+  );
+}
+
+async function produceOrder(ctx: WebContext, session: Session, choice: PizzaChoice, orderId: string): Promise<OrderView> {
   const timestamp = ctx.clock.now();
   // field order as the original Python service wrote it
   const value: PizzaOrdered = {
@@ -64,7 +144,7 @@ export function ownOrder(ctx: WebContext, session: Session, orderId: string): Or
 export async function cancelOrder(ctx: WebContext, session: Session, orderId: string): Promise<OrderView> {
   const order = ownOrder(ctx, session, orderId);
   const refusal = cancelRefusal(order, ctx.statusIds);
-  if (refusal) throw new ShopError('CANNOT_CANCEL', `order ${orderId} cannot be cancelled: ${refusal}`, { httpStatus: 409 });
+  if (refusal) throw new HttpError('CANNOT_CANCEL', `order ${orderId} cannot be cancelled: ${refusal}`, 409);
   if (order.cancelRequestedAt !== null) return order;
   const timestamp = ctx.clock.now();
   const value: StatusChanged = { status: ctx.statusIds.cancelled, timestamp };

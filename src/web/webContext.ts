@@ -2,10 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { statusLabel } from '../config/shopConfig.ts';
 import { type ActorTopology, shopTopology } from '../topology.ts';
 import { type ShopMachines, shopMachines } from './diagram/shopMachines.ts';
-import type { Session } from './session/sessionCookie.ts';
+import { sessionFormToken } from './protect/csrf.ts';
 import { readCookie, SESSION_COOKIE } from './session/sessionCookie.ts';
 import type { StatusIds } from './view/orderView.ts';
 import type { WebDeps } from './webDeps.ts';
+import type { SignedIn } from './plugins/guardPlugin.ts';
 
 /** What every feature plugin gets: the dependencies plus a few helpers made from them once. */
 export interface WebContext extends WebDeps {
@@ -13,8 +14,8 @@ export interface WebContext extends WebDeps {
   statusIds: StatusIds;
   topology: ActorTopology[];
   label(code: number | null): string;
-  /** the session of a request, or undefined (no cookie, or not signed by us) */
-  sessionOf(request: Request): Session | undefined;
+  /** the session of a request, or undefined (no cookie, or not signed by us); routes get it from the `signedIn` guard */
+  sessionOf(request: Request): SignedIn | undefined;
   newOrderId(): string;
   newCustomerId(): string;
 }
@@ -23,11 +24,15 @@ export function webContext(deps: WebDeps): WebContext {
   const ids = deps.ids ?? { orderId: () => randomBytes(4).toString('hex'), customerId: () => randomBytes(16).toString('hex') };
   return {
     ...deps,
+    secureCookies: deps.secureCookies ?? deps.config.web.secureCookies,
     machines: deps.machines ?? shopMachines(deps.config),
     statusIds: deps.config.status.ids,
     topology: shopTopology(deps.config),
     label: (code) => statusLabel(deps.config, code),
-    sessionOf: (request) => deps.sessions.decode(readCookie(request.headers.get('cookie'), SESSION_COOKIE)),
+    sessionOf(request) {
+      const session = deps.sessions.decode(readCookie(request.headers.get('cookie'), SESSION_COOKIE));
+      return session ? { ...session, csrfToken: sessionFormToken(deps.sessions, session) } : undefined;
+    },
     newOrderId() {
       // 8 hex digits: 4 billion ids; retry the rare clash with an order this view knows
       for (let i = 0; i < 10; i++) {

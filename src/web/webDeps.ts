@@ -39,7 +39,7 @@ export interface WebDeps {
   machines?: ShopMachines;
   /** the consumer's counters; absent when the web runs without a consumer (some tests) */
   consumerStats?: () => WebConsumerStats;
-  /** mark cookies Secure (serve over HTTPS); default false */
+  /** mark cookies Secure (serve over HTTPS); default `[shop] secure_cookies` (false) */
   secureCookies?: boolean;
   /** id makers, replaceable in tests; default: random hex */
   ids?: { orderId(): string; customerId(): string };

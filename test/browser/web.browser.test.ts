@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/loadConfig.ts';
-import { type Shop, startShop } from '../../src/runtime/startShop.ts';
+import { type Shop, startShop } from '../../src/app/startShop.ts';
+import { isCi } from '../support/ci.ts';
 
 // The whole shop (web, stations, status) in this process on the in-memory embedded log, driven by
 // a real headless Chromium. Runs under Bun (the web listens with Bun's server).
@@ -13,14 +14,15 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOTS = 'test-output/screenshots';
 const SPEED = 10;
 const available = existsSync(CHROMIUM);
-const mustRun = process.env.CI === 'true';
+const mustRun = isCi();
 if (!available && !mustRun) {
   console.warn(
-    `browser test skipped: no Chromium at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH); with CI=true this fails`,
+    `browser test skipped: no Chromium at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH); under CI (CI=true or CI=1) this fails`,
   );
 }
 
 describe.skipIf(!available && !mustRun)('the shop in a browser', () => {
+  const config = loadConfig();
   let shop: Shop;
   let browser: BrowserContext;
   let page: Page;
@@ -28,9 +30,9 @@ describe.skipIf(!available && !mustRun)('the shop in a browser', () => {
   let url: string;
 
   beforeAll(async () => {
-    if (!available) throw new Error(`CI=true but no Chromium at ${CHROMIUM}: install it (apt-get install -y chromium)`);
+    if (!available) throw new Error(`CI is set but no Chromium at ${CHROMIUM}: install it (apt-get install -y chromium)`);
     mkdirSync(SCREENSHOTS, { recursive: true });
-    shop = await startShop({ config: loadConfig(), memory: true, speed: SPEED, port: 0, logFormat: 'silent' });
+    shop = await startShop({ config, memory: true, speed: SPEED, port: 0, logFormat: 'silent' });
     url = shop.url ?? '';
     expect(url).toMatch(/^http:\/\//);
     profile = mkdtempSync(join(tmpdir(), 'pizza-chromium-'));
@@ -98,7 +100,8 @@ describe.skipIf(!available && !mustRun)('the shop in a browser', () => {
     expect([...seen].some((s) => s.startsWith('inProgress.'))).toBe(true);
     // timeline and log lines from every actor
     const topics = await page.$$eval('#timeline-body tr td:nth-child(2)', (tds) => tds.map((td) => td.textContent));
-    expect(topics).toEqual(expect.arrayContaining(['pizza-ordered', 'pizza-assembled', 'pizza-baked', 'pizza-delivered', 'pizza-status']));
+    const t = config.topics;
+    expect(topics).toEqual(expect.arrayContaining([t.pizzaOrdered, t.pizzaAssembled, t.pizzaBaked, t.pizzaDelivered, t.pizzaStatus]));
     const actors = await page.$$eval('#logs-body .actor', (spans) => [...new Set(spans.map((s) => s.textContent))]);
     expect(actors).toEqual(expect.arrayContaining(['web', 'assemble', 'bake', 'delivery', 'status']));
     expect(await page.isHidden('#cancel-form')).toBe(true);
@@ -141,7 +144,7 @@ describe.skipIf(!available && !mustRun)('the shop in a browser', () => {
     await shot('kitchen');
     await expect.poll(() => page.$$eval('.station .pizzas li', (items) => items.length), { timeout: 30_000 }).toBe(0);
     await page.goto(`${url}/flow`);
-    expect(await page.textContent('table.topology')).toContain('pizza-status');
+    expect(await page.textContent('table.topology')).toContain(config.topics.pizzaStatus);
     await shot('flow');
   }, 90_000);
 });

@@ -70,7 +70,7 @@ describe('loadConfig', () => {
   });
 
   it("reads this project's additions", () => {
-    expect(config.shop).toEqual({ speed: 1, dataDir: './data', webPort: 8000, localPartitions: 6 });
+    expect(config.shop).toEqual({ speed: 1, dataDir: './data', webPort: 8000, localPartitions: 6, batchMaxMessages: 500, batchLingerMs: 5 });
     expect(config.capacity).toEqual({ assemble: 1, bake: 1, delivery: 1 });
     expect(config.groupIds.bake).toBe('pizza-baked');
   });

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
-import { createEmbeddedLog, type EmbeddedConsumer, type EmbeddedLog } from '../../src/transport/embeddedLog.ts';
+import { createEmbeddedLog, type EmbeddedConsumer, type EmbeddedLog, type EmbeddedTransactionalProducer } from '../../src/transport/embeddedLog.ts';
 import { transportContract } from './transport.contract.ts';
 
 // The durable embedded log on a real SQLite file (bun:sqlite under Bun, better-sqlite3 under Node):
@@ -16,6 +16,7 @@ transportContract('embedded log (SQLite file)', {
   create: async () => createEmbeddedLog({ path: join(dir, `log-${++files}.db`) }),
   features: {
     crash: async (consumer) => (consumer as EmbeddedConsumer).abandon(),
+    crashProducer: (producer) => (producer as EmbeddedTransactionalProducer).abandon(),
     reopen: async (transport) => {
       const path = (transport as EmbeddedLog).path as string;
       await transport.close();

@@ -1,6 +1,6 @@
 import { describe } from 'vitest';
 import { createLogger } from '../../src/log/logger.ts';
-import { createKafkaTransport, type KafkaConsumer, type KafkaLogLevel } from '../../src/transport/kafkaTransport.ts';
+import { createKafkaTransport, type KafkaConsumer, type KafkaLogLevel, type KafkaTransactionalProducer } from '../../src/transport/kafkaTransport.ts';
 import { findKafkaBroker } from '../support/kafkaBroker.ts';
 import { transportContract } from './transport.contract.ts';
 
@@ -23,6 +23,8 @@ describe.skipIf(!broker.available)(`Kafka at ${broker.bootstrap}`, () => {
       },
       // Leaves the group without waiting, revoking or committing (a killed process, minus the session timeout).
       crash: (consumer) => (consumer as KafkaConsumer).abandon(),
+      // Drops its connections with the transaction open (a killed process).
+      crashProducer: (producer) => (producer as KafkaTransactionalProducer).abandon(),
     },
     timeoutMs: 30_000,
   });

@@ -3,12 +3,15 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { flushPromises } from '../../src/clock.ts';
 import { partitionForKey } from '../../src/transport/partitioner.ts';
 import type {
+  BatchHandler,
   Consumer,
   DeliveredMessage,
-  MessageHandler,
+  MessageBatch,
+  OffsetCommit,
   OutgoingMessage,
   RebalanceListener,
   TopicPartition,
+  TransactionalProducer,
   Transport,
 } from '../../src/transport/transport.ts';
 import { waitFor } from '../support/waitFor.ts';
@@ -25,6 +28,8 @@ export interface TransportContractFactory {
     reopen?(transport: Transport): Promise<Transport>;
     /** crash a member: it vanishes without waiting for its handler, without onRevoked, without committing */
     crash?(consumer: Consumer): Promise<void>;
+    /** crash a transactional producer mid-transaction: it vanishes without committing or aborting */
+    crashProducer?(producer: TransactionalProducer): Promise<void>;
   };
   /** bound of every wait on the transport; default 30 s (Kafka rebalances take seconds) */
   timeoutMs?: number;
@@ -51,6 +56,7 @@ const spread = (partitions: number) => (i: number) => keyFor(i % partitions, par
 /** Records what a member is handed; optionally commits each message after handling it. */
 class Recorder {
   readonly seen: DeliveredMessage[] = [];
+  readonly batches: MessageBatch[] = [];
   readonly assigned: TopicPartition[][] = [];
   readonly revoked: TopicPartition[][] = [];
   consumer!: Consumer;
@@ -58,15 +64,20 @@ class Recorder {
   constructor(
     private readonly options: {
       commitEach?: boolean;
+      onBatch?: (batch: MessageBatch) => Promise<void>;
       onMessage?: (m: DeliveredMessage) => Promise<void>;
       onRevoked?: (tps: TopicPartition[]) => Promise<void>;
     } = {},
   ) {}
 
-  readonly handler: MessageHandler = async (m) => {
-    this.seen.push(m);
-    await this.options.onMessage?.(m);
-    if (this.options.commitEach) await this.consumer.commit([{ topic: m.topic, partition: m.partition, offset: m.offset + 1 }]);
+  readonly handler: BatchHandler = async (batch) => {
+    this.batches.push(batch);
+    await this.options.onBatch?.(batch);
+    for (const m of batch.messages) {
+      this.seen.push(m);
+      await this.options.onMessage?.(m);
+      if (this.options.commitEach) await this.consumer.commit([{ topic: m.topic, partition: m.partition, offset: m.offset + 1 }]);
+    }
   };
 
   readonly listener: RebalanceListener = {
@@ -279,19 +290,18 @@ export function transportContract(name: string, factory: TransportContractFactor
       );
 
       it(
-        'hands over each partition in offset order, one message at a time',
+        'hands over batches of one partition each, in offset order, one handler call at a time',
         async () => {
           const topic = await topicWith(3);
           const keys = ['k-x', 'k-y', 'k-z'];
-          const active = new Map<number, number>();
+          let active = 0;
           let overlap = 0;
           const r = new Recorder({
-            onMessage: async (m) => {
-              const now = (active.get(m.partition) ?? 0) + 1;
-              active.set(m.partition, now);
-              if (now > 1) overlap += 1;
+            onBatch: async () => {
+              active += 1;
+              if (active > 1) overlap += 1;
               await flushPromises(); // hold the handler over a few event-loop turns while more messages arrive
-              active.set(m.partition, (active.get(m.partition) ?? 1) - 1);
+              active -= 1;
             },
           });
           const c = await member(unique('g'), [topic], r);
@@ -310,6 +320,13 @@ export function transportContract(name: string, factory: TransportContractFactor
             () => `expected 60 messages, saw ${r.seen.length}`,
           );
           expect(overlap).toBe(0);
+          for (const batch of r.batches) {
+            expect(batch.messages.length).toBeGreaterThan(0);
+            for (const [i, m] of batch.messages.entries()) {
+              expect({ topic: m.topic, partition: m.partition }).toEqual({ topic: batch.topic, partition: batch.partition });
+              if (i > 0) expect(m.offset).toBe((batch.messages[i - 1] as DeliveredMessage).offset + 1);
+            }
+          }
           for (const key of keys) {
             const values = r.seen.filter((m) => m.key === key).map(text);
             expect(values).toEqual(Array.from({ length: 20 }, (_, i) => `${key}:${i}`));
@@ -318,6 +335,26 @@ export function transportContract(name: string, factory: TransportContractFactor
             const offsets = r.offsetsOf(p);
             expect(offsets).toEqual(offsets.map((_, i) => i));
           }
+        },
+        testTimeout,
+      );
+
+      it(
+        'a batch holds more than one message when more are waiting',
+        async () => {
+          const topic = await topicWith(1);
+          await produce(
+            topic,
+            numbered('waiting', 50, () => 'one-key'),
+          );
+          const r = new Recorder();
+          await member(unique('g'), [topic], r);
+          await wait(
+            () => r.seen.length === 50,
+            () => `expected 50 messages, saw ${r.seen.length}`,
+          );
+          expect(r.batches.length).toBeLessThan(50);
+          expect(Math.max(...r.batches.map((b) => b.messages.length))).toBeGreaterThan(1);
         },
         testTimeout,
       );
@@ -537,10 +574,12 @@ export function transportContract(name: string, factory: TransportContractFactor
             { key: keyFor(0, 2, 'move'), value: 'first-0' },
             { key: keyFor(1, 2, 'move'), value: 'first-1' },
           ]);
+          // One batch at a time: the first of the two is in progress, the other waits its turn.
           await wait(
-            () => ra.seen.length === 2,
-            () => `both first messages should be in progress, saw ${ra.seen.length}`,
+            () => ra.seen.length === 1,
+            () => `one first message should be in progress, saw ${ra.seen.length}`,
           );
+          const inProgress = ra.seen[0] as DeliveredMessage;
 
           const rb = new Recorder({ commitEach: true });
           const b = await member(groupId, [topic], rb);
@@ -550,6 +589,8 @@ export function transportContract(name: string, factory: TransportContractFactor
             () => sharedDisjointly([a, b], allPartitions(topic, 2)),
             () => `no split after the join: ${describeAssignment(a, b)}`,
           );
+          // the message in progress was finished by its old owner, wherever its partition went
+          expect(finished.map(text)).toContain(text(inProgress));
           await produce(topic, [
             { key: keyFor(0, 2, 'move'), value: 'second-0' },
             { key: keyFor(1, 2, 'move'), value: 'second-1' },
@@ -559,7 +600,9 @@ export function transportContract(name: string, factory: TransportContractFactor
             () => rb.texts().includes(`second-${moved}`),
             () => `the new owner never got second-${moved}: ${rb.texts()}`,
           );
-          expect(rb.texts()).toEqual([`second-${moved}`]);
+          // what the old owner finished there was committed in onRevoked: the new owner does not get it again
+          const finishedThere = finished.some((m) => m.partition === moved);
+          expect(rb.texts()).toEqual(finishedThere ? [`second-${moved}`] : [`first-${moved}`, `second-${moved}`]);
         },
         testTimeout,
       );
@@ -700,20 +743,26 @@ export function transportContract(name: string, factory: TransportContractFactor
           const events: string[] = [];
           const g = gate();
           const r = new Recorder({
-            onMessage: async () => {
+            onBatch: async () => {
               await g.wait;
               events.push('handler finished');
             },
           });
           const c = await member(unique('g'), [topic], r);
-          await wait(() => r.seen.length === 1, 'the first message never arrived');
+          await wait(() => r.batches.length === 1, 'the first batch never arrived');
           const closing = c.close().then(() => events.push('closed'));
           await flushPromises();
           expect(events).toEqual([]);
+          await produce(
+            topic,
+            numbered('c-more', 3, () => 'k'),
+          );
           g.open();
           await closing;
           expect(events).toEqual(['handler finished', 'closed']);
-          expect(r.seen).toHaveLength(1);
+          expect(r.batches).toHaveLength(1);
+          expect(r.seen).toEqual((r.batches[0] as MessageBatch).messages);
+          expect(r.texts().every((t) => !t.startsWith('c-more'))).toBe(true);
           expect(c.assignment()).toEqual([]);
         },
         testTimeout,
@@ -769,6 +818,249 @@ export function transportContract(name: string, factory: TransportContractFactor
         },
         testTimeout,
       );
+    });
+
+    describe('transactions', () => {
+      /** Input topic with `n` messages on each of its 2 partitions, so a group has positions to commit. */
+      const inputWith = async (n: number) => {
+        const topic = await topicWith(2);
+        await produce(topic, numbered('in', 2 * n, spread(2)));
+        return topic;
+      };
+      const positions = (topic: string, p0: number, p1: number): OffsetCommit[] => [
+        { topic, partition: 0, offset: p0 },
+        { topic, partition: 1, offset: p1 },
+      ];
+      const committedOf = async (groupId: string, topic: string) => [...(await transport.committedOffsets(groupId, topic))].sort();
+      /** A reader of `topics` in a group of its own, plus a witness topic: once it saw a witness, it has fetched past it. */
+      const reader = async (topics: string[]) => {
+        const witnessTopic = await topicWith(1);
+        const r = new Recorder();
+        await member(unique('reader'), [...topics, witnessTopic], r);
+        let witnesses = 0;
+        return {
+          r,
+          /** produces a witness and waits until the reader saw it (read_committed readers have fetched meanwhile) */
+          async witness() {
+            const value = `witness-${++witnesses}`;
+            await produce(witnessTopic, [{ key: 'w', value }]);
+            await wait(
+              () => r.texts().includes(value),
+              () => `the reader never saw ${value}: ${r.texts()}`,
+            );
+          },
+        };
+      };
+
+      it(
+        "a commit makes the transaction's messages and offsets visible together, none of it before",
+        async () => {
+          const input = await inputWith(3);
+          const output = await topicWith(2);
+          const groupId = unique('g');
+          const { r, witness } = await reader([output]);
+          const producer = await transport.transactionalProducer(unique('tx'));
+          const tx = await producer.transaction();
+          await tx.send(output, numbered('tx', 6, spread(2)));
+          await tx.sendOffsets(groupId, positions(input, 3, 2));
+
+          await witness();
+          expect(r.texts().filter((t) => t.startsWith('tx-'))).toEqual([]);
+          expect(await committedOf(groupId, input)).toEqual([]);
+
+          await tx.commit();
+          await wait(
+            async () => r.texts().filter((t) => t.startsWith('tx-')).length === 6 && (await committedOf(groupId, input)).length === 2,
+            () => `after commit: saw ${r.texts()}; the offsets never showed in full`,
+          );
+          expect(r.texts().filter((t) => t.startsWith('tx-')).sort()).toEqual(numbered('tx', 6).map((m) => m.value as string));
+          expect(await committedOf(groupId, input)).toEqual([
+            [0, 3],
+            [1, 2],
+          ]);
+          // keys are placed as by a plain send
+          for (const m of r.seen.filter((m) => m.topic === output)) expect(m.partition).toBe(partitionForKey(m.key as string, 2));
+        },
+        testTimeout,
+      );
+
+      it(
+        'abort drops messages and offsets; the producer goes on with a new transaction',
+        async () => {
+          const input = await inputWith(3);
+          const output = await topicWith(2);
+          const groupId = unique('g');
+          const { r } = await reader([output]);
+          const producer = await transport.transactionalProducer(unique('tx'));
+          const first = await producer.transaction();
+          await first.send(output, [{ key: keyFor(0, 2, 'ab'), value: 'kept-1' }]);
+          await first.sendOffsets(groupId, positions(input, 1, 1));
+          await first.commit();
+
+          const aborted = await producer.transaction();
+          await aborted.send(output, numbered('aborted', 4, spread(2)));
+          await aborted.sendOffsets(groupId, positions(input, 3, 3));
+          await aborted.abort();
+
+          await produce(output, numbered('after-abort', 2, spread(2)));
+          const again = await producer.transaction();
+          await again.send(output, [{ key: keyFor(1, 2, 'ab'), value: 'kept-2' }]);
+          await again.commit();
+          await wait(
+            () => ['kept-1', 'kept-2', 'after-abort-0', 'after-abort-1'].every((v) => r.texts().includes(v)),
+            () => `expected both kept messages and the later plain ones, saw ${r.texts()}`,
+          );
+          expect(r.texts().filter((t) => t.startsWith('aborted-'))).toEqual([]);
+          expect(await committedOf(groupId, input)).toEqual([
+            [0, 1],
+            [1, 1],
+          ]);
+          await expect(aborted.commit()).rejects.toThrow();
+        },
+        testTimeout,
+      );
+
+      it(
+        'opening a producer with the same id fences the earlier one: its commit throws PRODUCER_FENCED and nothing of it is visible',
+        async () => {
+          const input = await inputWith(3);
+          const output = await topicWith(2);
+          const groupId = unique('g');
+          const { r, witness } = await reader([output]);
+          const id = unique('tx');
+          const zombie = await transport.transactionalProducer(id);
+          const zombieTx = await zombie.transaction();
+          await zombieTx.send(output, numbered('zombie', 4, spread(2)));
+          await zombieTx.sendOffsets(groupId, positions(input, 3, 3));
+
+          const successor = await transport.transactionalProducer(id);
+          await expect(zombieTx.commit()).rejects.toMatchObject({ code: 'PRODUCER_FENCED' });
+          await expect(zombie.transaction()).rejects.toMatchObject({ code: 'PRODUCER_FENCED' });
+
+          const tx = await successor.transaction();
+          await tx.send(output, numbered('successor', 2, spread(2)));
+          await tx.sendOffsets(groupId, positions(input, 1, 2));
+          await tx.commit();
+          await wait(
+            () => r.texts().filter((t) => t.startsWith('successor-')).length === 2,
+            () => `the successor's messages never arrived: ${r.texts()}`,
+          );
+          await witness();
+          expect(r.texts().filter((t) => t.startsWith('zombie-'))).toEqual([]);
+          await wait(
+            async () => (await committedOf(groupId, input)).length === 2,
+            "the successor's offsets never showed",
+          );
+          expect(await committedOf(groupId, input)).toEqual([
+            [0, 1],
+            [1, 2],
+          ]);
+        },
+        testTimeout,
+      );
+
+      if (features.crashProducer) {
+        const crashProducer = features.crashProducer;
+        it(
+          'a producer that crashes mid-transaction leaves nothing visible; a successor with its id goes on',
+          async () => {
+            const input = await inputWith(3);
+            const output = await topicWith(2);
+            const groupId = unique('g');
+            const { r, witness } = await reader([output]);
+            const id = unique('tx');
+            const crashed = await transport.transactionalProducer(id);
+            const tx = await crashed.transaction();
+            await tx.send(output, numbered('lost', 4, spread(2)));
+            await tx.sendOffsets(groupId, positions(input, 3, 3));
+            await crashProducer(crashed);
+
+            await witness();
+            expect(r.texts().filter((t) => t.startsWith('lost-'))).toEqual([]);
+            expect(await committedOf(groupId, input)).toEqual([]);
+
+            // The restarted owner opens the same id (on Kafka this aborts what the crashed one left open).
+            const successor = await transport.transactionalProducer(id);
+            const next = await successor.transaction();
+            await next.send(output, numbered('recovered', 2, spread(2)));
+            await next.sendOffsets(groupId, positions(input, 2, 2));
+            await next.commit();
+            await wait(
+              () => r.texts().filter((t) => t.startsWith('recovered-')).length === 2,
+              () => `the successor's messages never arrived: ${r.texts()}`,
+            );
+            expect(r.texts().filter((t) => t.startsWith('lost-'))).toEqual([]);
+            await wait(
+              async () => (await committedOf(groupId, input)).length === 2,
+              "the successor's offsets never showed",
+            );
+            expect(await committedOf(groupId, input)).toEqual([
+              [0, 2],
+              [1, 2],
+            ]);
+          },
+          testTimeout,
+        );
+      }
+
+      if (features.reopen) {
+        const reopen = features.reopen;
+        it(
+          "a committed transaction's messages and offsets survive a restart",
+          async () => {
+            const input = await inputWith(2);
+            const output = await topicWith(2);
+            const groupId = unique('g');
+            const producer = await transport.transactionalProducer(unique('tx'));
+            const tx = await producer.transaction();
+            await tx.send(output, numbered('durable-tx', 4, spread(2)));
+            await tx.sendOffsets(groupId, positions(input, 2, 1));
+            await tx.commit();
+
+            transport = await reopen(transport);
+            consumers = [];
+            const r = new Recorder();
+            await member(unique('reader'), [output], r);
+            await wait(
+              () => r.seen.length === 4,
+              () => `expected the 4 committed messages after the restart, saw ${r.texts()}`,
+            );
+            expect(r.texts().sort()).toEqual(numbered('durable-tx', 4).map((m) => m.value as string));
+            expect(await committedOf(groupId, input)).toEqual([
+              [0, 2],
+              [1, 1],
+            ]);
+          },
+          testTimeout,
+        );
+
+        it(
+          'a transaction open when the transport closes is gone after a restart',
+          async () => {
+            const input = await inputWith(2);
+            const output = await topicWith(2);
+            const groupId = unique('g');
+            const producer = await transport.transactionalProducer(unique('tx'));
+            const tx = await producer.transaction();
+            await tx.send(output, numbered('unfinished', 4, spread(2)));
+            await tx.sendOffsets(groupId, positions(input, 2, 2));
+
+            transport = await reopen(transport);
+            consumers = [];
+            await expect(tx.commit()).rejects.toThrow();
+            const { r, witness } = await reader([output]);
+            await produce(output, numbered('after-restart', 2, spread(2)));
+            await wait(
+              () => r.texts().filter((t) => t.startsWith('after-restart-')).length === 2,
+              () => `the plain messages after the restart never arrived: ${r.texts()}`,
+            );
+            await witness();
+            expect(r.texts().filter((t) => t.startsWith('unfinished-'))).toEqual([]);
+            expect(await committedOf(groupId, input)).toEqual([]);
+          },
+          testTimeout,
+        );
+      }
     });
 
     if (features.crash) {

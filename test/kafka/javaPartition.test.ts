@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eachMessage } from '../../src/transport/eachMessage.ts';
 import { createKafkaTransport, type KafkaTransport } from '../../src/transport/kafkaTransport.ts';
 import { murmur2, partitionForKey } from '../../src/transport/partitioner.ts';
 import type { DeliveredMessage } from '../../src/transport/transport.ts';
@@ -77,9 +78,9 @@ describe.skipIf(!broker.available)("partitions agree with Kafka's Java client", 
       for (let p = 0; p < 6; p++) expect(ends.get(p), `end offset of partition ${p}`).toBe(java.filter((j) => j.partition === p).length);
       const seen: DeliveredMessage[] = [];
       const consumer = transport.consumer({ groupId: `java-partition-check-${randomBytes(4).toString('hex')}`, topics: [topic] });
-      await consumer.run(async (m) => {
+      await consumer.run(eachMessage(async (m) => {
         seen.push(m);
-      });
+      }));
       await waitFor(() => seen.length === KEYS.length, { message: () => `expected ${KEYS.length} messages back, got ${seen.length}` });
       for (const m of seen) {
         const index = Number(new TextDecoder().decode(m.value));

@@ -1,6 +1,6 @@
-import { type AnyStateMachine, createActor } from 'xstate';
-import { nextDeadline } from '../../machines/index.ts';
-import type { DeliveryContext, OrderContext } from '../../machines/index.ts';
+import { type AnyStateMachine, createActor, initialTransition } from 'xstate';
+import { nextDeadline, type StationRow, stationState, withStationRows } from '../../machines/index.ts';
+import type { DeliveryContext, OrderContext, StationContext } from '../../machines/index.ts';
 import type { VirtualClock } from '../../src/clock.ts';
 import type { TimerHandle } from '../../src/clock.ts';
 
@@ -8,9 +8,9 @@ import type { TimerHandle } from '../../src/clock.ts';
 export type Emitted = { type: string; orderId?: string; at?: number; [field: string]: unknown };
 
 /**
- * The smallest host that follows the contract in machines/index.ts: every event gets `now` from
- * the clock (unless the test gives one), one timer is armed for `nextDeadline` after every send
- * and after start/restore, and it sends CLOCK.TICK when that timer fires.
+ * The smallest host for a machine: every event gets `now` from the clock (unless the test gives
+ * one), one timer is armed for `nextDeadline` after every send and after start/restore, and it
+ * sends CLOCK.TICK when that timer fires.
  */
 export function startHost(machine: AnyStateMachine, options: { clock: VirtualClock; input?: unknown; snapshot?: unknown }) {
   const { clock } = options;
@@ -74,7 +74,26 @@ export function ofType(events: Emitted[], ...types: string[]): Emitted[] {
   return events.filter((e) => types.includes(e.type));
 }
 
-/** A made-up input position. */
-export function ref(topic: string, offset: number, partition = 0) {
+/** A made-up message position. */
+export function source(topic: string, offset: number, partition = 0) {
   return { topic, partition, offset };
+}
+
+/** Rows as a changelog hands them back: through JSON. */
+export function throughJson(rows: Map<string, StationRow | null>): [string, StationRow][] {
+  return [...rows].flatMap(([orderId, row]) => (row === null ? [] : [[orderId, JSON.parse(JSON.stringify(row)) as StationRow]]));
+}
+
+/**
+ * A station restarted on rows (its partition was assigned to it): a fresh context with the rows
+ * merged in, in the state that context shows, started like any other.
+ */
+export function restartStation(
+  machine: AnyStateMachine,
+  options: { clock: VirtualClock; input?: unknown; rows: Iterable<[string, StationRow]> },
+): Host {
+  const [initial] = initialTransition(machine, options.input);
+  const context = withStationRows(initial.context as StationContext, options.rows);
+  const snapshot = machine.resolveState({ value: stationState(context), context });
+  return startHost(machine, { clock: options.clock, snapshot: machine.getPersistedSnapshot(snapshot) });
 }

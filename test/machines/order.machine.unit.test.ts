@@ -3,7 +3,7 @@ import { ORDER_FINISHED_STATUSES, orderMachine, orderNextDeadline } from '../../
 import type { StatusIds } from '../../machines/index.ts';
 import { VirtualClock } from '../../src/clock.ts';
 import { loadConfig } from '../../src/config/loadConfig.ts';
-import { type Host, ofType, ref, startHost } from './harness.ts';
+import { type Host, ofType, source, startHost } from './harness.ts';
 
 const config = loadConfig();
 const ids = config.status.ids;
@@ -25,7 +25,7 @@ type MessageType = keyof typeof TOPIC;
 
 let offset = 0;
 function message(type: MessageType, extra: Record<string, unknown> = {}) {
-  return { type, orderId: ID, ref: ref(TOPIC[type], offset++), ...extra };
+  return { type, orderId: ID, source: source(TOPIC[type], offset++), ...extra };
 }
 
 function newOrder(clock: VirtualClock, statusIds: StatusIds = ids): Host {

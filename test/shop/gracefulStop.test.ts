@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../src/clock.ts';
-import { startShop } from '../../src/runtime/startShop.ts';
+import { startShop } from '../../src/app/startShop.ts';
 import { createEmbeddedLog } from '../../src/transport/embeddedLog.ts';
 import { outageTransport } from '../support/outageTransport.ts';
 import { placeOrder, randomCustomerId, randomOrderId, testConfig } from '../support/shopHarness.ts';
@@ -23,7 +23,7 @@ describe('graceful stop', () => {
         return gate;
       },
     });
-    const shop = await startShop({ config, actors: ['assemble'], transport, clock, speed: 0, memory: true, logFormat: 'silent' });
+    const shop = await startShop({ config, actors: ['assemble'], transport, clock, speed: 0, memory: true, logFormat: 'silent', batching: { lingerMs: 0 } });
     await placeOrder(shop, randomOrderId(), randomCustomerId(), {
       sauce: config.menu.sauce[0] as string,
       cheese: config.menu.cheese[0] as string,

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseStatusChanged } from '../../src/events/messages.ts';
-import type { Shop } from '../../src/runtime/startShop.ts';
+import type { Shop } from '../../src/app/startShop.ts';
 import { placeOrder, randomCustomerId, randomOrderId, readTopic, type Recipe, testConfig, virtualShop } from '../support/shopHarness.ts';
 
 // Expected timings computed here from SPEC.md, independently of src/kitchen/timings.ts.

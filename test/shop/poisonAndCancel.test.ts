@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { encode, parseStatusChanged } from '../../src/events/messages.ts';
-import { DEAD_LETTER_HEADERS } from '../../src/runtime/deadLetter.ts';
-import type { Shop } from '../../src/runtime/startShop.ts';
+import { DEAD_LETTER_HEADERS } from '../../src/runtime/middleware/deadLetter.ts';
+import type { Shop } from '../../src/app/startShop.ts';
 import { placeOrder, randomCustomerId, randomOrderId, readTopic, testConfig, virtualShop } from '../support/shopHarness.ts';
 
 const config = testConfig({ partitions: 3 });
@@ -41,13 +41,17 @@ describe('poison messages', () => {
     expect(reasons).toContain('value is not JSON');
     expect(reasons).toContain('value is not UTF-8');
     expect(reasons).toContain('key null is not an order id (8 lowercase hex)');
+    // Each dead letter points at exactly the message it holds: same key and bytes at that position.
+    const assembled = await readTopic(v.shop.transport, config.topics.pizzaAssembled);
     for (const m of fromBake) {
       expect(m.headers[DEAD_LETTER_HEADERS.topic]).toBe(config.topics.pizzaAssembled);
-      expect(Number(m.headers[DEAD_LETTER_HEADERS.offset])).toBeGreaterThanOrEqual(0);
-      expect(m.headers[DEAD_LETTER_HEADERS.partition]).toMatch(/^\d+$/);
+      const at = assembled.find((a) => `${a.partition}` === m.headers[DEAD_LETTER_HEADERS.partition] && `${a.offset}` === m.headers[DEAD_LETTER_HEADERS.offset]);
+      expect(at, `a pizza-assembled message at ${m.headers[DEAD_LETTER_HEADERS.partition]}@${m.headers[DEAD_LETTER_HEADERS.offset]}`).toBeDefined();
+      expect(at?.key).toBe(m.key);
+      expect(at?.value).toEqual(m.value);
     }
-    expect(v.shop.station('bake')?.stats().deadLettered).toBe(3);
-    expect(v.shop.status()?.stats().deadLettered).toBe(3);
+    expect(v.shop.actor('bake')?.metrics().deadLettered).toBe(3);
+    expect(v.shop.actor('status')?.metrics().deadLettered).toBe(3);
     expect(v.shop.supervisor.states().every((a) => a.restarts === 0), 'no actor crashed').toBe(true);
     // the original bytes are kept
     expect(new TextDecoder().decode(fromBake.find((m) => m.key === poisoned)?.value)).toBe('{"status":200,"baking_time":"soon"');
@@ -83,7 +87,7 @@ describe('cancel', () => {
       expect(statuses.at(-1)).toBe(config.status.ids.cancelled);
       expect((await readTopic(v.shop.transport, config.topics.pizzaDelivered)).filter((m) => m.key === orderId)).toHaveLength(0);
       // every station is free again
-      for (const name of ['assemble', 'bake', 'delivery'] as const) expect(v.shop.station(name)?.load()).toMatchObject({ working: 0, queued: 0 });
+      for (const name of ['assemble', 'bake', 'delivery'] as const) expect(v.shop.stationLoad(name)).toMatchObject({ working: 0, queued: 0 });
     });
   }
 

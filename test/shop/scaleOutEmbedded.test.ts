@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../src/clock.ts';
 import { parseStatusChanged } from '../../src/events/messages.ts';
-import { startShop } from '../../src/runtime/startShop.ts';
+import { startShop } from '../../src/app/startShop.ts';
 import { createEmbeddedLog } from '../../src/transport/embeddedLog.ts';
 import { placeOrder, randomCustomerId, randomOrderId, readTopic, testConfig } from '../support/shopHarness.ts';
 

@@ -1,5 +1,6 @@
 import { brokerAnswers } from '../../scripts/kafka/brokerAnswers.ts';
 import { type KafkaClientConfig, loadKafkaConfig } from '../../src/config/loadKafkaConfig.ts';
+import { isCi } from './ci.ts';
 
 /** The broker the Kafka tests run against, or why there is none. */
 export interface KafkaBroker {
@@ -12,15 +13,13 @@ export interface KafkaBroker {
   reason?: string;
 }
 
-const isCi = () => process.env.CI === 'true' || process.env.CI === '1';
-
 let found: Promise<KafkaBroker> | undefined;
 
 /**
  * How Kafka tests find their broker: `KAFKA_CONFIG` (a `[kafka]` INI, default
  * config_sys/kafka/local.ini), with `KAFKA_BOOTSTRAP` overriding its bootstrap.servers
  * (default 127.0.0.1:9092, where `bun run kafka:start` puts one). When nothing answers there:
- * with `CI=true` this throws, so the run fails loudly; otherwise the Kafka tests are skipped with
+ * under CI (`isCi()`: CI=true or CI=1) this throws, so the run fails loudly; otherwise the Kafka tests are skipped with
  * the reason printed — the one accepted skip.
  *
  * @example
@@ -42,7 +41,7 @@ async function probe(): Promise<KafkaBroker> {
   const answers = plain ? await brokerAnswers(bootstrap, 5_000) : true;
   if (answers) return { available: true, bootstrap, config };
   const reason = `no Kafka broker answers at ${bootstrap} (start one with \`bun run kafka:start\`, or set KAFKA_BOOTSTRAP)`;
-  if (isCi()) throw new Error(`CI=true and ${reason}: the Kafka tests must run in CI`);
+  if (isCi()) throw new Error(`CI is set (${process.env.CI}) and ${reason}: the Kafka tests must run in CI`);
   console.warn(`Kafka tests skipped: ${reason}`);
   return { available: false, bootstrap, config, reason };
 }

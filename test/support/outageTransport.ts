@@ -30,9 +30,32 @@ export function outageTransport(inner: Transport, outage: Outage): Transport {
     }),
     endOffsets: (topic) => inner.endOffsets(topic),
     committedOffsets: (group, topic) => inner.committedOffsets(group, topic),
+    read: (topic, partition, from, max) => inner.read(topic, partition, from, max),
     close: () => inner.close(),
-    // the embedded log's idleness, so that `shop.settle()` still waits for deliveries
-    ...('whenIdle' in inner ? { whenIdle: () => (inner as { whenIdle(): Promise<void> }).whenIdle() } : {}),
+    capabilities: inner.capabilities,
+    // sends inside transactions wait or fail like plain ones; a failed commit is a commit outage
+    async transactionalProducer(id) {
+      const p = await inner.transactionalProducer(id);
+      return {
+        transactionalId: p.transactionalId,
+        close: () => p.close(),
+        async transaction() {
+          const tx = await p.transaction();
+          return {
+            async send(topic, messages) {
+              await outage.beforeSend?.(topic);
+              await tx.send(topic, messages);
+            },
+            sendOffsets: (group, offsets) => tx.sendOffsets(group, offsets),
+            async commit() {
+              if (outage.commits) throw new ShopError('COMMIT_FAILED', 'commit failed: Connection error: connect ECONNREFUSED', { retriable: true });
+              await tx.commit();
+            },
+            abort: () => tx.abort(),
+          };
+        },
+      };
+    },
     consumer(options: ConsumerOptions): Consumer {
       const consumer = inner.consumer(options);
       return {

@@ -3,7 +3,7 @@ import { VirtualClock } from '../../src/clock.ts';
 import { loadConfig } from '../../src/config/loadConfig.ts';
 import type { ActorName, ShopConfig } from '../../src/config/shopConfig.ts';
 import { encode, parsePizzaAssembled, parseStatusChanged } from '../../src/events/messages.ts';
-import { type Shop, startShop } from '../../src/runtime/startShop.ts';
+import { type Shop, startShop } from '../../src/app/startShop.ts';
 import type { DeliveredMessage, Transport } from '../../src/transport/transport.ts';
 
 export interface Recipe {
@@ -43,23 +43,17 @@ export async function placeOrder(shop: Shop, orderId: string, customerId: string
   ]);
 }
 
-/** Reads every message of a topic from the start (a fresh consumer group), in memory. */
+/** Reads every committed message of a topic from the start, partition by partition. */
 export async function readTopic(transport: Transport, topic: string): Promise<DeliveredMessage[]> {
-  const end = await transport.endOffsets(topic);
   const out: DeliveredMessage[] = [];
-  const total = [...end.values()].reduce((a, b) => a + b, 0);
-  if (total === 0) return out;
-  const consumer = transport.consumer({ groupId: `reader-${randomOrderId()}`, topics: [topic] });
-  let done!: () => void;
-  const all = new Promise<void>((resolve) => {
-    done = resolve;
-  });
-  await consumer.run(async (m) => {
-    out.push(m);
-    if (out.length >= total) done();
-  });
-  await all;
-  await consumer.close();
+  for (const partition of (await transport.endOffsets(topic)).keys()) {
+    for (let from = 0; ; ) {
+      const messages = await transport.read(topic, partition, from, 100_000);
+      if (messages.length === 0) break;
+      out.push(...messages);
+      from = (messages.at(-1)?.offset ?? from) + 1;
+    }
+  }
   return out;
 }
 

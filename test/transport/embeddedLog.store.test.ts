@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openSqlite } from '../../src/store/sqlite.ts';
+import { eachMessage } from '../../src/transport/eachMessage.ts';
 import { createEmbeddedLog, type EmbeddedLog } from '../../src/transport/embeddedLog.ts';
 import type { DeliveredMessage, OutgoingMessage, RecordMetadata } from '../../src/transport/transport.ts';
 import { waitFor } from '../support/waitFor.ts';
@@ -19,8 +20,8 @@ const decoder = new TextDecoder();
 async function readAll(log: EmbeddedLog, topic: string): Promise<DeliveredMessage[]> {
   const seen: DeliveredMessage[] = [];
   const consumer = log.consumer({ groupId: `reader-${Math.random()}`, topics: [topic] });
-  await consumer.run(async (m) => void seen.push(m));
-  await log.whenIdle();
+  await consumer.run(eachMessage(async (m) => void seen.push(m)));
+  await log.capabilities.whenIdle();
   await consumer.close();
   return seen;
 }
@@ -43,8 +44,8 @@ describe('embedded log on a SQLite file', () => {
     }));
     const metas = await log.producer().send('orders', sent);
     const consumer = log.consumer({ groupId: 'status', topics: ['orders'] });
-    await consumer.run(async () => {});
-    await log.whenIdle();
+    await consumer.run(eachMessage(async () => {}));
+    await log.capabilities.whenIdle();
     await consumer.commit([
       { topic: 'orders', partition: 0, offset: 1 },
       { topic: 'orders', partition: 2, offset: 3 },
@@ -88,8 +89,8 @@ describe('embedded log on a SQLite file', () => {
     // The group resumes where it committed: partition 0 from 1, partition 2 from 3, partition 1 from the start.
     const resumed: DeliveredMessage[] = [];
     const again = log.consumer({ groupId: 'status', topics: ['orders'] });
-    await again.run(async (m) => void resumed.push(m));
-    await log.whenIdle();
+    await again.run(eachMessage(async (m) => void resumed.push(m)));
+    await log.capabilities.whenIdle();
     expect(byPartition(resumed, 0)[0]?.offset).toBe(1);
     expect(byPartition(resumed, 1)[0]?.offset).toBe(0);
     expect(byPartition(resumed, 2)[0]?.offset).toBe(3);
@@ -216,8 +217,8 @@ describe('embedded log on a SQLite file', () => {
         Array.from({ length: 100 }, (_, i) => ({ key: `k${i}`, value: `m${i}` })),
       );
       const consumer = log.consumer({ groupId: 'g', topics: ['mem'] });
-      await consumer.run(async (m) => consumer.commit([{ topic: m.topic, partition: m.partition, offset: m.offset + 1 }]));
-      await log.whenIdle();
+      await consumer.run(eachMessage(async (m) => consumer.commit([{ topic: m.topic, partition: m.partition, offset: m.offset + 1 }])));
+      await log.capabilities.whenIdle();
       expect([...(await log.committedOffsets('g', 'mem')).values()].reduce((a, b) => a + b, 0)).toBe(100);
       await log.close();
       expect(readdirSync(scratch)).toEqual([]);

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { flushPromises, VirtualClock } from '../../src/clock.ts';
 import { isShopError } from '../../src/errors.ts';
+import { eachMessage } from '../../src/transport/eachMessage.ts';
+import { MAX_BATCH } from '../../src/transport/embedded/groupMember.ts';
 import { createEmbeddedLog } from '../../src/transport/embeddedLog.ts';
 import { partitionForKey } from '../../src/transport/partitioner.ts';
 import type { DeliveredMessage, TopicPartition } from '../../src/transport/transport.ts';
@@ -28,13 +30,13 @@ describe('embedded log: delivery without timers (virtual time)', () => {
     const producer = log.producer();
     const baked: DeliveredMessage[] = [];
     const oven = log.consumer({ groupId: 'bake', topics: ['ordered'] });
-    await oven.run(async (m) => {
+    await oven.run(eachMessage(async (m) => {
       // the bake takes 8 virtual seconds; then the pizza goes on
       clock.setTimeout(() => void producer.send('baked', [{ key: m.key, value: `baked ${text(m)}` }]), 8_000);
       await oven.commit([{ topic: m.topic, partition: m.partition, offset: m.offset + 1 }]);
-    });
+    }));
     const delivery = log.consumer({ groupId: 'delivery', topics: ['baked'] });
-    await delivery.run(async (m) => void baked.push(m));
+    await delivery.run(eachMessage(async (m) => void baked.push(m)));
 
     void producer.send('ordered', [
       { key: 'aaaa0001', value: 'margherita' },
@@ -62,15 +64,15 @@ describe('embedded log: delivery without timers (virtual time)', () => {
       release = resolve;
     });
     const c = log.consumer({ groupId: 'g', topics: ['t'] });
-    await c.run(async (m) => {
+    await c.run(eachMessage(async (m) => {
       if (m.offset === 0) await slow;
       order.push(`handled ${m.offset}`);
-    });
+    }));
     await log.producer().send('t', [
       { key: 'k', value: '0' },
       { key: 'k', value: '1' },
     ]);
-    const idle = log.whenIdle().then(() => order.push('idle'));
+    const idle = log.capabilities.whenIdle().then(() => order.push('idle'));
     await flushPromises();
     expect(order).toEqual([]);
     release();
@@ -79,10 +81,10 @@ describe('embedded log: delivery without timers (virtual time)', () => {
 
     c.pause([{ topic: 't', partition: 0 }]);
     await log.producer().send('t', [{ key: 'k', value: '2' }]);
-    await log.whenIdle(); // resolves although offset 2 waits on the paused partition
+    await log.capabilities.whenIdle(); // resolves although offset 2 waits on the paused partition
     expect(order).toEqual(['handled 0', 'handled 1', 'idle']);
     c.resume([{ topic: 't', partition: 0 }]);
-    await log.whenIdle();
+    await log.capabilities.whenIdle();
     expect(order.at(-1)).toBe('handled 2');
     await log.close();
   });
@@ -96,23 +98,41 @@ describe('embedded log: delivery without timers (virtual time)', () => {
     ]);
     const seen: DeliveredMessage[] = [];
     const c = log.consumer({ groupId: 'g', topics: ['t'] });
-    await c.run(async (m) => void seen.push(m), {
+    await c.run(eachMessage(async (m) => void seen.push(m)), {
       onAssigned: async (partitions: TopicPartition[]) => {
         await flushPromises();
         c.pause(partitions);
       },
     });
-    await log.whenIdle();
+    await log.capabilities.whenIdle();
     expect(seen).toEqual([]);
     c.resume(c.assignment());
-    await log.whenIdle();
+    await log.capabilities.whenIdle();
     expect(seen).toHaveLength(2);
     await log.close();
   });
 });
 
+describe('embedded log: batches', () => {
+  it('hands over at most MAX_BATCH messages at once, and a busy partition waits behind the others', async () => {
+    const log = createEmbeddedLog();
+    await log.ensureTopics([{ topic: 't', partitions: 2 }]);
+    const keyOn = (p: number) => ['a', 'b', 'c', 'd', 'e', 'f'].find((k) => partitionForKey(k, 2) === p) as string;
+    await log.producer().send('t', [
+      ...Array.from({ length: MAX_BATCH * 2 + 100 }, (_, i) => ({ key: keyOn(0), value: `p0-${i}` })),
+      { key: keyOn(1), value: 'p1-0' },
+    ]);
+    const batches: string[] = [];
+    const c = log.consumer({ groupId: 'g', topics: ['t'] });
+    await c.run(async (batch) => void batches.push(`${batch.partition}:${batch.messages.length}`));
+    await log.capabilities.whenIdle();
+    expect(batches).toEqual([`0:${MAX_BATCH}`, '1:1', `0:${MAX_BATCH}`, '0:100']);
+    await log.close();
+  });
+});
+
 describe('embedded log: failures', () => {
-  it('a handler that throws stops its member; the message goes uncommitted to the next member', async () => {
+  it('a handler that throws stops its member; the uncommitted messages go to the next member', async () => {
     const errors: string[] = [];
     const log = createEmbeddedLog({ onError: (_error, context) => errors.push(context) });
     await log.ensureTopics([{ topic: 't', partitions: 1 }]);
@@ -122,20 +142,20 @@ describe('embedded log: failures', () => {
       { key: 'k', value: 'after' },
     ]);
     const first = log.consumer({ groupId: 'g', topics: ['t'] });
-    await first.run(async (m) => {
+    await first.run(eachMessage(async (m) => {
       if (text(m) === 'boom') throw new Error('bug');
       await first.commit([{ topic: m.topic, partition: m.partition, offset: m.offset + 1 }]);
-    });
-    await log.whenIdle();
+    }));
+    await log.capabilities.whenIdle();
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatch(/t\[0\]@1; the member stops/);
+    expect(errors[0]).toMatch(/t\[0\]@0\.\.2; the member stops/);
     expect(first.assignment()).toEqual([]);
     expect(await codeOf(first.commit([{ topic: 't', partition: 0, offset: 2 }]))).toBe('NOT_A_MEMBER');
 
     const seen: string[] = [];
     const second = log.consumer({ groupId: 'g', topics: ['t'] });
-    await second.run(async (m) => void seen.push(`${m.offset}:${text(m)}`));
-    await log.whenIdle();
+    await second.run(eachMessage(async (m) => void seen.push(`${m.offset}:${text(m)}`)));
+    await log.capabilities.whenIdle();
     expect(seen).toEqual(['1:boom', '2:after']);
     await log.close();
   });
@@ -150,13 +170,13 @@ describe('embedded log: failures', () => {
     });
     let lateCommit: string | undefined = 'not tried';
     const a = log.consumer({ groupId: 'g', topics: ['t'] });
-    await a.run(async (m) => {
+    await a.run(eachMessage(async (m) => {
       await slow;
       lateCommit = await codeOf(a.commit([{ topic: m.topic, partition: m.partition, offset: m.offset + 1 }]));
-    });
+    }));
     const seenByB: number[] = [];
     const b = log.consumer({ groupId: 'g', topics: ['t'] });
-    await b.run(async (m) => void seenByB.push(m.offset));
+    await b.run(eachMessage(async (m) => void seenByB.push(m.offset)));
     await flushPromises();
     expect(a.assignment()).toEqual([{ topic: 't', partition: 0 }]);
 
@@ -191,12 +211,12 @@ describe('embedded log: failures', () => {
     expect(await codeOf(log.ensureTopics([{ topic: 'x', partitions: 0 }]))).toBe('INVALID_ARGUMENT');
     expect(await codeOf(() => log.consumer({ groupId: '', topics: ['t'] }))).toBe('INVALID_ARGUMENT');
     expect(await codeOf(() => log.consumer({ groupId: 'g', topics: [] }))).toBe('INVALID_ARGUMENT');
-    expect(await codeOf(log.consumer({ groupId: 'g', topics: ['missing'] }).run(async () => {}))).toBe('UNKNOWN_TOPIC');
+    expect(await codeOf(log.consumer({ groupId: 'g', topics: ['missing'] }).run(eachMessage(async () => {})))).toBe('UNKNOWN_TOPIC');
 
     const c = log.consumer({ groupId: 'g', topics: ['t'] });
-    await c.run(async () => {});
-    expect(await codeOf(c.run(async () => {}))).toBe('CONSUMER_STATE');
-    await log.whenIdle();
+    await c.run(eachMessage(async () => {}));
+    expect(await codeOf(c.run(eachMessage(async () => {})))).toBe('CONSUMER_STATE');
+    await log.capabilities.whenIdle();
     expect(await codeOf(c.commit([{ topic: 't', partition: 0, offset: 5 }]))).toBe('INVALID_OFFSET');
     expect(await codeOf(c.commit([{ topic: 't', partition: 0, offset: -1 }]))).toBe('INVALID_OFFSET');
     await log.close();
@@ -222,11 +242,11 @@ describe('embedded log: other behaviour', () => {
     const seen: number[][] = [];
     for (const groupId of ['g1', 'g2']) {
       const c = log.consumer({ groupId, topics: ['t'] });
-      await c.run(async (m) => {
+      await c.run(eachMessage(async (m) => {
         seen.push([...m.value]);
         m.value[1] = 77;
-      });
-      await log.whenIdle();
+      }));
+      await log.capabilities.whenIdle();
     }
     expect(seen).toEqual([
       [1, 2, 3],
@@ -246,10 +266,10 @@ describe('embedded log: other behaviour', () => {
     });
     const c = log.consumer({ groupId: 'g', topics: ['t'] });
     await c.run(
-      async () => {
+      eachMessage(async () => {
         await slow;
         events.push('handler finished');
-      },
+      }),
       { onRevoked: () => void events.push('revoked') },
     );
     await flushPromises();

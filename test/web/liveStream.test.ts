@@ -76,7 +76,7 @@ describe('live updates over Server-Sent Events', () => {
 
     await produceStage(h, h.config.topics.pizzaBaked, id, { status: 300 });
     const baked = (await sse.next()).data as { timeline: { topic: string }[]; can_cancel: boolean };
-    expect(baked.timeline.map((t) => t.topic)).toContain('pizza-baked');
+    expect(baked.timeline.map((t) => t.topic)).toContain(h.config.topics.pizzaBaked);
     expect(baked.can_cancel).toBe(false);
 
     await produceStatus(h, id, 300);
@@ -111,8 +111,13 @@ describe('live updates over Server-Sent Events', () => {
     const first = (await sse.next()).data as { stations: { station: string; in_progress: unknown[] }[] };
     expect(first.stations.map((s) => s.in_progress.length)).toEqual([0, 0, 0]);
     const id = await placeOrder(h, cookie);
-    const moved = (await sse.next()).data as { stations: { station: string; in_progress: { order_id: string }[]; states: string[] }[] };
-    expect(moved.stations[0]).toMatchObject({ station: 'assemble', in_progress: [{ order_id: id }], states: ['full'] });
+    // only what changed: the assemble station, its count, the new pizza and its lit state
+    const moved = await sse.next();
+    expect(moved.event).toBe('kitchen-diff');
+    const diff = moved.data as { stations: { station: string }[] };
+    expect(diff.stations).toEqual([
+      { station: 'assemble', in_progress_count: 1, pizzas: [expect.objectContaining({ order_id: id, working: true })], states: ['full'] },
+    ]);
     await sse.cancel();
   });
 
@@ -148,5 +153,71 @@ describe('live updates over Server-Sent Events', () => {
     await h.web.stop();
     await expect(sse.next()).rejects.toThrow('the stream ended');
     expect(h.web.view.listeners()).toBe(0);
+  });
+
+  // issue 10 (1): a client that does not read made the server queue without bound
+  it('drops a stream whose client stops reading once stream_buffer_kib waits for it, and stops listening', async () => {
+    await h.close();
+    h = await startWeb({ limits: { streamBufferKib: 2 } });
+    const { cookie } = await login(h, 'ada');
+    const id = await placeOrder(h, cookie);
+    await h.settle();
+    const before = h.web.view.listeners();
+    const res = await request(h, 'GET', `/api/orders/${id}/events`, { cookie });
+    expect(h.web.view.listeners()).toBe(before + 1);
+    // nobody reads: each change queues an event of ~1 KiB; bounded: at most 50 changes
+    let changes = 0;
+    while (h.web.view.listeners() > before && changes < 50) {
+      await produceStatus(h, id, changes % 2 ? 200 : 300);
+      changes += 1;
+    }
+    expect(h.web.view.listeners(), `still listening after ${changes} unread changes`).toBe(before);
+    expect(changes).toBeGreaterThan(1);
+    // the queue was discarded: reading now ends in an error, not in megabytes of backlog
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    await expect(
+      (async () => {
+        for (;;) if ((await reader.read()).done) return 'ended';
+      })(),
+    ).rejects.toThrow('does not read');
+  });
+
+  it('the kitchen stream lists at most 50 pizzas per station and kind, and a change sends a small diff', async () => {
+    await h.close();
+    h = await startWeb({ limits: { ordersPerMinutePerSession: 0, ordersPerMinutePerAddress: 0 } });
+    const { cookie } = await login(h, 'ada');
+    for (let i = 0; i < 120; i++) await placeOrder(h, cookie);
+    await h.settle();
+    const sse = sseReader(await request(h, 'GET', '/api/kitchen/events', { cookie }));
+    const snapshot = await sse.next();
+    expect(snapshot.event).toBe('kitchen');
+    const assemble = (snapshot.data as { stations: { queued: unknown[]; queue_length: number; in_progress_count: number }[] }).stations[0];
+    expect(assemble?.queued).toHaveLength(50);
+    expect(assemble?.queue_length).toBe(119);
+    expect(assemble?.in_progress_count).toBe(1);
+    const full = JSON.stringify((await (await request(h, 'GET', '/api/kitchen', { cookie })).json()) as object).length;
+    // the newest order queues last: past the listed 50, only the count changes
+    await h.clock.advance(1);
+    await placeOrder(h, cookie);
+    const diff = await sse.next();
+    expect(diff.event).toBe('kitchen-diff');
+    expect(diff.data).toEqual({ at: expect.any(Number), stations: [{ station: 'assemble', queue_length: 120 }] });
+    expect(JSON.stringify(diff.data).length).toBeLessThan(full / 50);
+    await sse.cancel();
+  });
+
+  it('counts open streams in /metrics, kitchen streams included (they share one view listener)', async () => {
+    const { cookie } = await login(h, 'ada');
+    const streams = [
+      sseReader(await request(h, 'GET', '/api/kitchen/events', { cookie })),
+      sseReader(await request(h, 'GET', '/api/kitchen/events', { cookie })),
+      sseReader(await request(h, 'GET', '/api/events', { cookie })),
+    ];
+    await streams[0]?.next();
+    await streams[1]?.next();
+    const metrics = await (await request(h, 'GET', '/metrics')).text();
+    expect(metrics).toMatch(/^pizza_web_live_streams 3$/m);
+    for (const s of streams) await s.cancel();
+    expect(await (await request(h, 'GET', '/metrics')).text()).toMatch(/^pizza_web_live_streams 0$/m);
   });
 });

@@ -39,19 +39,26 @@ const stage = (s: 'assembled' | 'baked' | 'delivered' | 'pending' | 'cancelled',
   stage: s,
   source: at(`pizza-${s}`, t),
 });
-const line = (actor: string, event: string, t: number, orderId = ORDER, position?: { partition: number; offset: number }): ViewEvent => {
-  const source = at('logs', t);
-  return {
-    type: 'LineLogged',
-    orderId,
-    at: t,
-    level: 'info',
-    actor,
-    msg: event,
-    fields: { event },
-    source: { ...source, actor, ...position },
-  };
-};
+/** A station's work event (topic station-work), as `line('bake', 'work.started', t)` reads. */
+const line = (station: 'assemble' | 'bake' | 'delivery', event: `work.${'queued' | 'started' | 'finished' | 'dropped'}`, t: number, orderId = ORDER, position?: { partition: number; offset: number }): ViewEvent => ({
+  type: 'WorkReported',
+  orderId,
+  at: t,
+  station,
+  work: event.slice('work.'.length) as 'queued' | 'started' | 'finished' | 'dropped',
+  source: { ...at('pizza-station-work', t), actor: station, ...position },
+});
+/** A log line that looks like work but is only a log line. */
+const logLine = (actor: string, msg: string, t: number): ViewEvent => ({
+  type: 'LineLogged',
+  orderId: ORDER,
+  at: t,
+  level: 'info',
+  actor,
+  msg,
+  fields: { event: msg },
+  source: { ...at('pizza-logs', t), actor },
+});
 const fold = (events: ViewEvent[], start?: OrderView) =>
   events.reduce<OrderView | undefined>((v, e) => evolveOrder(v, e), start) as OrderView;
 
@@ -183,7 +190,7 @@ describe('evolveKitchen', () => {
     const ids4 = ['00000001', '00000002', '00000003', '00000004'];
     const names = (ps: { orderId: string }[]) => ps.map((p) => p.orderId);
 
-    it('shows a pizza in progress only once its station logged work.started, queued otherwise', () => {
+    it('shows a pizza in progress only once its station reported it started, queued otherwise', () => {
       const b = run([placed(10), line('assemble', 'work.queued', 11), placed(20, ids4[0]), line('assemble', 'work.started', 21, ids4[0])]);
       const s = summarizeStation(b, 'assemble', 2, 100);
       // capacity is free, but the station said the older one waits
@@ -196,7 +203,7 @@ describe('evolveKitchen', () => {
       expect(names(summarizeStation(all, 'assemble', 2, 100).inProgress)).toEqual([ORDER]);
     });
 
-    it("counts every pizza a station logged as started, beyond one instance's capacity (several instances)", () => {
+    it("counts every pizza a station reported as started, beyond one instance's capacity (several instances)", () => {
       const b = run(
         ids4.flatMap((id, i) => [placed(10 + i, id), line('bake', 'work.started', 20 + i, id), stage('assembled', 15 + i, id)]),
       );
@@ -216,8 +223,8 @@ describe('evolveKitchen', () => {
       expect(names(s.queued)).toEqual(ids4.slice(0, 3));
     });
 
-    it('puts released work back to waiting, and in progress again when a member starts it', () => {
-      const events = [placed(10), line('assemble', 'work.started', 11), line('assemble', 'work.released', 12)];
+    it('puts dropped work back to waiting, and in progress again when a member starts it', () => {
+      const events = [placed(10), line('assemble', 'work.started', 11), line('assemble', 'work.dropped', 12)];
       expect(summarizeStation(run(events), 'assemble', 2, 100)).toMatchObject({ inProgress: [], queueLength: 1 });
       const again = run([...events, line('assemble', 'work.started', 13)]);
       expect(summarizeStation(again, 'assemble', 2, 100).inProgress).toEqual([
@@ -240,7 +247,7 @@ describe('evolveKitchen', () => {
       expect(names(summarizeStation(redelivered, 'assemble', 1, 100).inProgress)).toEqual([ORDER]);
     });
 
-    it('uses a line that came before the message sending the pizza to the station, and only for that station', () => {
+    it('uses a work event that came before the message sending the pizza to the station, and only for that station', () => {
       // bake's line crosses pizza-assembled on the way (different topics)
       const b = run([placed(10), line('bake', 'work.started', 21), line('assemble', 'work.started', 11)]);
       expect(summarizeStation(b, 'assemble', 1, 100).inProgress[0]).toMatchObject({ orderId: ORDER, startedAt: 11, inferred: false });
@@ -261,18 +268,18 @@ describe('evolveKitchen', () => {
       expect(gone.stations.bake.work).toEqual({});
     });
 
-    it('ignores lines of other actors and lines that are not about work', () => {
-      for (const other of [line('status', 'work.started', 11), line('assemble', 'input.ignored', 11), line('bake', 'work.started', 11)]) {
+    it('ignores log lines (a log line is not an API) and work of another station', () => {
+      for (const other of [logLine('assemble', 'work.started', 11), logLine('status', 'work.started', 11), line('bake', 'work.started', 11)]) {
         const b = run([placed(10), other]);
         expect(b.stations.assemble.work).toEqual({});
         expect(summarizeStation(b, 'assemble', 1, 100).inProgress[0]).toMatchObject({ orderId: ORDER, inferred: true });
       }
       const before = fold([placed(10)]);
       const board = run([placed(10)]);
-      expect(evolveKitchen(board, before, evolveOrder(before, line('assemble', 'input.ignored', 11)), ids)).toBe(board);
+      expect(evolveKitchen(board, before, evolveOrder(before, logLine('assemble', 'input ignored', 11)), ids)).toBe(board);
     });
 
-    it('infers only for pizzas the station logged nothing about, in the capacity the known ones leave free', () => {
+    it('infers only for pizzas the station reported nothing about, in the capacity the known ones leave free', () => {
       const b = run([
         ...ids4.map((id, i) => placed(10 + i, id)),
         line('assemble', 'work.started', 30, ids4[3]),

@@ -2,13 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  createSessionCodec,
-  readCookie,
-  SESSION_COOKIE,
-  sessionClearCookie,
-  sessionSetCookie,
-} from '../../src/web/session/sessionCookie.ts';
+import { createSessionCodec, readCookie, SESSION_COOKIE, sessionCookieOptions } from '../../src/web/session/sessionCookie.ts';
 import { loadSessionSecret, SESSION_SECRET_ENV } from '../../src/web/session/sessionSecret.ts';
 
 const session = { customerId: 'ab'.repeat(16), username: '<script>alert(1)</script>', since: 1_700_000_000_000 };
@@ -35,14 +29,15 @@ describe('session cookie', () => {
     expect(codec.decode(codec.encode({ ...session, customerId: 'ABC' }))).toBeUndefined();
   });
 
-  it('sets an HttpOnly SameSite cookie and clears it', () => {
-    const set = sessionSetCookie('v', false);
-    expect(set).toMatch(new RegExp(`^${SESSION_COOKIE}=v; `));
-    expect(set).toContain('HttpOnly');
-    expect(set).toContain('SameSite=Lax');
-    expect(set).not.toContain('Secure');
-    expect(sessionSetCookie('v', true)).toContain('Secure');
-    expect(sessionClearCookie(false)).toContain('Max-Age=0');
+  it('refuses a valid signature with anything after it (issue 10: trailing non-base64 characters were ignored)', () => {
+    const value = codec.encode(session);
+    expect(codec.decode(value)).toEqual(session);
+    for (const tail of ['!', '%', '$$', ' ', '=', 'A']) expect(codec.decode(`${value}${tail}`), JSON.stringify(tail)).toBeUndefined();
+  });
+
+  it('sets an HttpOnly SameSite=Lax cookie for the whole site, Secure when asked', () => {
+    expect(sessionCookieOptions(false)).toEqual({ path: '/', httpOnly: true, sameSite: 'lax', maxAge: 86_400, secure: false });
+    expect(sessionCookieOptions(true).secure).toBe(true);
   });
 
   it('reads one cookie out of a Cookie header', () => {

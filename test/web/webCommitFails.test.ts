@@ -18,7 +18,14 @@ describe('web view when commits fail', () => {
     const outage = { commits: true };
     const lines: LogLine[] = [];
     const logger = createLogger({ actor: 'web', clock, format: 'silent', sinks: [(l) => lines.push(l)] });
-    const web = await createWebActor({ config, transport: outageTransport(log, outage), clock, logger, instanceId: 'test', sessionSecret: 'a test secret, long enough' });
+    const web = await createWebActor({
+      config,
+      transport: outageTransport(log, outage),
+      clock,
+      logger,
+      instanceId: 'test',
+      sessionSecret: 'a test secret, long enough',
+    });
     let crashed: Error | undefined;
     web.crashed.then((e) => {
       crashed = e;
@@ -26,13 +33,20 @@ describe('web view when commits fail', () => {
     await web.start();
     const settle = async () => {
       for (let i = 0; i < 3; i++) {
-        await log.whenIdle();
+        await log.capabilities.whenIdle();
         await web.idle();
       }
     };
 
     const id = '1a2b3c4d';
-    const order = { sauce: 'Tomato', cheese: 'Mozzarella', main_topping: 'Ham', extra_toppings: [], username: 'ada', customer_id: 'c'.repeat(32) };
+    const order = {
+      sauce: 'Tomato',
+      cheese: 'Mozzarella',
+      main_topping: 'Ham',
+      extra_toppings: [],
+      username: 'ada',
+      customer_id: 'c'.repeat(32),
+    };
     const producer = log.producer();
     await producer.send(config.topics.pizzaOrdered, [{ key: id, value: encode({ status: 100, timestamp: clock.now(), order }) }]);
     await producer.send(config.topics.pizzaStatus, [{ key: id, value: encode({ status: 200, timestamp: clock.now() }) }]);

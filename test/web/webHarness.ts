@@ -1,6 +1,7 @@
+import { readTopic as readWholeTopic } from '../support/shopHarness.ts';
 import { VirtualClock } from '../../src/clock.ts';
 import { loadConfig } from '../../src/config/loadConfig.ts';
-import type { ShopConfig } from '../../src/config/shopConfig.ts';
+import type { ShopConfig, WebLimits } from '../../src/config/shopConfig.ts';
 import { createLogger } from '../../src/log/logger.ts';
 import { createEmbeddedLog, type EmbeddedLog } from '../../src/transport/embeddedLog.ts';
 import type { DeliveredMessage, Producer } from '../../src/transport/transport.ts';
@@ -20,9 +21,12 @@ export interface WebHarness {
   close(): Promise<void>;
 }
 
+export const TEST_SESSION_SECRET = 'a test secret, long enough';
+
 /** A web actor on an in-memory embedded log, in virtual time, with its consumer running. */
-export async function startWeb(): Promise<WebHarness> {
-  const config = loadConfig();
+export async function startWeb(options: { limits?: Partial<WebLimits> } = {}): Promise<WebHarness> {
+  const loaded = loadConfig();
+  const config: ShopConfig = { ...loaded, webLimits: { ...loaded.webLimits, ...options.limits } };
   const clock = new VirtualClock(START);
   const log = createEmbeddedLog({ clock });
   await log.ensureTopics(Object.values(config.topics).map((topic) => ({ topic, partitions: 3 })));
@@ -33,12 +37,12 @@ export async function startWeb(): Promise<WebHarness> {
     clock,
     logger,
     instanceId: 'test',
-    sessionSecret: 'a test secret, long enough',
+    sessionSecret: TEST_SESSION_SECRET,
   });
   await web.start();
   const settle = async () => {
     for (let i = 0; i < 3; i++) {
-      await log.whenIdle();
+      await log.capabilities.whenIdle?.();
       await web.idle();
     }
   };
@@ -80,7 +84,36 @@ export function request(h: WebHarness, method: string, path: string, options: Re
     body = form.toString();
     headers['content-type'] ??= 'application/x-www-form-urlencoded';
   }
+  // as every HTTP/1.1 client does: the web refuses oversized bodies by their declared length
+  if (body !== undefined) headers['content-length'] ??= String(Buffer.byteLength(body));
   return h.web.app.handle(new Request(`${BASE}${path}`, { method, headers, ...(body !== undefined ? { body } : {}) }));
+}
+
+/** The login page as a browser gets it: its form token and the cookie that token is checked against. */
+export async function loginForm(h: WebHarness): Promise<{ loginCookie: string; token: string }> {
+  const page = await request(h, 'GET', '/login');
+  const token = /name="csrf_token" value="([^"]+)"/.exec(await page.text())?.[1];
+  const loginCookie = (page.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+  if (!token || !loginCookie.startsWith('pizza_login=')) throw new Error('the login page set no form token');
+  return { loginCookie, token };
+}
+
+/** The `pizza_session=…` pair from a response's Set-Cookie headers. */
+export function sessionCookieOf(res: Response): string {
+  const pair = res.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0] ?? '')
+    .find((c) => c.startsWith('pizza_session='));
+  if (!pair) throw new Error(`no session cookie in ${JSON.stringify(res.headers.getSetCookie())}`);
+  return pair;
+}
+
+/** The CSRF token a signed-in customer's forms carry, read from the menu page like a browser would. */
+export async function formToken(h: WebHarness, cookie: string): Promise<string> {
+  const html = await (await request(h, 'GET', '/', { cookie })).text();
+  const token = /name="csrf_token" value="([^"]+)"/.exec(html)?.[1];
+  if (!token) throw new Error('no csrf_token on the menu page');
+  return token;
 }
 
 /** Logs in through the API; returns the Cookie header value and the customer id. */
@@ -112,19 +145,9 @@ export async function produceStage(h: WebHarness, topic: string, orderId: string
   await h.settle();
 }
 
-/** Every message on a topic, read with a fresh consumer group. */
+/** Every message on a topic, in time order. */
 export async function readTopic(h: WebHarness, topic: string): Promise<DeliveredMessage[]> {
-  const ends = await h.log.endOffsets(topic);
-  const total = [...ends.values()].reduce((a, b) => a + b, 0);
-  const seen: DeliveredMessage[] = [];
-  if (total === 0) return seen;
-  const consumer = h.log.consumer({ groupId: `reader-${Math.random().toString(16).slice(2)}`, topics: [topic] });
-  await consumer.run(async (m) => {
-    seen.push(m);
-  });
-  await h.log.whenIdle();
-  await consumer.close();
-  if (seen.length !== total) throw new Error(`readTopic ${topic}: read ${seen.length} of ${total} messages`);
+  const seen = await readWholeTopic(h.log, topic);
   return seen.sort((a, b) => a.timestamp - b.timestamp || a.partition - b.partition || a.offset - b.offset);
 }
 

@@ -1,5 +1,5 @@
 import { ShopError } from '../../errors.ts';
-import type { Consumer, DeliveredMessage, MessageHandler, OffsetCommit, RebalanceListener, TopicPartition } from '../transport.ts';
+import type { BatchHandler, Consumer, DeliveredMessage, OffsetCommit, RebalanceListener, TopicPartition } from '../transport.ts';
 import type { ConsumerGroup } from './consumerGroup.ts';
 import type { StoredCommit, StoredMessage } from './logStore.ts';
 import { type LogCore, tpKey } from './logCore.ts';
@@ -19,24 +19,22 @@ export interface EmbeddedConsumer extends Consumer {
 
 type State = 'created' | 'running' | 'closing' | 'closed' | 'crashed';
 
-/** How many messages a partition fetcher reads at once (from the tail in memory or from SQLite). */
-const READ_BATCH = 256;
+/** Most messages handed over in one batch (what one fetch of a partition returns at most). */
+export const MAX_BATCH = 500;
 
 /**
- * Hands one partition's messages to one member, in offset order, one at a time: the next message
- * is taken only after the handler's promise for the previous one settles. Woken (on a microtask,
- * never a timer) when the partition gets new messages, when resumed, and after each message.
+ * One owned partition of a member: its position (the next offset to hand over) and whether it may
+ * be fetched. It does not deliver by itself: it asks its member for a turn (`kick`), because a
+ * member hands over one batch at a time, whatever partition it comes from.
  */
 class PartitionFetcher {
   paused = false;
-  running = false;
   stopped = false;
   started = false;
-  private scheduled = false;
-  /** settles when the handler in progress (if any) does */
+  /** a batch of this partition is with the handler */
+  running = false;
+  /** settles when the batch in progress (if any) does */
   inFlight: Promise<void> = Promise.resolve();
-  private buffer: StoredMessage[] = [];
-  private bufferAt = 0;
   private readonly unlisten: () => void;
 
   constructor(
@@ -44,7 +42,7 @@ class PartitionFetcher {
     private readonly log: PartitionLog,
     /** the next offset to hand over */
     public position: number,
-    private readonly deliver: (fetcher: PartitionFetcher, message: StoredMessage) => Promise<void>,
+    private readonly wake: (fetcher: PartitionFetcher) => void,
   ) {
     this.unlisten = log.listen(() => this.kick());
   }
@@ -53,7 +51,7 @@ class PartitionFetcher {
     return this.started && !this.stopped && !this.paused && !this.running && this.position < this.log.end;
   }
 
-  /** true while a handler runs or a message is waiting to be handed over */
+  /** true while a batch is with the handler or messages are waiting to be handed over */
   get busy(): boolean {
     return this.running || this.deliverable;
   }
@@ -69,44 +67,37 @@ class PartitionFetcher {
   }
 
   kick(): void {
-    if (this.scheduled || !this.deliverable) return;
-    this.scheduled = true;
-    queueMicrotask(() => this.step());
+    if (this.deliverable) this.wake(this);
   }
 
-  /** Called once the handler for `offset` settled without error. */
-  handled(offset: number): void {
-    this.running = false;
-    this.position = offset + 1;
-    this.kick();
-  }
-
-  private step(): void {
-    this.scheduled = false;
-    if (!this.deliverable) return;
-    if (this.bufferAt >= this.buffer.length) {
-      this.buffer = this.log.read(this.position, READ_BATCH);
-      this.bufferAt = 0;
+  /** What is readable from the position on, at most `MAX_BATCH` messages. */
+  read(): StoredMessage[] {
+    const messages = this.log.read(this.position, MAX_BATCH);
+    const first = messages[0];
+    if (!first || first.offset !== this.position) {
+      throw new Error(`embedded log: ${this.tp.topic}[${this.tp.partition}] read offset ${first?.offset} at position ${this.position}`);
     }
-    const message = this.buffer[this.bufferAt++];
-    if (!message || message.offset !== this.position) {
-      throw new Error(`embedded log: ${this.tp.topic}[${this.tp.partition}] read offset ${message?.offset} at position ${this.position}`);
-    }
-    this.running = true;
-    this.inFlight = this.deliver(this, message);
+    return messages;
   }
 }
 
 /**
- * One member of a consumer group (the embedded log's `Consumer`). Its group decides what it owns;
- * it fetches each owned partition independently (different partitions are handled concurrently,
- * each one in order).
+ * One member of a consumer group (the embedded log's `Consumer`). Its group decides what it owns.
+ * It hands over one batch at a time: whatever is readable on one owned partition (at most
+ * `MAX_BATCH` messages), then the next partition with messages waiting, in turn (a partition that
+ * just had its turn queues up behind the others, so a busy one cannot starve the rest). Woken on a
+ * microtask, never a timer: when a partition gets new messages, on resume, and after each batch.
  */
 export class GroupMember implements EmbeddedConsumer {
   private state: State = 'created';
-  private handler: MessageHandler | undefined;
+  private handler: BatchHandler | undefined;
   private listener: RebalanceListener = {};
   private readonly owned = new Map<string, PartitionFetcher>();
+  /** owned partitions asking for a turn, in the order they asked */
+  private readonly ready = new Set<PartitionFetcher>();
+  /** the partition whose batch is with the handler */
+  private active: PartitionFetcher | null = null;
+  private pumpScheduled = false;
   private closing$: Promise<void> | undefined;
   private markDead!: () => void;
   /** settles when the member crashes: whatever waits on its handler or listener stops waiting */
@@ -134,11 +125,12 @@ export class GroupMember implements EmbeddedConsumer {
 
   /** a handler runs or an owned, unpaused partition has a message waiting */
   get busy(): boolean {
+    if (this.active) return true;
     for (const f of this.owned.values()) if (f.busy) return true;
     return false;
   }
 
-  async run(handler: MessageHandler, listener: RebalanceListener = {}): Promise<void> {
+  async run(handler: BatchHandler, listener: RebalanceListener = {}): Promise<void> {
     if (this.state !== 'created') {
       throw new ShopError('CONSUMER_STATE', `consumer ${this.memberId} of group ${this.groupId}: run() called when ${this.state}`);
     }
@@ -253,7 +245,7 @@ export class GroupMember implements EmbeddedConsumer {
       const key = tpKey(tp.topic, tp.partition);
       if (this.owned.has(key)) continue;
       const log = this.core.partitionLog(tp.topic, tp.partition);
-      this.owned.set(key, new PartitionFetcher({ ...tp }, log, committed.get(key) ?? 0, (f, m) => this.deliver(f, m)));
+      this.owned.set(key, new PartitionFetcher({ ...tp }, log, committed.get(key) ?? 0, (f) => this.wake(f)));
     }
     await this.callListener(
       'onAssigned',
@@ -263,36 +255,67 @@ export class GroupMember implements EmbeddedConsumer {
     for (const f of this.owned.values()) if (!f.started) f.start();
   }
 
-  private deliver(fetcher: PartitionFetcher, stored: StoredMessage): Promise<void> {
-    const message: DeliveredMessage = {
-      topic: fetcher.tp.topic,
-      partition: fetcher.tp.partition,
-      offset: stored.offset,
-      key: stored.key,
-      // each delivery gets its own copy: a handler may keep or change it without touching the log
-      value: new Uint8Array(stored.value),
-      headers: { ...stored.headers },
-      timestamp: stored.timestamp,
-    };
+  /** A partition has messages to hand over: it queues for a turn. */
+  private wake(fetcher: PartitionFetcher): void {
+    this.ready.add(fetcher);
+    if (this.pumpScheduled || this.active) return;
+    this.pumpScheduled = true;
+    queueMicrotask(() => this.pump());
+  }
+
+  /** Hands the next waiting partition's batch to the handler, unless one is with it already. */
+  private pump(): void {
+    this.pumpScheduled = false;
+    if (this.active || this.state !== 'running') return;
+    for (const fetcher of this.ready) {
+      this.ready.delete(fetcher);
+      if (!fetcher.deliverable || this.owned.get(tpKey(fetcher.tp.topic, fetcher.tp.partition)) !== fetcher) continue;
+      this.active = fetcher;
+      fetcher.running = true;
+      fetcher.inFlight = this.deliver(fetcher, fetcher.read());
+      return;
+    }
+  }
+
+  private deliver(fetcher: PartitionFetcher, stored: StoredMessage[]): Promise<void> {
+    const { topic, partition } = fetcher.tp;
+    const messages = stored.map(
+      (m): DeliveredMessage => ({
+        topic,
+        partition,
+        offset: m.offset,
+        key: m.key,
+        // each delivery gets its own copy: a handler may keep or change it without touching the log
+        value: new Uint8Array(m.value),
+        headers: { ...m.headers },
+        timestamp: m.timestamp,
+      }),
+    );
+    const last = (stored[stored.length - 1] as StoredMessage).offset;
     let handled: Promise<void>;
     try {
-      handled = Promise.resolve((this.handler as MessageHandler)(message));
+      handled = Promise.resolve((this.handler as BatchHandler)({ topic, partition, messages }));
     } catch (error) {
       handled = Promise.reject(error);
     }
     return handled.then(
       () => {
-        fetcher.handled(stored.offset);
+        fetcher.running = false;
+        fetcher.position = last + 1;
+        this.active = null;
+        fetcher.kick(); // behind the partitions already waiting
+        this.pump();
         this.core.notify();
       },
       (error: unknown) => {
         fetcher.running = false;
-        // The contract: a handler that throws stops the member; its message is not committed
-        // and goes to the next owner.
+        this.active = null;
+        // The contract: a handler that throws stops the member; its batch is not committed and
+        // goes to the next owner.
         if (this.alive) {
           this.core.reportError(
             error,
-            `handler of ${this.memberId} (group ${this.groupId}) on ${fetcher.tp.topic}[${fetcher.tp.partition}]@${stored.offset}; the member stops`,
+            `handler of ${this.memberId} (group ${this.groupId}) on ${topic}[${partition}]@${stored[0]?.offset}..${last}; the member stops`,
           );
           this.die();
         }

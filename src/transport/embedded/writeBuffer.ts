@@ -43,6 +43,18 @@ export class WriteBuffer {
     return this.enqueue();
   }
 
+  /**
+   * Queues a transaction's messages and offsets together: they are written in the same SQLite
+   * transaction (group commit never splits what one call queued), and `apply` runs in the same
+   * synchronous step that makes the messages readable — no reader sees one without the other.
+   */
+  transaction(appends: [PartitionLog, StoredMessage[]][], commits: StoredCommit[], apply: () => void): Promise<void> {
+    for (const [log, messages] of appends) for (const message of messages) this.appends.push({ log, message });
+    this.commits.push(...commits);
+    this.afterCommit.push(apply);
+    return this.enqueue();
+  }
+
   /** Writes everything queued now (also called on close, so nothing accepted is dropped). */
   flush(): void {
     this.scheduled = false;

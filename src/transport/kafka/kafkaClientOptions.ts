@@ -11,8 +11,10 @@ export interface KafkaClientOptions {
   client: Omit<KafkaConfig, 'logLevel' | 'logCreator'>;
   /** for every consumer */
   consumer: { sessionTimeout?: number; heartbeatInterval?: number; rebalanceTimeout?: number; maxWaitTimeInMs?: number };
-  /** for every send: -1 = all in-sync replicas (the default), 1 = the leader only */
+  /** for every send: -1 = all in-sync replicas (the default), 1 = the leader only (transactions always use all) */
   acks: -1 | 1;
+  /** `transaction.timeout.ms`: how long the broker keeps a transaction open (the transport has a default) */
+  transactionTimeoutMs?: number;
 }
 
 /**
@@ -39,6 +41,7 @@ export const SUPPORTED_KAFKA_PROPERTIES = [
   'socket.connection.setup.timeout.ms',
   'request.timeout.ms',
   'acks',
+  'transaction.timeout.ms',
 ] as const;
 
 const PROTOCOLS = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'] as const;
@@ -174,5 +177,6 @@ export function toKafkaClientOptions(config: KafkaClientConfig): KafkaClientOpti
   if (sessionTimeout !== undefined && heartbeatInterval !== undefined && heartbeatInterval >= sessionTimeout) {
     throw fail('heartbeat.interval.ms', `must be below session.timeout.ms (${sessionTimeout})`);
   }
-  return { client, consumer, acks };
+  const transactionTimeoutMs = millis('transaction.timeout.ms');
+  return { client, consumer, acks, ...(transactionTimeoutMs !== undefined ? { transactionTimeoutMs } : {}) };
 }

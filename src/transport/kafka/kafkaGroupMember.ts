@@ -1,6 +1,6 @@
 import type { ConsumerConfig, EachBatchPayload, Kafka, Consumer as KafkaJsConsumer } from 'kafkajs';
 import { ShopError } from '../../errors.ts';
-import type { Consumer, MessageHandler, OffsetCommit, RebalanceListener, TopicPartition } from '../transport.ts';
+import type { BatchHandler, Consumer, OffsetCommit, RebalanceListener, TopicPartition } from '../transport.ts';
 import { coPartitionedAssigner } from './coPartitionedAssigner.ts';
 import { fromKafkaMessage } from './kafkaMessages.ts';
 
@@ -8,8 +8,11 @@ type State = 'created' | 'running' | 'closing' | 'closed' | 'crashed';
 
 const tpKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 
-/** Partitions handled at the same time by one member (each partition stays in order). */
-const PARTITIONS_IN_PARALLEL = 32;
+/**
+ * Batches kafkajs hands this member at the same time: one — the contract hands a member's batches
+ * over one at a time, whatever their partition (a batch is one transaction of its handler).
+ */
+const PARTITIONS_IN_PARALLEL = 1;
 
 /** A Kafka consumer: the contract plus a simulated crash, for tests. */
 export interface KafkaConsumer extends Consumer {
@@ -53,7 +56,7 @@ export interface KafkaGroupMemberOptions {
 export class KafkaGroupMember implements KafkaConsumer {
   private state: State = 'created';
   private consumer: KafkaJsConsumer | undefined;
-  private handler: MessageHandler | undefined;
+  private handler: BatchHandler | undefined;
   private listener: RebalanceListener = {};
   /** partitions this member owns in the current generation */
   private readonly owned = new Map<string, TopicPartition>();
@@ -85,7 +88,7 @@ export class KafkaGroupMember implements KafkaConsumer {
    * own nothing yet), because a join waits for every other member to rejoin — which may be waiting
    * on this caller.
    */
-  async run(handler: MessageHandler, listener: RebalanceListener = {}): Promise<void> {
+  async run(handler: BatchHandler, listener: RebalanceListener = {}): Promise<void> {
     if (this.state !== 'created') {
       throw new ShopError('CONSUMER_STATE', `kafka consumer of group ${this.groupId}: run() called when ${this.state}`);
     }
@@ -99,6 +102,8 @@ export class KafkaGroupMember implements KafkaConsumer {
       ...this.options.config,
       groupId: this.groupId,
       allowAutoTopicCreation: false,
+      // read_committed: messages of open or aborted transactions are never handed over
+      readUncommitted: false,
       // kafkajs restarts a crashed consumer (a lost broker) on a timer it sets after its own
       // disconnect, so a close() that ran meanwhile did not stop it: the consumer came back and
       // held partitions nobody handled. Only a running member is restarted.
@@ -242,40 +247,41 @@ export class KafkaGroupMember implements KafkaConsumer {
   }
 
   /**
-   * Hands a fetched batch over message by message. An offset is resolved (kafkajs's fetch
-   * position) only after its handler settled; when the member stops handing over (paused, revoked,
-   * closing, crashed) the rest of the batch is left unresolved and fetched again later.
+   * Hands a fetched batch over whole (kafkajs has already left out aborted messages and
+   * transaction markers). Its offsets are resolved (kafkajs's fetch position) only after the
+   * handler settled; when the member stops handing over (paused, revoked, closing, crashed) the
+   * batch is left unresolved and fetched again later, by this member on resume or by the next owner.
    */
   private async eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     const { topic, partition } = batch;
     const key = tpKey(topic, partition);
-    for (const message of batch.messages) {
-      if (!isRunning() || isStale()) return;
-      await this.settleListeners();
-      // Not ours to hand over any more (a rebalance or close happened while it was fetched), or
-      // paused: leave it unresolved, so it is fetched again on resume or by the next owner.
-      if (this.state !== 'running' || !this.owned.has(key) || this.paused.has(key)) return;
-      const delivered = fromKafkaMessage(topic, partition, message);
-      const handling = Promise.resolve().then(() => (this.handler as MessageHandler)(delivered));
-      this.inFlight.add(handling);
-      try {
-        await this.whileAlive(handling);
-      } catch (error) {
-        // The contract: a handler that throws stops the member; its message is not committed and
-        // goes to the next owner. Disconnecting is not awaited here: kafkajs waits for this very
-        // call to return before it leaves the group.
-        void this.die(
-          error,
-          `handler of kafka consumer of group ${this.groupId} on ${topic}[${partition}]@${delivered.offset}; the member stops`,
-        );
-        return;
-      } finally {
-        this.inFlight.delete(handling);
-      }
-      if ((this.state as State) === 'crashed') return; // abandoned while the handler ran
-      resolveOffset(message.offset);
-      await heartbeat();
+    const last = batch.messages[batch.messages.length - 1];
+    if (!last || !isRunning() || isStale()) return;
+    await this.settleListeners();
+    // Not ours to hand over any more (a rebalance or close happened while it was fetched), or
+    // paused: leave it unresolved.
+    if (this.state !== 'running' || !this.owned.has(key) || this.paused.has(key)) return;
+    const messages = batch.messages.map((m) => fromKafkaMessage(topic, partition, m));
+    const handling = Promise.resolve().then(() => (this.handler as BatchHandler)({ topic, partition, messages }));
+    this.inFlight.add(handling);
+    try {
+      await this.whileAlive(handling);
+    } catch (error) {
+      // The contract: a handler that throws stops the member; its batch is not committed and
+      // goes to the next owner. Disconnecting is not awaited here: kafkajs waits for this very
+      // call to return before it leaves the group.
+      void this.die(
+        error,
+        `handler of kafka consumer of group ${this.groupId} on ${topic}[${partition}]@${messages[0]?.offset}..${last.offset}; the member stops`,
+      );
+      return;
+    } finally {
+      this.inFlight.delete(handling);
     }
+    if ((this.state as State) === 'crashed') return; // abandoned while the handler ran
+    // kafkajs also resolves a transaction marker that follows the batch's last message
+    resolveOffset(last.offset);
+    await heartbeat();
   }
 
   /** Wraps the cluster's coordinator lookup so that `onRevoked` runs before every JoinGroup. */

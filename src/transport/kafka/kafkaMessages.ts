@@ -40,7 +40,15 @@ export function toKafkaMessage(topic: string, index: number, m: OutgoingMessage,
   }
   if (timestamp !== undefined && !Number.isFinite(timestamp))
     throw invalidMessage(topic, index, `timestamp must be a number, got ${timestamp}`);
-  return { key, value: bytes, headers: kafkaHeaders, timestamp: String(Math.trunc(timestamp ?? clock.now())) };
+  // An empty value marked as a tombstone is Kafka's null value: compaction then drops the key.
+  const tombstone = bytes.length === 0 && headers.tombstone === '1';
+  return {
+    key,
+    value: tombstone ? null : bytes,
+    headers: kafkaHeaders,
+    timestamp: String(Math.trunc(timestamp ?? clock.now())),
+    ...(m.partition !== undefined ? { partition: m.partition } : {}),
+  };
 }
 
 function headerText(value: Buffer | string | (Buffer | string)[] | undefined): string | undefined {

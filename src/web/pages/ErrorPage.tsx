@@ -1,7 +1,7 @@
-import type { Session } from '../session/sessionCookie.ts';
+import type { SignedIn } from '../plugins/guardPlugin.ts';
 import { Layout } from './Layout.tsx';
 
-export function ErrorPage(props: { status: number; message: string; session?: Session | undefined }): JSX.Element {
+export function ErrorPage(props: { status: number; message: string; session?: SignedIn | undefined }): JSX.Element {
   const title =
     props.status === 404
       ? 'Not found'

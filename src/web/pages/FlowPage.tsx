@@ -1,7 +1,7 @@
 import type { ActorTopology } from '../../topology.ts';
 import type { MachineDiagram } from '../diagram/machineDiagram.ts';
 import { StateDiagram } from '../diagram/StateDiagram.tsx';
-import type { Session } from '../session/sessionCookie.ts';
+import type { SignedIn } from '../plugins/guardPlugin.ts';
 import { Layout } from './Layout.tsx';
 
 /**
@@ -21,7 +21,7 @@ function TopicCount(props: { topic: string; count: string }) {
 }
 
 export function FlowPage(props: {
-  session: Session;
+  session: SignedIn;
   topology: ActorTopology[];
   counts: Map<string, number>;
   diagram: MachineDiagram;

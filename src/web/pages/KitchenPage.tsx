@@ -1,6 +1,6 @@
 import type { MachineDiagram } from '../diagram/machineDiagram.ts';
 import { StateDiagram } from '../diagram/StateDiagram.tsx';
-import type { Session } from '../session/sessionCookie.ts';
+import type { SignedIn } from '../plugins/guardPlugin.ts';
 import type { StationSummary } from '../view/kitchenBoard.ts';
 import { Layout, Time } from './Layout.tsx';
 
@@ -17,7 +17,7 @@ export interface StationPanel {
  * (no call to the stations), updated live
  * (`GET /api/kitchen/events`).
  */
-export function KitchenPage(props: { session: Session; stations: StationPanel[]; speed?: number | undefined }): JSX.Element {
+export function KitchenPage(props: { session: SignedIn; stations: StationPanel[]; speed?: number | undefined }): JSX.Element {
   return (
     <Layout title="Kitchen" session={props.session} active="kitchen" scripts={['/public/live.js']}>
       <section class="card" data-live-kitchen="/api/kitchen/events">

@@ -1,8 +1,9 @@
-import type { Session } from '../session/sessionCookie.ts';
+import { CSRF_FIELD } from '../protect/csrf.ts';
+import type { SignedIn } from '../plugins/guardPlugin.ts';
 
 export interface LayoutProps {
   title: string;
-  session?: Session | undefined;
+  session?: SignedIn | undefined;
   /** which nav entry is current */
   active?: 'menu' | 'orders' | 'kitchen' | 'flow' | 'login';
   /** page scripts under /public (the live updates) */
@@ -43,7 +44,13 @@ export function Layout(props: LayoutProps): JSX.Element {
                   {nav('/kitchen', 'kitchen', 'Kitchen')}
                   {nav('/flow', 'flow', 'Flow')}
                   <span class="who">
-                    <span safe>{props.session.username}</span> · <a href="/logout">Log out</a>
+                    <span safe>{props.session.username}</span> ·{' '}
+                    <form method="post" action="/logout" class="logout">
+                      <input type="hidden" name={CSRF_FIELD} value={props.session.csrfToken} />
+                      <button type="submit" class="link">
+                        Log out
+                      </button>
+                    </form>
                   </span>
                 </>
               ) : (

@@ -1,5 +1,6 @@
+import { CSRF_FIELD } from '../protect/csrf.ts';
 import type { Menu } from '../../config/shopConfig.ts';
-import type { Session } from '../session/sessionCookie.ts';
+import type { SignedIn } from '../plugins/guardPlugin.ts';
 import { Layout, Problems } from './Layout.tsx';
 
 export interface MenuChoice {
@@ -11,10 +12,12 @@ export interface MenuChoice {
 
 /** The menu as a form: one sauce, one cheese, one main topping (radio buttons), any extras (checkboxes). */
 export function MenuPage(props: {
-  session: Session;
+  session: SignedIn;
   menu: Menu;
   chosen?: MenuChoice;
   problems?: { field: string; problem: string }[];
+  /** placing twice with one key (a double click, a resent form) places one order */
+  idempotencyKey: string;
 }): JSX.Element {
   const chosen = props.chosen ?? {};
   const extras = Array.isArray(chosen.extra_toppings) ? chosen.extra_toppings : [];
@@ -35,6 +38,8 @@ export function MenuPage(props: {
         <h1>Build your pizza</h1>
         <Problems problems={props.problems ?? []} />
         <form method="post" action="/" class="menu" id="menu-form">
+          <input type="hidden" name={CSRF_FIELD} value={props.session.csrfToken} />
+          <input type="hidden" name="idempotency_key" value={props.idempotencyKey} />
           <div class="menu-grid">
             <div class="pizza-preview" aria-hidden="true">
               <div class="pizza" id="pizza-preview">

@@ -1,11 +1,12 @@
+import { CSRF_FIELD } from '../protect/csrf.ts';
 import type { MachineDiagram } from '../diagram/machineDiagram.ts';
 import { StateDiagram } from '../diagram/StateDiagram.tsx';
-import type { Session } from '../session/sessionCookie.ts';
+import type { SignedIn } from '../plugins/guardPlugin.ts';
 import type { OrderView } from '../view/orderView.ts';
 import { Layout, Time } from './Layout.tsx';
 
 export interface OrderPageProps {
-  session: Session;
+  session: SignedIn;
   order: OrderView;
   label: (code: number | null) => string;
   /** the order machine's diagram(s) and the state that stands for the current status */
@@ -56,6 +57,7 @@ export function OrderPage(props: OrderPageProps): JSX.Element {
               </code>
             </div>
             <form method="post" action={`/orders/${o.orderId}/cancel`} id="cancel-form" class={props.cancelRefusal ? 'hidden' : ''}>
+              <input type="hidden" name={CSRF_FIELD} value={props.session.csrfToken} />
               <button type="submit" class="danger" id="cancel-button">
                 Cancel order
               </button>
@@ -94,7 +96,7 @@ export function OrderPage(props: OrderPageProps): JSX.Element {
         </ol>
 
         <h2>Order lifecycle statechart</h2>
-        <p class="muted">Drawn from the order machine's definition (machines/order.machine.ts); the lit state follows pizza-status live.</p>
+        <p class="muted">Drawn from the order machine's definition (machines/order.machine.ts); the lit state follows the status topic live.</p>
         <div class="diagram-wrap" data-current-state={props.currentState ?? ''}>
           {props.diagrams.map((d) => (
             <StateDiagram

@@ -1,9 +1,9 @@
-import type { Session } from '../session/sessionCookie.ts';
+import type { SignedIn } from '../plugins/guardPlugin.ts';
 import type { OrderView } from '../view/orderView.ts';
 import { Layout, Time } from './Layout.tsx';
 
 /** The customer's orders, newest first; rows change live (public/live.js, `GET /api/events`). */
-export function OrdersPage(props: { session: Session; orders: OrderView[]; label: (code: number | null) => string }): JSX.Element {
+export function OrdersPage(props: { session: SignedIn; orders: OrderView[]; label: (code: number | null) => string }): JSX.Element {
   return (
     <Layout title="My orders" session={props.session} active="orders" scripts={['/public/live.js']}>
       <section class="card" data-live-orders="/api/events">

@@ -2,9 +2,11 @@ import { Elysia } from 'elysia';
 import { allTopics, sideTopics } from '../../topology.ts';
 import { layoutGraph } from '../diagram/layoutGraph.ts';
 import { topologyGraph } from '../diagram/topologyGraph.ts';
-import { htmlResponse, jsonResponse, redirectTo, unauthenticated } from '../httpErrors.ts';
+import { htmlResponse } from '../httpErrors.ts';
 import { FlowPage } from '../pages/FlowPage.tsx';
+import { errorSchema, flowSchema } from '../schemas.ts';
 import type { WebContext } from '../webContext.ts';
+import { guardPlugin } from './guardPlugin.ts';
 
 /** Messages on each topic of the shop: the end offsets summed over partitions. */
 export async function topicCounts(ctx: WebContext): Promise<Map<string, number>> {
@@ -30,31 +32,47 @@ export async function topicCounts(ctx: WebContext): Promise<Map<string, number>>
 export function flowPlugin(ctx: WebContext) {
   const side = sideTopics(ctx.config);
   return new Elysia({ name: 'web.flow', seed: ctx })
-    .get('/flow', async ({ request }) => {
-      const session = ctx.sessionOf(request);
-      if (!session) return redirectTo('/login');
-      const counts = await topicCounts(ctx);
-      const graph = topologyGraph(ctx.topology, counts);
-      return htmlResponse(
-        await (
-          <FlowPage session={session} topology={ctx.topology} counts={counts} diagram={{ graph, layout: layoutGraph(graph) }} side={side} />
-        ),
-      );
-    })
-    .get('/api/flow', async ({ request }) => {
-      if (!ctx.sessionOf(request)) throw unauthenticated();
-      const counts = await topicCounts(ctx);
-      return jsonResponse({
-        actors: ctx.topology.map((a) => ({
-          actor: a.actor,
-          group_id: a.groupId,
-          consumes: a.consumes,
-          observes: a.observes,
-          produces: a.produces,
-          role: a.role,
-        })),
-        side_topics: { logs: side.logs, dead_letter: side.deadLetter },
-        messages: Object.fromEntries(counts),
-      });
-    });
+    .use(guardPlugin(ctx))
+    .get(
+      '/flow',
+      async ({ session }) => {
+        const counts = await topicCounts(ctx);
+        const graph = topologyGraph(ctx.topology, counts);
+        return htmlResponse(
+          await (
+            <FlowPage
+              session={session}
+              topology={ctx.topology}
+              counts={counts}
+              diagram={{ graph, layout: layoutGraph(graph) }}
+              side={side}
+            />
+          ),
+        );
+      },
+      { signedIn: 'page', detail: { hide: true } },
+    )
+    .get(
+      '/api/flow',
+      async () => {
+        const counts = await topicCounts(ctx);
+        return {
+          actors: ctx.topology.map((a) => ({
+            actor: a.actor,
+            group_id: a.groupId,
+            consumes: a.consumes,
+            observes: a.observes,
+            produces: a.produces,
+            role: a.role,
+          })),
+          side_topics: { logs: side.logs, dead_letter: side.deadLetter },
+          messages: Object.fromEntries(counts),
+        };
+      },
+      {
+        signedIn: 'api',
+        response: { 200: flowSchema, 401: errorSchema },
+        detail: { summary: 'Which actor writes and reads which topic, with message counts', tags: ['flow'] },
+      },
+    );
 }

@@ -1,19 +1,39 @@
-import { Elysia } from 'elysia';
-import { htmlResponse, jsonResponse, redirectTo, unauthenticated } from '../httpErrors.ts';
+import { Elysia, t } from 'elysia';
+import { htmlResponse } from '../httpErrors.ts';
 import { MenuPage } from '../pages/MenuPage.tsx';
+import { errorSchema } from '../schemas.ts';
 import type { WebContext } from '../webContext.ts';
+import { guardPlugin } from './guardPlugin.ts';
+import { newIdempotencyKey } from './ordersCommandPlugin.tsx';
 
 /** The menu from the configuration: the page `GET /` and `GET /api/menu`. */
 export function menuPlugin(ctx: WebContext) {
   const menu = ctx.config.menu;
   return new Elysia({ name: 'web.menu', seed: ctx })
-    .get('/', async ({ request }) => {
-      const session = ctx.sessionOf(request);
-      if (!session) return redirectTo('/login');
-      return htmlResponse(await (<MenuPage session={session} menu={menu} />));
-    })
-    .get('/api/menu', ({ request }) => {
-      if (!ctx.sessionOf(request)) throw unauthenticated();
-      return jsonResponse({ sauce: menu.sauce, cheese: menu.cheese, main_topping: menu.mainTopping, extra_toppings: menu.extraToppings });
-    });
+    .use(guardPlugin(ctx))
+    .get(
+      '/',
+      async ({ session }) => htmlResponse(await (<MenuPage session={session} menu={menu} idempotencyKey={newIdempotencyKey()} />)),
+      {
+        signedIn: 'page',
+        detail: { hide: true },
+      },
+    )
+    .get(
+      '/api/menu',
+      () => ({ sauce: menu.sauce, cheese: menu.cheese, main_topping: menu.mainTopping, extra_toppings: menu.extraToppings }),
+      {
+        signedIn: 'api',
+        response: {
+          200: t.Object({
+            sauce: t.Array(t.String()),
+            cheese: t.Array(t.String()),
+            main_topping: t.Array(t.String()),
+            extra_toppings: t.Array(t.String()),
+          }),
+          401: errorSchema,
+        },
+        detail: { summary: 'The menu', tags: ['orders'] },
+      },
+    );
 }

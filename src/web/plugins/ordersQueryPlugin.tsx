@@ -1,12 +1,14 @@
 import { Elysia } from 'elysia';
 import { machineDiagrams, stateForStatus } from '../diagram/machineDiagram.ts';
-import { htmlResponse, jsonResponse, redirectTo, unauthenticated } from '../httpErrors.ts';
+import { htmlResponse } from '../httpErrors.ts';
 import { ownOrder } from '../orderCommands.ts';
 import { orderJson, orderSummaryJson, orderTimelineJson, statusName } from '../orderJson.ts';
 import { OrderPage } from '../pages/OrderPage.tsx';
 import { OrdersPage } from '../pages/OrdersPage.tsx';
 import { cancelRefusal, type OrderView } from '../view/orderView.ts';
+import { errorSchema, orderIdParams, orderSchema, ordersSchema, timelineSchema } from '../schemas.ts';
 import type { WebContext } from '../webContext.ts';
+import { guardPlugin } from './guardPlugin.ts';
 
 /** The state of the order machine that stands for an order's status (what the diagram lights). */
 export function orderState(ctx: WebContext, order: Pick<OrderView, 'status'>): string | undefined {
@@ -19,43 +21,51 @@ export function orderState(ctx: WebContext, order: Pick<OrderView, 'status'>): s
  * own orders: any other id is a 404.
  */
 export function ordersQueryPlugin(ctx: WebContext) {
+  const page = { signedIn: 'page' as const, detail: { hide: true } };
+  const api = <S,>(summary: string, ok: S) => ({
+    signedIn: 'api' as const,
+    response: { 200: ok, 401: errorSchema, 404: errorSchema },
+    detail: { summary, tags: ['orders'] },
+  });
   return new Elysia({ name: 'web.orders.query', seed: ctx })
-    .get('/orders', async ({ request }) => {
-      const session = ctx.sessionOf(request);
-      if (!session) return redirectTo('/login');
-      return htmlResponse(await (<OrdersPage session={session} orders={ctx.view.store.ordersOf(session.customerId)} label={ctx.label} />));
+    .use(guardPlugin(ctx))
+    .get(
+      '/orders',
+      async ({ session }) =>
+        htmlResponse(await (<OrdersPage session={session} orders={ctx.view.store.ordersOf(session.customerId)} label={ctx.label} />)),
+      page,
+    )
+    .get(
+      '/orders/:id',
+      async ({ session, params }) => {
+        const order = ownOrder(ctx, session, params.id);
+        return htmlResponse(
+          await (
+            <OrderPage
+              session={session}
+              order={order}
+              label={ctx.label}
+              diagrams={machineDiagrams(ctx.machines.order, ctx.machines.orderExplore)}
+              currentState={orderState(ctx, order)}
+              cancelRefusal={cancelRefusal(order, ctx.statusIds)}
+              speed={ctx.speed}
+            />
+          ),
+        );
+      },
+      { ...page, params: orderIdParams },
+    )
+    .get(
+      '/api/orders',
+      ({ session }) => ({ orders: ctx.view.store.ordersOf(session.customerId).map((o) => orderSummaryJson(ctx.config, o)) }),
+      api("The customer's orders, newest first", ordersSchema),
+    )
+    .get('/api/orders/:id', ({ session, params }) => orderJson(ctx.config, ownOrder(ctx, session, params.id)), {
+      ...api('One of your orders', orderSchema),
+      params: orderIdParams,
     })
-    .get('/orders/:id', async ({ request, params }) => {
-      const session = ctx.sessionOf(request);
-      if (!session) return redirectTo('/login');
-      const order = ownOrder(ctx, session, params.id);
-      return htmlResponse(
-        await (
-          <OrderPage
-            session={session}
-            order={order}
-            label={ctx.label}
-            diagrams={machineDiagrams(ctx.machines.order, ctx.machines.orderExplore)}
-            currentState={orderState(ctx, order)}
-            cancelRefusal={cancelRefusal(order, ctx.statusIds)}
-            speed={ctx.speed}
-          />
-        ),
-      );
-    })
-    .get('/api/orders', ({ request }) => {
-      const session = ctx.sessionOf(request);
-      if (!session) throw unauthenticated();
-      return jsonResponse({ orders: ctx.view.store.ordersOf(session.customerId).map((o) => orderSummaryJson(ctx.config, o)) });
-    })
-    .get('/api/orders/:id', ({ request, params }) => {
-      const session = ctx.sessionOf(request);
-      if (!session) throw unauthenticated();
-      return jsonResponse(orderJson(ctx.config, ownOrder(ctx, session, params.id)));
-    })
-    .get('/api/orders/:id/timeline', ({ request, params }) => {
-      const session = ctx.sessionOf(request);
-      if (!session) throw unauthenticated();
-      return jsonResponse(orderTimelineJson(ownOrder(ctx, session, params.id)));
+    .get('/api/orders/:id/timeline', ({ session, params }) => orderTimelineJson(ownOrder(ctx, session, params.id)), {
+      ...api("An order's messages and log lines", timelineSchema),
+      params: orderIdParams,
     });
 }

@@ -26,15 +26,17 @@ export interface SessionCodec {
   encode(session: Session): string;
   /** undefined for anything not signed by this secret or not a well-formed session */
   decode(value: string | undefined | null): Session | undefined;
+  /** HMAC-SHA256 of `text` with the session secret (base64url): form tokens, idempotent order ids */
+  mac(text: string): string;
 }
+
+/** An HMAC-SHA256 in base64url: exactly 43 characters of the url-safe alphabet, nothing after. */
+const SIGNATURE = /^[A-Za-z0-9_-]{43}$/;
 
 /** Sessions last this long (a day): a copied cookie does not stay valid for ever. */
 export const SESSION_MAX_AGE_MS = 24 * 60 * 60 * 1000;
 
-export function createSessionCodec(
-  secret: string,
-  options: { maxAgeMs?: number; now?: () => number } = {},
-): SessionCodec {
+export function createSessionCodec(secret: string, options: { maxAgeMs?: number; now?: () => number } = {}): SessionCodec {
   if (secret.length < 16) throw new Error('the session secret must be at least 16 characters');
   const maxAgeMs = options.maxAgeMs ?? SESSION_MAX_AGE_MS;
   const now = options.now ?? Date.now;
@@ -44,11 +46,14 @@ export function createSessionCodec(
       const payload = Buffer.from(JSON.stringify({ c: session.customerId, u: session.username, s: session.since })).toString('base64url');
       return `${payload}.${sign(payload)}`;
     },
+    mac: (text) => sign(`mac\u0000${text}`),
     decode(value) {
       if (!value) return undefined;
       const dot = value.indexOf('.');
       if (dot <= 0 || value.length > 1024) return undefined;
       const payload = value.slice(0, dot);
+      // Buffer's base64url decoder skips characters outside the alphabet: check the text itself
+      if (!SIGNATURE.test(value.slice(dot + 1))) return undefined;
       const given = Buffer.from(value.slice(dot + 1), 'base64url');
       const expected = Buffer.from(sign(payload), 'base64url');
       if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
@@ -66,7 +71,7 @@ export function createSessionCodec(
   };
 }
 
-/** Reads one cookie from a Cookie header. */
+/** Reads one cookie from a Cookie header (for code that has only the request: the error page). */
 export function readCookie(header: string | null | undefined, name: string): string | undefined {
   if (!header) return undefined;
   for (const part of header.split(';')) {
@@ -84,12 +89,13 @@ export function readCookie(header: string | null | undefined, name: string): str
   return undefined;
 }
 
-/** The Set-Cookie header value that starts a session (HttpOnly, SameSite=Lax, whole site). */
-export function sessionSetCookie(value: string, secure: boolean): string {
-  return `${SESSION_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${SESSION_MAX_AGE_MS / 1000}${secure ? '; Secure' : ''}`;
-}
-
-/** The Set-Cookie header value that ends a session. */
-export function sessionClearCookie(secure: boolean): string {
-  return `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0${secure ? '; Secure' : ''}`;
+/**
+ * How the session cookie is set (through Elysia's cookie jar): HttpOnly, whole site, a day.
+ * SameSite=Lax, not Strict: with Strict, following a link to the shop from elsewhere would arrive
+ * without the session, show the login page, and a login there makes a new customer who never sees
+ * their orders again. Lax sends it on such top-level GETs only; every state change is a POST that
+ * the CSRF checks guard (docs/web.md).
+ */
+export function sessionCookieOptions(secure: boolean) {
+  return { path: '/', httpOnly: true, sameSite: 'lax' as const, maxAge: SESSION_MAX_AGE_MS / 1000, secure };
 }

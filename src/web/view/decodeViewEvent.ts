@@ -1,4 +1,5 @@
 import type { ShopConfig } from '../../config/shopConfig.ts';
+import { CATALOGUE } from '../../events/catalogue.ts';
 import { malformed, parseOrderId, parsePizzaAssembled, parsePizzaOrdered, parseStatusChanged } from '../../events/messages.ts';
 import type { LogLevel } from '../../log/logger.ts';
 import { type ActorTopology, producerOf } from '../../topology.ts';
@@ -38,6 +39,10 @@ export function viewEventDecoder(
     };
     if (message.topic === t.logs) return decodeLogLine(message, source);
     const orderId = parseOrderId(message.key);
+    if (message.topic === t.stationWork) {
+      const v = CATALOGUE.stationWork.codec.decode(message.value);
+      return { type: 'WorkReported', orderId, at: v.timestamp, station: v.station, work: v.work, source: { ...source, actor: v.station } };
+    }
     if (message.topic === t.pizzaOrdered) {
       const v = parsePizzaOrdered(message.value);
       return { type: 'OrderPlaced', orderId, at: v.timestamp, status: v.status, order: v.order, source };

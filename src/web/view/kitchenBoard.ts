@@ -8,9 +8,9 @@ export interface StationBoard {
   /** order id → when it entered the station (timestamp of the event that sent it there) */
   inside: Record<string, number>;
   /**
-   * order id → what the station's own log lines say about a pizza inside (`work.started` …):
-   * working or waiting, since the line's time. A pizza inside without an entry is one the station
-   * wrote no line about (yet, or ever: a station that logs nothing), whose state is inferred.
+   * order id → what the station's work events (topic `station_work`) say about a pizza inside:
+   * working or waiting, since the event's time. A pizza inside without an entry is one the station
+   * reported nothing about (yet, or ever: one of the original's stations), whose state is inferred.
    */
   work: Record<string, { working: boolean; at: number }>;
   /** recent times a pizza left the station done (newest last, a bounded window for throughput) */
@@ -21,11 +21,11 @@ export interface StationBoard {
 
 /**
  * The kitchen board: a projection over the stage topics (ordered, assembled, baked, delivered,
- * pending, cancelled) and the stations' log lines that needs no access to the stations
+ * pending, cancelled) and the stations' work events that needs no access to the stations
  * themselves, so it works when they run in other processes. A pizza is at assemble from
  * `pizza-ordered` until `pizza-assembled`, at bake until `pizza-baked`, at delivery until
  * `pizza-delivered`; a cancellation before baking takes it out. Whether the station works on it
- * comes from the station actor's `work.*` lines about it (`OrderView.work`).
+ * comes from the station's work events about it (`OrderView.work`).
  */
 export interface KitchenBoard {
   stations: Record<StationName, StationBoard>;
@@ -84,7 +84,7 @@ const sameWork = (a: { working: boolean; at: number } | undefined, b: { working:
 
 /**
  * `evolveKitchen(board, before, after) → board`: moves one order between stations after its view
- * changed from `before` to `after`, keeps what the station's log lines say about it (working or
+ * changed from `before` to `after`, keeps what the station's work events say about it (working or
  * waiting), and counts a station's output the first time it appears on the log (so throughput
  * does not depend on the order in which topics arrive). Pure; returns the same board when nothing
  * changed.
@@ -126,7 +126,7 @@ export interface StationPizza {
   orderId: string;
   /** when it entered the station */
   since: number;
-  /** when the station's `work.started` line said it began (null when inferred or waiting) */
+  /** when the station's `started` work event said it began (null when inferred or waiting) */
   startedAt: number | null;
   /** true when the station wrote no line about it and its place was inferred from its age */
   inferred: boolean;
@@ -147,7 +147,7 @@ export interface StationSummary {
 }
 
 /**
- * Summarises a station at time `now`. A pizza whose latest line from the station says it started
+ * Summarises a station at time `now`. A pizza whose latest work event from the station says it started
  * (and was not released since) is in progress, one whose line says it is queued or released is
  * waiting — exact with several instances of a station and when it works out of order. Pizzas the
  * station wrote no line about (a station that does not log, or a line still on its way) fall back

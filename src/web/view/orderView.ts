@@ -1,6 +1,6 @@
 import type { StatusName } from '../../config/shopConfig.ts';
 import type { OrderDetails } from '../../events/messages.ts';
-import { STATIONS, type StationName } from './kitchenBoard.ts';
+import type { StationName } from './kitchenBoard.ts';
 import type { LogPosition, Stage, ViewEvent } from './viewEvent.ts';
 
 /** One status the order had, as published on `pizza-status` (or recorded when it was placed). */
@@ -60,18 +60,17 @@ export interface OrderView {
   timeline: TimelineEntry[];
   logs: OrderLogLine[];
   /**
-   * The latest work line (`event: 'work.*'`) of each station's actor about the order, which says
-   * whether the station is working on it; absent for a station that wrote none (and in documents
-   * stored before it existed).
+   * The latest station-work event of each station about the order (topic `station_work`), which
+   * says whether the station is working on it; absent for a station that reported none (one of the
+   * original's Python stations reports nothing).
    */
   work?: Partial<Record<StationName, WorkMark>>;
   updatedAt: number;
 }
 
 /**
- * What a station's latest work line said about an order: `working` after `work.started` (and
- * `work.finished`, until the station's output reaches the log), not after `work.queued`,
- * `work.released` (the partition moved: another member gets the order again) or `work.dropped`.
+ * What a station's latest work event said about an order: `working` after `started` (and
+ * `finished`, until the station's output reaches the log), not after `queued` or `dropped`.
  *
  * @example
  * view.work?.bake; // { working: true, at: 1_700_000_000_000, partition: 0, offset: 41 }
@@ -85,30 +84,22 @@ export interface WorkMark {
   offset: number;
 }
 
-/** Work lines a station's actor writes, and whether each means it works on the order. */
-const WORK_EVENTS: Readonly<Record<string, boolean>> = {
-  'work.queued': false,
-  'work.started': true,
-  'work.finished': true,
-  'work.released': false,
-  'work.dropped': false,
-};
+/** Whether each kind of station work means the station works on the order. */
+const WORKING: Readonly<Record<string, boolean>> = { queued: false, started: true, finished: true, dropped: false };
 
 /**
- * The order's work marks after one log line: a station's work line replaces its mark when it is
- * later (by time, then position; lines of several members of a station meet only at a partition
+ * The order's work marks after one station-work event: it replaces the station's mark when it is
+ * later (by time, then position; events of several members of a station meet only at a partition
  * move, where time orders them better than arrival). Returns `work` itself when nothing changes.
  */
-function markWork(work: OrderView['work'], event: Extract<ViewEvent, { type: 'LineLogged' }>): OrderView['work'] {
-  const station = STATIONS.find((s) => s === event.actor);
-  const kind = event.fields.event;
-  if (!station || typeof kind !== 'string') return work;
-  const working = WORK_EVENTS[kind];
+function markWork(work: OrderView['work'], event: Extract<ViewEvent, { type: 'WorkReported' }>): OrderView['work'] {
+  const working = WORKING[event.work];
   if (working === undefined) return work;
   const { partition, offset } = event.source;
-  const old = work?.[station];
+  const old = work?.[event.station];
   if (old && (event.at < old.at || (event.at === old.at && old.partition === partition && offset <= old.offset))) return work;
-  return { ...work, [station]: { working, at: event.at, partition, offset } };
+  if (old && old.working === working && old.at === event.at) return work;
+  return { ...work, [event.station]: { working, at: event.at, partition, offset } };
 }
 
 /** Status codes the reducers need, by name (from the configuration). */
@@ -162,8 +153,11 @@ export function evolveOrder(view: OrderView | undefined, event: ViewEvent): Orde
       offset: event.source.offset,
     };
     const logs = [...current.logs, line].sort((a, b) => a.at - b.at).slice(-MAX_LOG_LINES);
+    return { ...current, logs, updatedAt: Math.max(current.updatedAt, event.at) };
+  }
+  if (event.type === 'WorkReported') {
     const work = markWork(current.work, event);
-    return { ...current, logs, ...(work ? { work } : {}), updatedAt: Math.max(current.updatedAt, event.at) };
+    return work === current.work ? current : { ...current, work, updatedAt: Math.max(current.updatedAt, event.at) };
   }
   if (current.timeline.some((t) => t.topic === event.source.topic && samePosition(t, event.source))) return current;
   const entry: TimelineEntry = {

@@ -34,6 +34,15 @@ export type ViewEvent =
       bakingTime?: number;
       source: LogPosition;
     }
+  /** `station-work`: a station queued, started, finished or dropped the order's pizza */
+  | {
+      type: 'WorkReported';
+      orderId: string;
+      at: number;
+      station: 'assemble' | 'bake' | 'delivery';
+      work: 'queued' | 'started' | 'finished' | 'dropped';
+      source: LogPosition;
+    }
   /** the logs topic: a log line of some actor about an order */
   | {
       type: 'LineLogged';

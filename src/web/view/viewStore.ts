@@ -28,6 +28,9 @@ export interface WebViewStore {
   countByStatus(): Map<number | null, number>;
   getKitchen(): KitchenBoard;
   putKitchen(board: KitchenBoard): void;
+  /** the next offset the view applies of a partition (stored with the view: restarts resume exactly there) */
+  position(topic: string, partition: number): number | undefined;
+  setPosition(topic: string, partition: number, next: number): void;
   /** runs `fn` so that its writes land together (or not at all) */
   transaction<T>(fn: () => T): T;
   /** deletes orders placed before `cutoffMs` (retention); returns how many */
@@ -39,9 +42,13 @@ interface Meta {
   viewId?: string;
 }
 
+/** topic:partition → next offset to apply */
+type Positions = Record<string, number>;
+
 export function createViewStore(store: StateStore): WebViewStore {
   const orders = store.collection<OrderView>('web_orders');
-  const meta = store.collection<Meta | KitchenBoard>('web_meta');
+  const meta = store.collection<Meta | KitchenBoard | Positions>('web_meta');
+  const positions: Positions = { ...((meta.get('positions') as Positions | undefined) ?? {}) };
   let viewId = (meta.get('view') as Meta | undefined)?.viewId;
   if (!viewId) {
     viewId = randomBytes(4).toString('hex');
@@ -77,6 +84,11 @@ export function createViewStore(store: StateStore): WebViewStore {
     putKitchen(board) {
       meta.put('kitchen', board);
       kitchen = board;
+    },
+    position: (topic, partition) => positions[`${topic}:${partition}`],
+    setPosition(topic, partition, next) {
+      positions[`${topic}:${partition}`] = next;
+      meta.put('positions', positions);
     },
     transaction: (fn) => store.transaction(fn),
     purgeOlderThan(cutoffMs) {

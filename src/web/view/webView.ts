@@ -26,8 +26,12 @@ export type ViewListener = (change: ViewChange) => void;
  */
 export interface WebView {
   readonly store: WebViewStore;
-  /** applies one event; returns the change, or undefined when the event changed nothing */
+  /** applies one event and tells the live listeners; returns the change, or undefined when the event changed nothing */
   apply(event: ViewEvent): ViewChange | undefined;
+  /** applies one event without telling anyone yet (inside a larger transaction); `publish` the change once it is committed */
+  evolve(event: ViewEvent): ViewChange | undefined;
+  /** tells the live listeners what changed */
+  publish(change: ViewChange): void;
   subscribe(listener: ViewListener): () => void;
   /** number of live listeners (for metrics and tests) */
   listeners(): number;
@@ -35,28 +39,33 @@ export interface WebView {
 
 export function createWebView(store: WebViewStore, ids: StatusIds): WebView {
   const listeners = new Set<ViewListener>();
+  const evolve = (event: ViewEvent) =>
+    store.transaction((): ViewChange | undefined => {
+      const before = store.getOrder(event.orderId);
+      const after = evolveOrder(before, event);
+      if (after === before) return undefined;
+      store.putOrder(after);
+      const board = store.getKitchen();
+      const nextBoard = evolveKitchen(board, before, after, ids);
+      if (nextBoard !== board) store.putKitchen(nextBoard);
+      return nextBoard !== board ? { order: after, event, kitchen: nextBoard } : { order: after, event };
+    });
+  const publish = (change: ViewChange) => {
+    for (const listener of [...listeners]) {
+      try {
+        listener(change);
+      } catch {
+        // one broken stream must not stop the view or the other streams
+      }
+    }
+  };
   return {
     store,
+    evolve,
+    publish,
     apply(event) {
-      const change = store.transaction((): ViewChange | undefined => {
-        const before = store.getOrder(event.orderId);
-        const after = evolveOrder(before, event);
-        if (after === before) return undefined;
-        store.putOrder(after);
-        const board = store.getKitchen();
-        const nextBoard = evolveKitchen(board, before, after, ids);
-        if (nextBoard !== board) store.putKitchen(nextBoard);
-        return nextBoard !== board ? { order: after, event, kitchen: nextBoard } : { order: after, event };
-      });
-      if (change) {
-        for (const listener of [...listeners]) {
-          try {
-            listener(change);
-          } catch {
-            // one broken stream must not stop the view or the other streams
-          }
-        }
-      }
+      const change = evolve(event);
+      if (change) publish(change);
       return change;
     },
     subscribe(listener) {

@@ -1,0 +1,152 @@
+/**
+ * The mutation check's fixed list (`bun run test:mutate`, scripts/mutate.ts): one-line bugs that
+ * must each make the named tests fail. Each entry says where the bug goes (file and the exact text
+ * it replaces, which must occur exactly once), which test files must catch it, and what it breaks,
+ * so an entry whose code moved can be re-aimed from the entry alone. An original text that is no
+ * longer in its file fails the check: the list cannot rot silently when code moves.
+ *
+ * Issue 13's planted bugs come first (all but `bun run load`'s exit code, whose test belongs to
+ * src/load/runLoad.ts's owner); then bugs in behaviour the README promises.
+ */
+export interface Mutation {
+  /** short name, printed with the result */
+  id: string;
+  /** repository-relative path of the file to mutate */
+  file: string;
+  /** exact text in `file` (must occur exactly once) */
+  original: string;
+  replacement: string;
+  /** test files that must fail with the bug in place (run under Bun) */
+  tests: string[];
+  /** the behaviour the bug breaks */
+  why: string;
+}
+
+export const MUTATIONS: Mutation[] = [
+  {
+    id: 'live-innerHTML',
+    file: 'public/live.js',
+    original: 'if (text !== undefined && text !== null) e.textContent = String(text);',
+    replacement: 'if (text !== undefined && text !== null) e.innerHTML = String(text);',
+    tests: ['test/browser/liveEscaping.browser.test.ts'],
+    why: 'live updates (SSE, rendered by public/live.js) would render log lines and other pushed text as HTML: XSS',
+  },
+  {
+    id: 'dead-letter-offset',
+    file: 'src/runtime/middleware/deadLetter.ts',
+    original: '[DEAD_LETTER_HEADERS.offset]: String(message.offset),',
+    replacement: '[DEAD_LETTER_HEADERS.offset]: String(message.partition),',
+    tests: ['test/shop/deadLetter.test.ts', 'test/shop/poisonAndCancel.test.ts'],
+    why: "a dead letter's dlq.source.offset header would not point at the message it holds",
+  },
+  {
+    id: 'dead-letter-no-commit',
+    file: 'src/runtime/host/createActorHost.ts',
+    original: '          if (p.offsets.size > 0) {',
+    replacement: '          if (false) {',
+    tests: ['test/shop/deadLetter.test.ts', 'test/runtime/actorHost.test.ts'],
+    why: "a batch's offsets would not be committed with its outputs: every restart replays the partition, dead-letters its poison messages again and repeats outputs",
+  },
+  {
+    id: 'second-signal-ignored',
+    file: 'src/cli.ts',
+    original: '        process.exit(130);',
+    replacement: '        return;',
+    tests: ['test/cliProcess.test.ts'],
+    why: 'README: a second SIGINT/SIGTERM during the graceful shutdown exits at once',
+  },
+  {
+    id: 'listen-all-interfaces',
+    file: 'src/web/createWebActor.ts',
+    original: 'app.listen({ port, hostname, reusePort: false, maxRequestBodySize: 1024 ** 3 });',
+    replacement: "app.listen({ port, hostname: '0.0.0.0', reusePort: false, maxRequestBodySize: 1024 ** 3 });",
+    tests: ['test/cliProcess.test.ts'],
+    why: 'README: the web listens on 127.0.0.1 only (the bug binds every interface but still prints 127.0.0.1)',
+  },
+  {
+    id: 'session-a-year',
+    file: 'src/web/session/sessionCookie.ts',
+    original: 'export const SESSION_MAX_AGE_MS = 24 * 60 * 60 * 1000;',
+    replacement: 'export const SESSION_MAX_AGE_MS = 365 * 24 * 60 * 60 * 1000;',
+    tests: ['test/web/sessionExpiry.test.ts'],
+    why: 'README: sessions expire after a day (the production default, not a max age a test passes in)',
+  },
+  {
+    id: 'status-retention-off',
+    file: 'src/actors/statusSpec.ts',
+    original: 'retentionMs: config.ordersStore.retentionHours * 3_600_000,',
+    replacement: 'retentionMs: undefined,',
+    tests: ['test/shop/statusRetention.test.ts'],
+    why: '[state-store-orders] retention_hours: the status actor would never forget old orders (state and orders store)',
+  },
+  // ---- beyond the issue's list ----
+  {
+    id: 'web-retention-off',
+    file: 'src/web/createWebActor.ts',
+    original: 'const removed = store.purgeOlderThan(clock.now() - config.ordersStore.retentionHours * 3_600_000);',
+    replacement: 'const removed = 0;',
+    tests: ['test/web/viewRetention.test.ts'],
+    why: "retention_hours: the web view (the API's orders) would keep every order for ever",
+  },
+  {
+    id: 'session-signature-unchecked',
+    file: 'src/web/session/sessionCookie.ts',
+    original: 'if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;',
+    replacement: 'if (given.length !== expected.length) return undefined;',
+    tests: ['test/web/session.unit.test.ts', 'test/web/webApp.test.ts'],
+    why: 'a session cookie signed with any other secret (a forged one) would be accepted',
+  },
+  {
+    id: 'other-customers-order',
+    file: 'src/web/orderCommands.ts',
+    original: 'if (!order || order.customerId !== session.customerId) throw orderNotFound(orderId);',
+    replacement: 'if (!order) throw orderNotFound(orderId);',
+    tests: ['test/web/webApp.test.ts'],
+    why: "a customer could see and cancel another customer's order by its id",
+  },
+  {
+    id: 'partition-latin1',
+    file: 'src/transport/partitioner.ts',
+    original: "Buffer.from(key, 'utf8')",
+    replacement: "Buffer.from(key, 'latin1')",
+    tests: ['test/transport/partitioner.unit.test.ts'],
+    why: "non-ASCII keys would land on other partitions than Kafka's Java client and librdkafka pick (per-order ordering across clients)",
+  },
+  {
+    id: 'state-not-restored',
+    file: 'src/runtime/host/createActorHost.ts',
+    original: '      const restored = await restore(partition);',
+    replacement: '      const restored = 0;',
+    tests: ['test/runtime/actorHost.test.ts', 'test/shop/restart.store.test.ts'],
+    why: 'state follows its partition: a restarted or new owner would start from nothing (a pizza in the oven lost, counts restarted)',
+  },
+  {
+    id: 'offsets-in-their-own-transaction',
+    file: 'src/runtime/host/createActorHost.ts',
+    original: '        const tx = await task.producer.transaction();',
+    replacement:
+      '        if (p.offsets.size > 0) { const first = await task.producer.transaction(); await first.sendOffsets(spec.groupId, [...p.offsets].map(([topic, offset]) => ({ topic, partition: task.partition, offset }))); p.offsets.clear(); await first.commit(); }\n        const tx = await task.producer.transaction();',
+    tests: ['test/runtime/actorHostKill.test.ts'],
+    why: 'exactly-once: input offsets committed in a transaction of their own, before the outputs, lose the outputs of a process killed in between',
+  },
+  {
+    id: 'cancel-after-baked',
+    file: 'machines/order.machine.ts',
+    original: 'cancellable: ({ context }) => context.progress < BAKED,',
+    replacement: 'cancellable: ({ context }) => context.progress <= BAKED,',
+    tests: ['test/machines/order.machine.unit.test.ts', 'test/shop/poisonAndCancel.test.ts'],
+    why: 'README: a cancel is accepted only before the pizza is baked; a baked pizza is delivered anyway',
+  },
+  {
+    id: 'station-redoes-finished',
+    file: 'machines/station.ts',
+    original: "    if (this.isFinished(orderId)) this.ignore(orderId, 'already-finished');",
+    replacement: "    if (false) this.ignore(orderId, 'already-finished');",
+    tests: [
+      'test/machines/assemble.machine.unit.test.ts',
+      'test/machines/bake.machine.unit.test.ts',
+      'test/machines/delivery.machine.unit.test.ts',
+    ],
+    why: 'dedupe: an input delivered again after its work finished (a restart, a rebalance) would be worked again and its output produced twice',
+  },
+];

@@ -1,0 +1,347 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type OrderContext, type StationContext, type StationName, stationLoad } from '../../machines/index.ts';
+import { stationSpec } from '../actors/stationSpec.ts';
+import { statusSpec } from '../actors/statusSpec.ts';
+import { type Clock, flushPromises, systemClock } from '../clock.ts';
+import type { KafkaClientConfig } from '../config/loadKafkaConfig.ts';
+import { ACTOR_NAMES, type ActorName, type ShopConfig } from '../config/shopConfig.ts';
+import { createWireFormat, encodingProducer, type WireFormat } from '../events/wireFormat.ts';
+import { createLogger, type Logger, type LoggerOptions } from '../log/logger.ts';
+import { type ActorHost, type BatchingOptions, changelogTopic, createActorHost } from '../runtime/host/createActorHost.ts';
+import type { KeyedEvent } from '../runtime/host/actorSpec.ts';
+import { type CountingProducer, countingProducer } from '../runtime/countingProducer.ts';
+import { createLogShipper } from '../runtime/logShipper.ts';
+import { createSupervisor, type RunningActor, type SupervisedActor, type Supervisor } from '../runtime/supervisor.ts';
+import { openConfiguredStateStore, openStateStore } from '../store/createStateStore.ts';
+import { type StateCache, stateCache } from '../runtime/host/stateCache.ts';
+import type { StateStore } from '../store/stateStore.ts';
+import { createEmbeddedLog } from '../transport/embeddedLog.ts';
+import { createKafkaTransport, type KafkaLogLevel } from '../transport/kafkaTransport.ts';
+import type { TopicSpec, Transport } from '../transport/transport.ts';
+
+export interface StartShopOptions {
+  config: ShopConfig;
+  /** actors to run in this process (default all) */
+  actors?: readonly ActorName[];
+  /** a Kafka client configuration: run on Kafka instead of the embedded log */
+  kafka?: KafkaClientConfig;
+  /** run on this transport (tests); the shop does not close it */
+  transport?: Transport;
+  clock?: Clock;
+  /** default config.shop.speed */
+  speed?: number;
+  /** web port, 0 = any free port (default config.shop.webPort) */
+  port?: number;
+  /** false: build the web app but do not listen (tests call `shop.web.app.handle`) */
+  listen?: boolean;
+  /** default config.shop.dataDir */
+  dataDir?: string;
+  /** nothing on disk: in-memory log and stores */
+  memory?: boolean;
+  /** console format of the log lines (default: pretty on a terminal, else JSON) */
+  logFormat?: LoggerOptions['format'];
+  logger?: Logger;
+  /** names this process's web instance (its own consumer group); default random */
+  instanceId?: string;
+  /** how actors cut what they read into transactions (default: commit after every batch) */
+  batching?: Partial<BatchingOptions>;
+  /** how values look on the wire (default: from `kafka`'s [schema-registry], else JSON) */
+  wireFormat?: WireFormat;
+}
+
+/** A running shop (or the part of it this process hosts). */
+export interface Shop {
+  config: ShopConfig;
+  transport: Transport;
+  producer: CountingProducer;
+  clock: Clock;
+  speed: number;
+  logger: Logger;
+  supervisor: Supervisor;
+  /** the web front end's URL, when it listens */
+  url?: string;
+  web(): WebActor | undefined;
+  /** the host of a kitchen or status actor running in this process */
+  actor(name: 'assemble' | 'bake' | 'delivery' | 'status'): ActorHost | undefined;
+  /** how busy a station running here is (pizzas working and queued, capacity) */
+  stationLoad(name: StationName): { working: number; queued: number; capacity: number } | undefined;
+  /** messages this process wrote: plain sends (placements, log lines) and committed transactions (outputs, changelogs) */
+  messagesWritten(): number;
+  /** what the status actor here knows of an order (its machine's context), if it owns the order */
+  order(orderId: string): OrderContext | undefined;
+  /**
+   * Lets everything in flight finish: messages delivered, machine steps done, outputs produced.
+   * With a VirtualClock this is the `settle` step between timers (`clock.advance(ms, shop.settle)`).
+   */
+  settle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** The web front end as the shop hosts it (src/web/createWebActor.ts). */
+export interface WebActor extends RunningActor {
+  start(): Promise<void>;
+  /** Serves HTTP on the port (0 = any free one); resolves with the URL. */
+  listen(port: number): Promise<string>;
+  idle(): Promise<void>;
+}
+
+/** This data directory's web instance id: the same after a restart, so its consumer group resumes. */
+function persistentInstanceId(dataDir: string): string {
+  const file = join(dataDir, 'instance-id');
+  try {
+    const id = readFileSync(file, 'utf8').trim();
+    if (/^[0-9a-f]{8}$/.test(id)) return id;
+  } catch {
+    // first start on this data directory
+  }
+  const id = randomBytes(4).toString('hex');
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(file, `${id}\n`);
+  return id;
+}
+
+const STATIONS: readonly StationName[] = ['assemble', 'bake', 'delivery'];
+
+
+/**
+ * Starts the shop's actors in this process on the configured transport: the embedded log (durable
+ * in `<data>/log.db`, or in memory) unless a Kafka configuration is given. Topics are created from
+ * the configuration first (DESIGN-NOTES 9), then the supervisor starts the actors.
+ *
+ * @example
+ * const shop = await startShop({ config: loadConfig(), memory: true, speed: 10, port: 0 });
+ * console.log(shop.url);
+ * await shop.stop();
+ */
+export async function startShop(options: StartShopOptions): Promise<Shop> {
+  const { config } = options;
+  const clock = options.clock ?? systemClock;
+  const speed = options.speed ?? config.shop.speed;
+  const memory = options.memory ?? false;
+  const dataDir = options.dataDir ?? config.shop.dataDir;
+  const actors = new Set(options.actors ?? ACTOR_NAMES);
+  const webInstanceId = options.instanceId ?? (memory ? randomBytes(4).toString('hex') : persistentInstanceId(dataDir));
+
+  const closers: (() => Promise<void> | void)[] = [];
+  const stores: StateStore[] = [];
+  let supervisor: Supervisor | undefined;
+  const consoleLogger = options.logger ?? createLogger({ actor: 'shop', clock, ...(options.logFormat ? { format: options.logFormat } : {}) });
+
+  let transport: Transport;
+  if (options.transport) {
+    transport = options.transport;
+  } else if (options.kafka) {
+    // kafkajs logs every retried request (leader moves, a topic just created) at error level;
+    // the shop reports what actually fails itself. KAFKAJS_LOG_LEVEL=warn|info|debug shows them.
+    const level = process.env.KAFKAJS_LOG_LEVEL as KafkaLogLevel | undefined;
+    const kafka = createKafkaTransport({ kafka: options.kafka, clock, logger: consoleLogger.child('kafka'), logLevel: level ?? 'nothing' });
+    transport = kafka;
+    closers.push(() => transport.close());
+  } else {
+    transport = createEmbeddedLog({ ...(memory ? {} : { path: join(dataDir, 'log.db') }), clock });
+    closers.push(() => transport.close());
+  }
+  const { whenIdle, brokerCount } = transport.capabilities;
+
+  try {
+    const partitions = options.kafka ? config.topicConfig.numPartitions : config.shop.localPartitions;
+    let replicationFactor = options.kafka ? config.topicConfig.replicationFactor : 1;
+    if (brokerCount) {
+      // replication_factor = 3 suits a real cluster; a single local broker can only hold one copy.
+      const brokers = await brokerCount.call(transport.capabilities);
+      if (replicationFactor > brokers) {
+        consoleLogger.warn(
+          `[kafka-topic-config] replication_factor = ${replicationFactor} but the cluster has ${brokers} broker(s): new topics get ${brokers}`,
+        );
+        replicationFactor = brokers;
+      }
+    }
+    const hosted = STATIONS.filter((s) => actors.has(s)).map((s) => config.groupIds[s]);
+    if (actors.has('status')) hosted.push(config.groupIds.status);
+    const specs: TopicSpec[] = [
+      ...Object.values(config.topics).map((topic) => ({ topic, partitions, replicationFactor })),
+      // each actor's state, compacted (its partitions are its input partitions)
+      ...hosted.map((group) => ({ topic: changelogTopic(group), partitions, replicationFactor, cleanupPolicy: 'compact' as const })),
+    ];
+    await transport.ensureTopics(specs);
+
+    if (!options.kafka && !options.transport && actors.size < ACTOR_NAMES.length) {
+      consoleLogger.warn(
+        `only ${[...actors].join(', ')} run here: on the embedded log the other actors cannot reach this process; split the shop across processes with --kafka`,
+      );
+    }
+    // JSON, or Avro with a schema registry when the Kafka INI has [schema-registry]: the actors
+    // read and write JSON, the host (and the web's producer) translate at the edge.
+    const wireFormat = options.wireFormat ?? createWireFormat(options.kafka, config.topics);
+    await wireFormat.prepare();
+    if (wireFormat.registry) consoleLogger.info(`values are ${wireFormat.name} on the wire; schema registry ${wireFormat.registry.url}`);
+    const producer = countingProducer(encodingProducer(transport.producer(), wireFormat));
+    const shipper = createLogShipper(producer, config.topics.logs);
+    const logger = createLogger({
+      actor: 'shop',
+      clock,
+      sinks: [shipper.sink],
+      ...(options.logFormat ? { format: options.logFormat } : {}),
+    });
+
+    const storePath = (name: string) => (memory ? ':memory:' : join(dataDir, name));
+
+    const hosts = new Map<string, ActorHost>();
+    const hostDeps = {
+      transport,
+      clock,
+      deadLetterTopic: config.topics.deadLetter,
+      partitions,
+      wire: wireFormat,
+      batching: { maxMessages: config.shop.batchMaxMessages, lingerMs: config.shop.batchLingerMs, ...options.batching },
+    };
+    const supervised: SupervisedActor[] = [];
+    /**
+     * Each actor's local copy of its state (the changelog stays the truth): the configured stores
+     * for status (`[state-store-orders]`) and delivery (`[state-store-delivery]`), kitchen.db for
+     * the others. None in memory: a restart there starts from nothing anyway.
+     */
+    const caches = new Map<ActorName, StateCache>();
+    const cacheOf = async (name: ActorName): Promise<StateCache | undefined> => {
+      if (memory) return undefined;
+      const known = caches.get(name);
+      if (known) return known;
+      const store =
+        name === 'status' || name === 'delivery'
+          ? await openConfiguredStateStore(config, name === 'status' ? 'orders' : 'delivery', { dataDir, clock })
+          : await openStateStore({ module: 'sqlite', path: storePath('kitchen.db'), clock });
+      stores.push(store);
+      const collection = name === 'status' ? config.ordersStore.tableStatus : name === 'delivery' ? config.deliveryStore.table : `station_${name}`;
+      const cache = stateCache(store, collection);
+      caches.set(name, cache);
+      return cache;
+    };
+    const host = <E extends KeyedEvent, X extends KeyedEvent>(name: ActorName, make: (log: Logger) => Parameters<typeof createActorHost<E, X>>[0]) => {
+      supervised.push({
+        name,
+        start: async () => {
+          const log = logger.child(name);
+          const cache = await cacheOf(name);
+          const h = createActorHost(make(log), { ...hostDeps, logger: log, instance: webInstanceId, ...(cache ? { cache } : {}) });
+          hosts.set(name, h as unknown as ActorHost);
+          try {
+            await h.start();
+          } catch (error) {
+            await h.stop().catch(() => undefined);
+            throw error;
+          }
+          return h;
+        },
+      });
+    };
+    for (const station of STATIONS) {
+      if (!actors.has(station)) continue;
+      host(station, (log) => stationSpec(station, { config, speed, instance: `${config.clientIds[station]}-${webInstanceId}`, logger: log }));
+    }
+    if (actors.has('status')) host('status', (log) => statusSpec({ config, speed, logger: log }));
+
+    const running = { web: undefined as WebActor | undefined };
+    const webStore = async () => {
+      const s = await openStateStore({ module: 'sqlite', path: storePath('web.db'), clock });
+      stores.push(s);
+      return s;
+    };
+    let listenedPort: number | undefined;
+    if (actors.has('web')) {
+      supervised.push({
+        name: 'web',
+        start: async () => {
+          // Loaded only where the web runs: kitchen-only processes never load Elysia.
+          const { createWebActor } = await import('../web/createWebActor.ts');
+          running.web = await createWebActor({
+            config,
+            transport,
+            producer,
+            clock,
+            logger: logger.child('web'),
+            instanceId: webInstanceId,
+            speed,
+            wireFormat,
+            dataDir: memory ? null : dataDir,
+            // On disk the view and its consumer group survive restarts: no replay of the whole log.
+            ...(memory ? {} : { store: await webStore() }),
+          });
+          await running.web.start();
+          // After a restart by the supervisor, serve again on the port the first one got.
+          if (listenedPort !== undefined) await running.web.listen(listenedPort);
+          return running.web;
+        },
+      });
+    }
+
+    const started = createSupervisor({ actors: supervised, logger: logger.child('supervisor'), clock });
+    supervisor = started;
+    await started.start();
+
+    let url: string | undefined;
+    if (running.web && options.listen !== false) {
+      url = await running.web.listen(options.port ?? config.shop.webPort);
+      listenedPort = Number(new URL(url).port);
+    }
+
+    /** messages produced so far, in transactions or not: settle waits until this stops moving */
+    const activity = () => {
+      let n = producer.total();
+      for (const h of hosts.values()) n += h.metrics().transactions;
+      return n;
+    };
+    const settle = async () => {
+      for (let round = 0; round < 1000; round++) {
+        const before = activity();
+        await flushPromises();
+        if (whenIdle) await whenIdle.call(transport.capabilities);
+        for (const h of hosts.values()) await h.idle();
+        if (running.web) await running.web.idle();
+        await flushPromises();
+        if (whenIdle) await whenIdle.call(transport.capabilities);
+        if (activity() === before) return;
+      }
+      throw new Error('shop.settle: still busy after 1000 rounds (a loop of messages?)');
+    };
+
+    let stopped = false;
+    return {
+      config,
+      transport,
+      producer,
+      clock,
+      speed,
+      logger,
+      supervisor: started,
+      ...(url ? { url } : {}),
+      web: () => running.web,
+      actor: (name) => hosts.get(name),
+      messagesWritten: () => producer.total() + [...hosts.values()].reduce((n, h) => n + h.metrics().written, 0),
+      stationLoad: (name) => {
+        const context = hosts.get(name)?.inspect() as StationContext | undefined;
+        return context ? stationLoad(context) : undefined;
+      },
+      order: (orderId) => {
+        const row = hosts.get('status')?.rows([orderId]).get(orderId) as { context?: OrderContext } | null | undefined;
+        return row?.context;
+      },
+      settle,
+      async stop() {
+        if (stopped) return;
+        stopped = true;
+        await started.stop();
+        await shipper.close();
+        for (const s of stores) s.close();
+        for (const close of closers.reverse()) await close();
+      },
+    };
+  } catch (error) {
+    // A start that fails half way (a broker that is down, a port in use) leaves nothing running.
+    await supervisor?.stop().catch(() => {});
+    for (const s of stores) s.close();
+    for (const close of closers.reverse()) await close();
+    throw error;
+  }
+}
