@@ -21,7 +21,7 @@
  *   --bootstrap H:P             Kafka broker, default 127.0.0.1:9092
  *   --restart-broker            run a broker of its own on free ports instead and restart it once mid-run
  *   --kafka INI                 client INI for the shop processes, default config_sys/kafka/local.ini
- *   --session-timeout MS        session.timeout.ms for the shop processes (default: the INI's, else kafkajs's 30 s)
+ *   --session-timeout MS        session.timeout.ms for the shop processes (default: the INI's, else the Kafka transport's)
  */
 import { parseArgs } from 'node:util';
 import { formatReport } from './chaos/formatReport.ts';

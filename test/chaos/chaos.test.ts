@@ -21,7 +21,7 @@ const small: Omit<ChaosOptions, 'transport'> = {
   bootstrap: broker.bootstrap,
   kafkaIni: broker.config.file,
   restartBroker: false,
-  // the broker's minimum: a killed member's partitions move after 6 s, not kafkajs's 30
+  // explicit, whatever the INI says: the broker's minimum, so a killed member's partitions move after 6 s
   sessionTimeoutMs: 6_000,
   say: () => {},
 };
