@@ -32,6 +32,9 @@ export async function bulkOrders(shop: Shop, orders: number, timeoutMs = 600_000
     if (delivered.size >= orders) finish();
   });
   const now = shop.clock.now();
+  // distinct order ids (random ones collide: ~1 pair in 100,000), from a random start
+  const first = randomBytes(4).readUInt32BE(0);
+  const orderId = (i: number) => ((first + i) >>> 0).toString(16).padStart(8, '0');
   const batch: OutgoingMessage[] = [];
   for (let i = 0; i < orders; i++) {
     const order = {
@@ -42,7 +45,11 @@ export async function bulkOrders(shop: Shop, orders: number, timeoutMs = 600_000
       username: 'bench',
       customer_id: randomBytes(16).toString('hex'),
     };
-    batch.push({ key: randomBytes(4).toString('hex'), value: encode({ status: config.status.ids.order_placed, timestamp: now, order }), timestamp: now });
+    batch.push({
+      key: randomBytes(4).toString('hex'),
+      value: encode({ status: config.status.ids.order_placed, timestamp: now, order }),
+      timestamp: now,
+    });
   }
   const written0 = shop.messagesWritten();
   const t0 = performance.now();

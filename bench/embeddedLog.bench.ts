@@ -165,7 +165,8 @@ export async function benchEmbeddedLog(options: EmbeddedLogBenchOptions = {}): P
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  const runtime = typeof (globalThis as { Bun?: { version: string } }).Bun !== 'undefined' ? `bun ${Bun.version}` : `node ${process.version}`;
+  const runtime =
+    typeof (globalThis as { Bun?: { version: string } }).Bun !== 'undefined' ? `bun ${Bun.version}` : `node ${process.version}`;
   return { name: 'embeddedLog', runtime, cpus: cpus().length, partitions, valueBytes, rows };
 }
 
@@ -176,7 +177,8 @@ export function printEmbeddedLogBench(result: EmbeddedLogBenchResult): void {
   const header = ['mode', 'scenario', 'messages', 'ms', 'msg/s'];
   const lines = result.rows.map((r) => [r.mode, r.scenario, String(r.messages), String(r.ms), r.messagesPerSecond.toLocaleString('en-US')]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] as string).length)));
-  const fmt = (cells: string[]) => cells.map((c, i) => (i >= 2 ? c.padStart(widths[i] as number) : c.padEnd(widths[i] as number))).join('  ');
+  const fmt = (cells: string[]) =>
+    cells.map((c, i) => (i >= 2 ? c.padStart(widths[i] as number) : c.padEnd(widths[i] as number))).join('  ');
   console.log(fmt(header));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const l of lines) console.log(fmt(l));

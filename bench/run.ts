@@ -12,7 +12,12 @@ import { benchKafka, printKafkaBench } from './kafka.bench.ts';
 import { benchShop, printShopBench } from './shop.bench.ts';
 
 const quick = process.argv.includes('--quick');
-const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), runtime: `bun ${Bun.version}` };
+const machine = {
+  cpus: cpus().length,
+  cpuModel: cpus()[0]?.model ?? 'unknown',
+  memoryGiB: Math.round(totalmem() / 2 ** 30),
+  runtime: `bun ${Bun.version}`,
+};
 console.log(`machine: ${machine.cpus} cores (${machine.cpuModel}), ${machine.memoryGiB} GiB, ${machine.runtime}`);
 
 const results: Record<string, unknown> = { at: new Date().toISOString(), machine };
@@ -21,7 +26,7 @@ const log = await benchEmbeddedLog(quick ? { messages: 20_000 } : {});
 printEmbeddedLogBench(log);
 results.embeddedLog = log;
 
-const shop = await benchShop(quick ? { orders: 500, inFlight: 1000 } : {});
+const shop = await benchShop(quick ? { orders: 500, inFlight: 1000, bulk: 2000 } : {});
 printShopBench(shop);
 results.shop = shop;
 
@@ -29,7 +34,7 @@ results.shop = shop;
 // the same broker in the same run, the broker's own producer limit.
 const bootstrap = process.env.KAFKA_BOOTSTRAP ?? '127.0.0.1:9092';
 if (await brokerAnswers(bootstrap, 3_000)) {
-  const kafka = await benchKafka(quick ? { bootstrap, orders: 500, concurrency: 100, records: 50_000 } : { bootstrap });
+  const kafka = await benchKafka(quick ? { bootstrap, orders: 500, concurrency: 100, records: 50_000, bulk: 2000 } : { bootstrap });
   printKafkaBench(kafka);
   results.kafka = kafka;
 } else {

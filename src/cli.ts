@@ -33,7 +33,11 @@ async function main(argv: string[]): Promise<number> {
     dataDir: options.data ?? config.shop.dataDir,
     memory: options.memory,
   });
-  const where = kafka ? `Kafka at ${kafka.properties['bootstrap.servers']}` : options.memory ? 'the embedded log in memory' : `the embedded log in ${options.data ?? config.shop.dataDir}`;
+  const where = kafka
+    ? `Kafka at ${kafka.properties['bootstrap.servers']}`
+    : options.memory
+      ? 'the embedded log in memory'
+      : `the embedded log in ${options.data ?? config.shop.dataDir}`;
   console.log(`pizza shop running: actors ${options.actors.join(', ')} on ${where}, speed ${options.speed ?? config.shop.speed}`);
   if (shop.url) console.log(`open ${shop.url}`);
 

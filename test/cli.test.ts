@@ -48,7 +48,9 @@ describe('bun run start (command line)', () => {
   it('runs the chosen actors and shuts down gracefully on SIGTERM', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pizza-cli-'));
     dirs.push(dir);
-    const child = spawn('bun', ['src/cli.ts', '--actors', 'assemble,bake', '--data', dir, '--speed', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('bun', ['src/cli.ts', '--actors', 'assemble,bake', '--data', dir, '--speed', '0'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout.on('data', (c: Buffer) => {
       out += c.toString();

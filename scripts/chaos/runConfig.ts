@@ -52,7 +52,9 @@ export function writeRunConfig(dir: string, runId: string, base = 'config_sys/de
   if (!lines.some((l) => /^\s*\[web-limits\]\s*$/.test(l))) {
     lines.push('[web-limits]', ...Object.entries(NO_RATE_LIMITS).map(([k, v]) => `${k} = ${v}`));
   } else if (limitsSet.size < Object.keys(NO_RATE_LIMITS).length) {
-    throw new Error(`${base}: [web-limits] lacks some of ${Object.keys(NO_RATE_LIMITS).join(', ')}; add them so a chaos run can turn them off`);
+    throw new Error(
+      `${base}: [web-limits] lacks some of ${Object.keys(NO_RATE_LIMITS).join(', ')}; add them so a chaos run can turn them off`,
+    );
   }
   const file = join(dir, 'system.ini');
   writeFileSync(file, lines.join('\n'));

@@ -63,7 +63,9 @@ export function statusSpec(deps: { config: ShopConfig; speed: number; logger: Lo
     produce(e) {
       if (e.type !== 'status.changed') return [];
       // both field sets: the first original's readers take STATUS, ours and the newer original's status
-      return [{ topic: t.pizzaStatus, message: { key: e.orderId, value: JSON.stringify(statusValue(e.status, e.timestamp)), timestamp: e.at } }];
+      return [
+        { topic: t.pizzaStatus, message: { key: e.orderId, value: JSON.stringify(statusValue(e.status, e.timestamp)), timestamp: e.at } },
+      ];
     },
     committed(emitted) {
       for (const e of emitted) {

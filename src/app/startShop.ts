@@ -104,7 +104,6 @@ function persistentInstanceId(dataDir: string): string {
 
 const STATIONS: readonly StationName[] = ['assemble', 'bake', 'delivery'];
 
-
 /**
  * Starts the shop's actors in this process on the configured transport: the embedded log (durable
  * in `<data>/log.db`, or in memory) unless a Kafka configuration is given. Topics are created from
@@ -127,7 +126,8 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
   const closers: (() => Promise<void> | void)[] = [];
   const stores: StateStore[] = [];
   let supervisor: Supervisor | undefined;
-  const consoleLogger = options.logger ?? createLogger({ actor: 'shop', clock, ...(options.logFormat ? { format: options.logFormat } : {}) });
+  const consoleLogger =
+    options.logger ?? createLogger({ actor: 'shop', clock, ...(options.logFormat ? { format: options.logFormat } : {}) });
 
   let transport: Transport;
   if (options.transport) {
@@ -213,12 +213,16 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
           ? await openConfiguredStateStore(config, name === 'status' ? 'orders' : 'delivery', { dataDir, clock })
           : await openStateStore({ module: 'sqlite', path: storePath('kitchen.db'), clock });
       stores.push(store);
-      const collection = name === 'status' ? config.ordersStore.tableStatus : name === 'delivery' ? config.deliveryStore.table : `station_${name}`;
+      const collection =
+        name === 'status' ? config.ordersStore.tableStatus : name === 'delivery' ? config.deliveryStore.table : `station_${name}`;
       const cache = stateCache(store, collection);
       caches.set(name, cache);
       return cache;
     };
-    const host = <E extends KeyedEvent, X extends KeyedEvent>(name: ActorName, make: (log: Logger) => Parameters<typeof createActorHost<E, X>>[0]) => {
+    const host = <E extends KeyedEvent, X extends KeyedEvent>(
+      name: ActorName,
+      make: (log: Logger) => Parameters<typeof createActorHost<E, X>>[0],
+    ) => {
       supervised.push({
         name,
         start: async () => {
@@ -238,7 +242,9 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
     };
     for (const station of STATIONS) {
       if (!actors.has(station)) continue;
-      host(station, (log) => stationSpec(station, { config, speed, instance: `${config.clientIds[station]}-${webInstanceId}`, logger: log }));
+      host(station, (log) =>
+        stationSpec(station, { config, speed, instance: `${config.clientIds[station]}-${webInstanceId}`, logger: log }),
+      );
     }
     if (actors.has('status')) host('status', (log) => statusSpec({ config, speed, logger: log }));
 

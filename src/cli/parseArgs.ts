@@ -87,7 +87,8 @@ export function parseCliArgs(argv: string[]): CliOptions {
   }
   if (v['registry-port'] !== undefined) {
     const port = Number(v['registry-port']);
-    if (!/^\d+$/.test(v['registry-port']) || port > 65535) throw usageError(`--registry-port: '${v['registry-port']}' is not a port number (0-65535)`);
+    if (!/^\d+$/.test(v['registry-port']) || port > 65535)
+      throw usageError(`--registry-port: '${v['registry-port']}' is not a port number (0-65535)`);
     options.registryPort = port;
   }
   if (options.memory && options.data !== undefined) throw usageError('--memory and --data exclude each other');

@@ -31,7 +31,12 @@ export function loadConfig(file: string = DEFAULT_CONFIG_FILE): ShopConfig {
  * a file without them (the original's own `config_sys/default.ini`) starts the shop unchanged.
  */
 const ADDED_DEFAULTS: Record<string, Record<string, string>> = {
-  'kafka-topics': { pizza_cancelled: 'pizza-cancelled', dead_letter: 'pizza-dead-letter', logs: 'pizza-logs', station_work: 'pizza-station-work' },
+  'kafka-topics': {
+    pizza_cancelled: 'pizza-cancelled',
+    dead_letter: 'pizza-dead-letter',
+    logs: 'pizza-logs',
+    station_work: 'pizza-station-work',
+  },
   'kafka-consumer-group-id': { webapp: 'pizza-webapp' },
   'kafka-client-id': { webapp: 'pizza-webapp' },
   'state-store-orders': { table_customers: 'customers' },
@@ -78,7 +83,12 @@ function storeModule(r: Reader, section: string): string {
   const name = r.str(section, 'db_module_class');
   if (name === ORIGINAL_SQLITE_MODULE) return 'sqlite';
   if (/^utils\.db\./.test(name)) {
-    throw configError(r.file, section, 'db_module_class', `'${name}' is a Python module of the original: use sqlite, or the path of a JavaScript/TypeScript module exporting createStateStore`);
+    throw configError(
+      r.file,
+      section,
+      'db_module_class',
+      `'${name}' is a Python module of the original: use sqlite, or the path of a JavaScript/TypeScript module exporting createStateStore`,
+    );
   }
   return name;
 }
@@ -91,7 +101,12 @@ export function parseConfig(text: string, file: string): ShopConfig {
   for (const name of STATUS_NAMES) {
     const old = RENAMED_STATUSES[name];
     if (old && r.has('status-id', old) && !r.has('status-id', name)) {
-      throw configError(file, 'status-id', name, `missing key: the first original's '${old}' is called '${name}' here (rename it in [status-id] and [status-label])`);
+      throw configError(
+        file,
+        'status-id',
+        name,
+        `missing key: the first original's '${old}' is called '${name}' here (rename it in [status-id] and [status-label])`,
+      );
     }
     ids[name] = r.int('status-id', name, { min: 0 });
   }
@@ -101,7 +116,12 @@ export function parseConfig(text: string, file: string): ShopConfig {
 
   const completedWhen = r.list('state-store-orders', 'status_completed_when').map((name) => {
     if (!(STATUS_NAMES as readonly string[]).includes(name)) {
-      throw configError(file, 'state-store-orders', 'status_completed_when', `unknown status name '${name}' (known: ${STATUS_NAMES.join(', ')})`);
+      throw configError(
+        file,
+        'state-store-orders',
+        'status_completed_when',
+        `unknown status name '${name}' (known: ${STATUS_NAMES.join(', ')})`,
+      );
     }
     return ids[name as StatusName];
   });
@@ -110,7 +130,12 @@ export function parseConfig(text: string, file: string): ShopConfig {
   // list would be silently ignored, so it is refused.
   const finishing = new Set([ids.delivered, ids.cancelled]);
   if (completedWhen.length !== finishing.size || !completedWhen.every((code) => finishing.has(code))) {
-    throw configError(file, 'state-store-orders', 'status_completed_when', 'must be "delivered, cancelled": the order machine finishes orders on exactly those');
+    throw configError(
+      file,
+      'state-store-orders',
+      'status_completed_when',
+      'must be "delivered, cancelled": the order machine finishes orders on exactly those',
+    );
   }
 
   const actorKeys: Record<ActorName, string> = {

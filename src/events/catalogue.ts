@@ -205,7 +205,9 @@ export type StageMessage =
  * Decodes a message of any order-keyed topic with its codec: the key must be an order id and the
  * value must fit, else MALFORMED_MESSAGE (the dead-letter middleware routes it).
  */
-export function decodeMessage(config: Pick<ShopConfig, 'topics'>): (message: DeliveredMessage) => StageMessage | { key: 'stationWork'; orderId: string; value: StationWork } {
+export function decodeMessage(
+  config: Pick<ShopConfig, 'topics'>,
+): (message: DeliveredMessage) => StageMessage | { key: 'stationWork'; orderId: string; value: StationWork } {
   const keyOf = topicKeyOf(config);
   return (message) => {
     const key = keyOf(message.topic);

@@ -92,7 +92,8 @@ export function parsePizzaOrdered(value: RawValue): PizzaOrdered {
   if (order === null || typeof order !== 'object' || Array.isArray(order)) throw malformed("field 'order' must be an object");
   const o = order as Record<string, unknown>;
   const extras = o.extra_toppings ?? [];
-  if (!Array.isArray(extras) || extras.some((e) => typeof e !== 'string')) throw malformed("field 'extra_toppings' must be a list of strings");
+  if (!Array.isArray(extras) || extras.some((e) => typeof e !== 'string'))
+    throw malformed("field 'extra_toppings' must be a list of strings");
   const customerId = str(o, 'customer_id');
   if (!CUSTOMER_ID.test(customerId)) throw malformed("field 'customer_id' must be 32 lowercase hex characters");
   return {

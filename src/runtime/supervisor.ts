@@ -140,14 +140,17 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
       slot.info.restarts += 1;
       const previous = slot.previousStop ?? Promise.resolve();
       slot.previousStop = undefined;
-      previous.then(() => (stopping ? undefined : launch(slot))).then(
-        () => {
-          if (!stopping) logger.info(`actor ${slot.spec.name} restarted`, { restartedActor: slot.spec.name, restarts: slot.info.restarts });
-        },
-        (e: unknown) => {
-          if (!stopping) restartLater(slot, e instanceof Error ? e : new Error(String(e)), true);
-        },
-      );
+      previous
+        .then(() => (stopping ? undefined : launch(slot)))
+        .then(
+          () => {
+            if (!stopping)
+              logger.info(`actor ${slot.spec.name} restarted`, { restartedActor: slot.spec.name, restarts: slot.info.restarts });
+          },
+          (e: unknown) => {
+            if (!stopping) restartLater(slot, e instanceof Error ? e : new Error(String(e)), true);
+          },
+        );
     }, delay);
   };
 

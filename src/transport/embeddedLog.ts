@@ -385,9 +385,18 @@ export function createEmbeddedLog(options: EmbeddedLogOptions = {}): EmbeddedLog
 
     async read(topic: string, partition: number, from: number, max = 1000): Promise<DeliveredMessage[]> {
       assertOpen();
-      return core.partitionLog(topic, partition)
+      return core
+        .partitionLog(topic, partition)
         .read(Math.max(0, from), max)
-        .map((m) => ({ topic, partition, offset: m.offset, key: m.key, value: new Uint8Array(m.value), headers: { ...m.headers }, timestamp: m.timestamp }));
+        .map((m) => ({
+          topic,
+          partition,
+          offset: m.offset,
+          key: m.key,
+          value: new Uint8Array(m.value),
+          headers: { ...m.headers },
+          timestamp: m.timestamp,
+        }));
     },
 
     async endOffsets(topic: string): Promise<Map<number, number>> {
@@ -425,7 +434,8 @@ type Prepared = Omit<StoredMessage, 'offset'> & { partition?: number };
 function prepareMessage(topic: string, index: number, m: OutgoingMessage, clock: Clock): Prepared {
   if (m === null || typeof m !== 'object') throw invalidMessage(topic, index, 'not an object');
   const { key, value, headers = {}, timestamp, partition } = m;
-  if (partition !== undefined && !Number.isInteger(partition)) throw invalidMessage(topic, index, `partition must be an integer, got ${partition}`);
+  if (partition !== undefined && !Number.isInteger(partition))
+    throw invalidMessage(topic, index, `partition must be an integer, got ${partition}`);
   if (key !== null && typeof key !== 'string') throw invalidMessage(topic, index, `key must be a string or null, got ${typeof key}`);
   let bytes: Uint8Array;
   if (typeof value === 'string') bytes = new TextEncoder().encode(value);

@@ -16,7 +16,8 @@ function withLine(section: string, key: string, replacement: string | null): str
     .flatMap((line) => {
       const header = /^\[(.+)\]$/.exec(line.trim());
       if (header) current = header[1] ?? '';
-      if (current === section && new RegExp(`^${key.replace('.', '\\.')}\\s*=`).test(line)) return replacement === null ? [] : [replacement];
+      if (current === section && new RegExp(`^${key.replace('.', '\\.')}\\s*=`).test(line))
+        return replacement === null ? [] : [replacement];
       return [line];
     })
     .join('\n');
@@ -70,7 +71,14 @@ describe('loadConfig', () => {
   });
 
   it("reads this project's additions", () => {
-    expect(config.shop).toEqual({ speed: 1, dataDir: './data', webPort: 8000, localPartitions: 6, batchMaxMessages: 500, batchLingerMs: 5 });
+    expect(config.shop).toEqual({
+      speed: 1,
+      dataDir: './data',
+      webPort: 8000,
+      localPartitions: 6,
+      batchMaxMessages: 500,
+      batchLingerMs: 5,
+    });
     expect(config.capacity).toEqual({ assemble: 1, bake: 1, delivery: 1 });
     expect(config.groupIds.bake).toBe('pizza-baked');
   });
@@ -99,7 +107,9 @@ describe('loadConfig', () => {
   });
 
   it('refuses a status_completed_when the order machine would not honour', () => {
-    const e = errorOf(() => parseConfig(withLine('state-store-orders', 'status_completed_when', 'status_completed_when = delivered'), 'broken.ini'));
+    const e = errorOf(() =>
+      parseConfig(withLine('state-store-orders', 'status_completed_when', 'status_completed_when = delivered'), 'broken.ini'),
+    );
     expect(e.message).toContain('broken.ini: [state-store-orders] status_completed_when: must be "delivered, cancelled"');
   });
 

@@ -25,13 +25,30 @@ describe('command line', () => {
   it('reads every option', () => {
     expect(
       parseCliArgs(['--config', 'c.ini', '--kafka', 'k.ini', '--actors', 'bake,delivery', '--speed', '2.5', '--port', '0', '--data', 'd']),
-    ).toEqual({ help: false, config: 'c.ini', kafka: 'k.ini', actors: ['bake', 'delivery'], speed: 2.5, port: 0, data: 'd', memory: false });
+    ).toEqual({
+      help: false,
+      config: 'c.ini',
+      kafka: 'k.ini',
+      actors: ['bake', 'delivery'],
+      speed: 2.5,
+      port: 0,
+      data: 'd',
+      memory: false,
+    });
     expect(parseCliArgs(['--memory']).memory).toBe(true);
     expect(parseCliArgs(['--help']).help).toBe(true);
   });
 
   it('rejects unknown options and bad values with the usage text', () => {
-    for (const argv of [['--bogus'], ['--actors', 'oven'], ['--speed', 'fast'], ['--speed', '-1'], ['--port', '80000'], ['--port', 'x'], ['stray']]) {
+    for (const argv of [
+      ['--bogus'],
+      ['--actors', 'oven'],
+      ['--speed', 'fast'],
+      ['--speed', '-1'],
+      ['--port', '80000'],
+      ['--port', 'x'],
+      ['stray'],
+    ]) {
       const e = usageErrorOf(argv);
       expect(e.exitCode).toBe(2);
       expect(e.message).toContain('Usage: bun run start');

@@ -2,7 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
-import { createEmbeddedLog, type EmbeddedConsumer, type EmbeddedLog, type EmbeddedTransactionalProducer } from '../../src/transport/embeddedLog.ts';
+import {
+  createEmbeddedLog,
+  type EmbeddedConsumer,
+  type EmbeddedLog,
+  type EmbeddedTransactionalProducer,
+} from '../../src/transport/embeddedLog.ts';
 import { transportContract } from './transport.contract.ts';
 
 // The durable embedded log on a real SQLite file (bun:sqlite under Bun, better-sqlite3 under Node):

@@ -1,6 +1,11 @@
 import { describe } from 'vitest';
 import { createLogger } from '../../src/log/logger.ts';
-import { createKafkaTransport, type KafkaConsumer, type KafkaLogLevel, type KafkaTransactionalProducer } from '../../src/transport/kafkaTransport.ts';
+import {
+  createKafkaTransport,
+  type KafkaConsumer,
+  type KafkaLogLevel,
+  type KafkaTransactionalProducer,
+} from '../../src/transport/kafkaTransport.ts';
 import { findKafkaBroker } from '../support/kafkaBroker.ts';
 import { transportContract } from './transport.contract.ts';
 

@@ -873,7 +873,12 @@ export function transportContract(name: string, factory: TransportContractFactor
             async () => r.texts().filter((t) => t.startsWith('tx-')).length === 6 && (await committedOf(groupId, input)).length === 2,
             () => `after commit: saw ${r.texts()}; the offsets never showed in full`,
           );
-          expect(r.texts().filter((t) => t.startsWith('tx-')).sort()).toEqual(numbered('tx', 6).map((m) => m.value as string));
+          expect(
+            r
+              .texts()
+              .filter((t) => t.startsWith('tx-'))
+              .sort(),
+          ).toEqual(numbered('tx', 6).map((m) => m.value as string));
           expect(await committedOf(groupId, input)).toEqual([
             [0, 3],
             [1, 2],
@@ -947,10 +952,7 @@ export function transportContract(name: string, factory: TransportContractFactor
           );
           await witness();
           expect(r.texts().filter((t) => t.startsWith('zombie-'))).toEqual([]);
-          await wait(
-            async () => (await committedOf(groupId, input)).length === 2,
-            "the successor's offsets never showed",
-          );
+          await wait(async () => (await committedOf(groupId, input)).length === 2, "the successor's offsets never showed");
           expect(await committedOf(groupId, input)).toEqual([
             [0, 1],
             [1, 2],
@@ -990,10 +992,7 @@ export function transportContract(name: string, factory: TransportContractFactor
               () => `the successor's messages never arrived: ${r.texts()}`,
             );
             expect(r.texts().filter((t) => t.startsWith('lost-'))).toEqual([]);
-            await wait(
-              async () => (await committedOf(groupId, input)).length === 2,
-              "the successor's offsets never showed",
-            );
+            await wait(async () => (await committedOf(groupId, input)).length === 2, "the successor's offsets never showed");
             expect(await committedOf(groupId, input)).toEqual([
               [0, 2],
               [1, 2],

@@ -78,9 +78,11 @@ describe.skipIf(!broker.available)("partitions agree with Kafka's Java client", 
       for (let p = 0; p < 6; p++) expect(ends.get(p), `end offset of partition ${p}`).toBe(java.filter((j) => j.partition === p).length);
       const seen: DeliveredMessage[] = [];
       const consumer = transport.consumer({ groupId: `java-partition-check-${randomBytes(4).toString('hex')}`, topics: [topic] });
-      await consumer.run(eachMessage(async (m) => {
-        seen.push(m);
-      }));
+      await consumer.run(
+        eachMessage(async (m) => {
+          seen.push(m);
+        }),
+      );
       await waitFor(() => seen.length === KEYS.length, { message: () => `expected ${KEYS.length} messages back, got ${seen.length}` });
       for (const m of seen) {
         const index = Number(new TextDecoder().decode(m.value));

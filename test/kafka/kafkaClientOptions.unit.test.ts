@@ -86,7 +86,9 @@ describe('Kafka client INI -> kafkajs options', () => {
   it('maps transaction.timeout.ms; without it the transport keeps its own default', () => {
     expect(map({ 'bootstrap.servers': 'b:9092', 'transaction.timeout.ms': '15000' }).transactionTimeoutMs).toBe(15_000);
     expect(map({ 'bootstrap.servers': 'b:9092' }).transactionTimeoutMs).toBeUndefined();
-    expect(refusal({ 'bootstrap.servers': 'b:9092', 'transaction.timeout.ms': 'soon' }).message).toContain('[kafka] transaction.timeout.ms');
+    expect(refusal({ 'bootstrap.servers': 'b:9092', 'transaction.timeout.ms': 'soon' }).message).toContain(
+      '[kafka] transaction.timeout.ms',
+    );
   });
 
   it('reads TLS certificates relative to the INI file', () => {

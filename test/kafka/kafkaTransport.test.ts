@@ -52,12 +52,14 @@ describe.skipIf(!broker.available)(`Kafka transport at ${broker.bootstrap}`, () 
     const seenByA: string[] = [];
     const a = t.consumer({ groupId, topics: [topic] });
     consumers.push(a);
-    await a.run(eachMessage(async (m) => {
-      const text = new TextDecoder().decode(m.value);
-      seenByA.push(text);
-      if (text === 'poison') throw new Error('cannot handle poison');
-      await a.commit([{ topic, partition: m.partition, offset: m.offset + 1 }]);
-    }));
+    await a.run(
+      eachMessage(async (m) => {
+        const text = new TextDecoder().decode(m.value);
+        seenByA.push(text);
+        if (text === 'poison') throw new Error('cannot handle poison');
+        await a.commit([{ topic, partition: m.partition, offset: m.offset + 1 }]);
+      }),
+    );
     await waitFor(() => errors.length > 0, { message: () => `the throwing handler was not reported (seen ${seenByA})` });
     expect(seenByA).toEqual(['fine', 'poison']);
     // the batch fetched held all three; the one that threw and the one after it were not committed
@@ -69,9 +71,11 @@ describe.skipIf(!broker.available)(`Kafka transport at ${broker.bootstrap}`, () 
     const seenByB: DeliveredMessage[] = [];
     const b = t.consumer({ groupId, topics: [topic] });
     consumers.push(b);
-    await b.run(eachMessage(async (m) => {
-      seenByB.push(m);
-    }));
+    await b.run(
+      eachMessage(async (m) => {
+        seenByB.push(m);
+      }),
+    );
     await waitFor(() => seenByB.length === 2, { message: () => `expected poison and after again, saw ${seenByB.length}` });
     expect(seenByB.map((m) => [m.offset, new TextDecoder().decode(m.value)])).toEqual([
       [1, 'poison'],

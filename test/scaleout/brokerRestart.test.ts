@@ -38,7 +38,9 @@ let port = 0;
 /** `bun scripts/kafka.ts start|stop` on this test's own broker; rejects with its output on failure. */
 function ownBroker(command: 'start' | 'stop'): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn('bun', ['scripts/kafka.ts', command, '--port', String(port), '--data', brokerDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('bun', ['scripts/kafka.ts', command, '--port', String(port), '--data', brokerDir], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout.on('data', (c: Buffer) => {
       out += c.toString();
@@ -88,7 +90,10 @@ describe.skipIf(!shared.available)('broker restart mid-run (a broker of its own)
     const deliveredInLog = () => new Set(orderLines(shop, 'delivery', 'pizza delivered').map((l) => l.orderId));
 
     // The outage starts once the first pizza is delivered: the others are still in the kitchen.
-    await waitFor(() => deliveredInLog().size > 0, { timeoutMs: 60_000, message: () => `no order delivered before the outage\n${explain()}` });
+    await waitFor(() => deliveredInLog().size > 0, {
+      timeoutMs: 60_000,
+      message: () => `no order delivered before the outage\n${explain()}`,
+    });
     await ownBroker('stop');
     expect(deliveredInLog().size, 'orders were still in progress when the broker went down').toBeLessThan(ids.length);
 

@@ -82,7 +82,8 @@ describe.skipIf(!broker.available)(`scale-out on Kafka at ${broker.bootstrap}`, 
     ] as const) {
       const done = new Set(orderLines(p, actor, prefix).map((l) => l.orderId));
       for (const id of ids) expect(done.has(id), `${actor} process logged '${prefix}' for ${id}`).toBe(true);
-      for (const other of all.filter((o) => o !== p)) expect(orderLines(other, actor, prefix), `${actor} work in ${other.name}`).toEqual([]);
+      for (const other of all.filter((o) => o !== p))
+        expect(orderLines(other, actor, prefix), `${actor} work in ${other.name}`).toEqual([]);
     }
   }, 150_000);
 
@@ -94,7 +95,11 @@ describe.skipIf(!broker.available)(`scale-out on Kafka at ${broker.bootstrap}`, 
     const bakeA = start('bake-a', ['bake']);
     const bakeB = start('bake-b', ['bake']);
     const all = [rest, bakeA, bakeB];
-    await Promise.all([untilStarted(rest, ['assemble', 'delivery', 'status', 'web']), untilStarted(bakeA, ['bake']), untilStarted(bakeB, ['bake'])]);
+    await Promise.all([
+      untilStarted(rest, ['assemble', 'delivery', 'status', 'web']),
+      untilStarted(bakeA, ['bake']),
+      untilStarted(bakeB, ['bake']),
+    ]);
 
     // The broker's view: one group, two members, the input topic's partitions split between them.
     const partitions = config.topicConfig.numPartitions;
@@ -103,12 +108,17 @@ describe.skipIf(!broker.available)(`scale-out on Kafka at ${broker.bootstrap}`, 
       async () => {
         group = await describeGroup(broker.bootstrap, config.groupIds.bake);
         const owned = group.members.map((m) => m.assignment[config.topics.pizzaAssembled] ?? []);
-        return group.state === 'Stable' && group.members.length === 2 && owned.every((o) => o.length > 0) && owned.flat().length === partitions;
+        return (
+          group.state === 'Stable' && group.members.length === 2 && owned.every((o) => o.length > 0) && owned.flat().length === partitions
+        );
       },
       { message: () => `bake group is not two members sharing ${partitions} partitions: ${JSON.stringify(group)}` },
     );
     const [first, second] = group.members.map((m) => new Set(m.assignment[config.topics.pizzaAssembled]));
-    expect([...(first as Set<number>)].filter((p) => (second as Set<number>).has(p)), 'no partition owned twice').toEqual([]);
+    expect(
+      [...(first as Set<number>)].filter((p) => (second as Set<number>).has(p)),
+      'no partition owned twice',
+    ).toEqual([]);
 
     // Orders get random ids: place them until some land on each member's partitions (bounded).
     const customer = new WebCustomer(rest.url() as string, 'carol');
@@ -126,7 +136,10 @@ describe.skipIf(!broker.available)(`scale-out on Kafka at ${broker.bootstrap}`, 
     const b = bakedBy(bakeB);
     expect(a.size, `bake-a baked something\n${tail(bakeA)}`).toBeGreaterThan(0);
     expect(b.size, `bake-b baked something\n${tail(bakeB)}`).toBeGreaterThan(0);
-    expect([...a].filter((id) => b.has(id)), 'no order baked by both').toEqual([]);
+    expect(
+      [...a].filter((id) => b.has(id)),
+      'no order baked by both',
+    ).toEqual([]);
     expect(new Set([...a, ...b])).toEqual(new Set(ids));
   }, 150_000);
 });

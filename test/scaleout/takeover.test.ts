@@ -40,7 +40,11 @@ describe.skipIf(!broker.available)(`station takeover on Kafka at ${broker.bootst
     const bakeB = start('bake-b', ['bake'], 5);
     const all = [rest, bakeA, bakeB];
     const explain = () => all.map((p) => tail(p)).join('\n');
-    await Promise.all([untilStarted(rest, ['assemble', 'delivery', 'status', 'web']), untilStarted(bakeA, ['bake']), untilStarted(bakeB, ['bake'])]);
+    await Promise.all([
+      untilStarted(rest, ['assemble', 'delivery', 'status', 'web']),
+      untilStarted(bakeA, ['bake']),
+      untilStarted(bakeB, ['bake']),
+    ]);
 
     const partitions = config.topicConfig.numPartitions;
     const input = config.topics.pizzaAssembled;
@@ -95,7 +99,10 @@ describe.skipIf(!broker.available)(`station takeover on Kafka at ${broker.bootst
     );
     // ... and every order is delivered, the lost pizza baked again by the survivor.
     await untilDelivered(customer, ids, { timeoutMs: 90_000, delivered: config.status.ids.delivered, explain });
-    expect(new Set(orderLines(survivor, 'bake', 'pizza baked').map((l) => l.orderId)).has(lostPizza), `${survivor.name} baked ${lostPizza}`).toBe(true);
+    expect(
+      new Set(orderLines(survivor, 'bake', 'pizza baked').map((l) => l.orderId)).has(lostPizza),
+      `${survivor.name} baked ${lostPizza}`,
+    ).toBe(true);
 
     const delivered = await readWholeTopic(kafkaIni, config.topics.pizzaDelivered);
     const perOrder = countByKey(delivered);

@@ -70,7 +70,8 @@ describe('crash and restart (child process, durable embedded log)', () => {
     });
     first.child.kill('SIGKILL');
     await first.exited;
-    const deliveredAt = (lines: Record<string, unknown>[]) => lines.filter((l) => String(l.msg).startsWith('pizza delivered')).map((l) => l.orderId);
+    const deliveredAt = (lines: Record<string, unknown>[]) =>
+      lines.filter((l) => String(l.msg).startsWith('pizza delivered')).map((l) => l.orderId);
     expect(new Set(deliveredAt(first.lines)).size, 'the kill came before every order was delivered').toBeLessThan(orders);
 
     // Second kill: after the restart restored its state, again at a random point.
@@ -103,7 +104,11 @@ describe('crash and restart (child process, durable embedded log)', () => {
     try {
       for (const topic of [config.topics.pizzaAssembled, config.topics.pizzaBaked, config.topics.pizzaDelivered]) {
         const keys = (await readTopic(log, topic)).map((m) => m.key);
-        for (const id of placed) expect(keys.filter((k) => k === id), `${topic} of ${id}`).toHaveLength(1);
+        for (const id of placed)
+          expect(
+            keys.filter((k) => k === id),
+            `${topic} of ${id}`,
+          ).toHaveLength(1);
       }
       const statuses = await readTopic(log, config.topics.pizzaStatus);
       for (const id of placed) {

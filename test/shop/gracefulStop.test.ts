@@ -23,7 +23,16 @@ describe('graceful stop', () => {
         return gate;
       },
     });
-    const shop = await startShop({ config, actors: ['assemble'], transport, clock, speed: 0, memory: true, logFormat: 'silent', batching: { lingerMs: 0 } });
+    const shop = await startShop({
+      config,
+      actors: ['assemble'],
+      transport,
+      clock,
+      speed: 0,
+      memory: true,
+      logFormat: 'silent',
+      batching: { lingerMs: 0 },
+    });
     await placeOrder(shop, randomOrderId(), randomCustomerId(), {
       sauce: config.menu.sauce[0] as string,
       cheese: config.menu.cheese[0] as string,

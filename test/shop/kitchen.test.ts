@@ -6,12 +6,24 @@ import { placeOrder, randomCustomerId, randomOrderId, readTopic, type Recipe, te
 
 // Expected timings computed here from SPEC.md, independently of src/kitchen/timings.ts.
 function assembleSeconds(r: Recipe): number {
-  const s = Number.parseInt(createHash('md5').update(`${r.sauce}@${r.cheese}@${r.extra_toppings.join(',')}@${r.main_topping}`).digest('hex').slice(-4), 16);
-  return s % 8 + 4;
+  const s = Number.parseInt(
+    createHash('md5')
+      .update(`${r.sauce}@${r.cheese}@${r.extra_toppings.join(',')}@${r.main_topping}`)
+      .digest('hex')
+      .slice(-4),
+    16,
+  );
+  return (s % 8) + 4;
 }
 function bakingSeconds(r: Recipe): number {
-  const s = Number.parseInt(createHash('md5').update(`${r.sauce}@${r.cheese}@${r.extra_toppings.join(',')}@${r.main_topping}`).digest('hex').slice(-4), 16);
-  return s % 8 + 8;
+  const s = Number.parseInt(
+    createHash('md5')
+      .update(`${r.sauce}@${r.cheese}@${r.extra_toppings.join(',')}@${r.main_topping}`)
+      .digest('hex')
+      .slice(-4),
+    16,
+  );
+  return (s % 8) + 8;
 }
 function deliverySeconds(customerId: string, factor = 1): number {
   return factor * (Number(BigInt(`0x${customerId}`) % 10n) + 5);
@@ -39,7 +51,12 @@ describe('the whole shop in virtual time (embedded log)', () => {
     const v = await virtualShop({ config, speed: 1 });
     shop = v.shop;
     const t0 = v.clock.now();
-    const orders = Array.from({ length: 12 }, (_, i) => ({ id: randomOrderId(), customer: randomCustomerId(), recipe: recipe(i), placedAt: t0 + i * 3_000 }));
+    const orders = Array.from({ length: 12 }, (_, i) => ({
+      id: randomOrderId(),
+      customer: randomCustomerId(),
+      recipe: recipe(i),
+      placedAt: t0 + i * 3_000,
+    }));
 
     for (const o of orders) {
       await v.advance(o.placedAt - v.clock.now());

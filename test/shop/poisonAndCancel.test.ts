@@ -5,7 +5,12 @@ import type { Shop } from '../../src/app/startShop.ts';
 import { placeOrder, randomCustomerId, randomOrderId, readTopic, testConfig, virtualShop } from '../support/shopHarness.ts';
 
 const config = testConfig({ partitions: 3 });
-const recipe = { sauce: config.menu.sauce[1] as string, cheese: config.menu.cheese[1] as string, main_topping: config.menu.mainTopping[1] as string, extra_toppings: ['Olives'] };
+const recipe = {
+  sauce: config.menu.sauce[1] as string,
+  cheese: config.menu.cheese[1] as string,
+  main_topping: config.menu.mainTopping[1] as string,
+  extra_toppings: ['Olives'],
+};
 
 let shop: Shop | undefined;
 afterEach(async () => {
@@ -14,7 +19,9 @@ afterEach(async () => {
 });
 
 async function statusesOf(s: Shop, orderId: string): Promise<number[]> {
-  return (await readTopic(s.transport, config.topics.pizzaStatus)).filter((m) => m.key === orderId).map((m) => parseStatusChanged(m.value).status);
+  return (await readTopic(s.transport, config.topics.pizzaStatus))
+    .filter((m) => m.key === orderId)
+    .map((m) => parseStatusChanged(m.value).status);
 }
 
 describe('poison messages', () => {
@@ -45,14 +52,22 @@ describe('poison messages', () => {
     const assembled = await readTopic(v.shop.transport, config.topics.pizzaAssembled);
     for (const m of fromBake) {
       expect(m.headers[DEAD_LETTER_HEADERS.topic]).toBe(config.topics.pizzaAssembled);
-      const at = assembled.find((a) => `${a.partition}` === m.headers[DEAD_LETTER_HEADERS.partition] && `${a.offset}` === m.headers[DEAD_LETTER_HEADERS.offset]);
-      expect(at, `a pizza-assembled message at ${m.headers[DEAD_LETTER_HEADERS.partition]}@${m.headers[DEAD_LETTER_HEADERS.offset]}`).toBeDefined();
+      const at = assembled.find(
+        (a) => `${a.partition}` === m.headers[DEAD_LETTER_HEADERS.partition] && `${a.offset}` === m.headers[DEAD_LETTER_HEADERS.offset],
+      );
+      expect(
+        at,
+        `a pizza-assembled message at ${m.headers[DEAD_LETTER_HEADERS.partition]}@${m.headers[DEAD_LETTER_HEADERS.offset]}`,
+      ).toBeDefined();
       expect(at?.key).toBe(m.key);
       expect(at?.value).toEqual(m.value);
     }
     expect(v.shop.actor('bake')?.metrics().deadLettered).toBe(3);
     expect(v.shop.actor('status')?.metrics().deadLettered).toBe(3);
-    expect(v.shop.supervisor.states().every((a) => a.restarts === 0), 'no actor crashed').toBe(true);
+    expect(
+      v.shop.supervisor.states().every((a) => a.restarts === 0),
+      'no actor crashed',
+    ).toBe(true);
     // the original bytes are kept
     expect(new TextDecoder().decode(fromBake.find((m) => m.key === poisoned)?.value)).toBe('{"status":200,"baking_time":"soon"');
 
@@ -68,7 +83,9 @@ describe('poison messages', () => {
 describe('cancel', () => {
   async function cancel(s: Shop, orderId: string) {
     const timestamp = s.clock.now();
-    await s.producer.send(config.topics.pizzaCancelled, [{ key: orderId, value: encode({ status: config.status.ids.cancelled, timestamp }), timestamp }]);
+    await s.producer.send(config.topics.pizzaCancelled, [
+      { key: orderId, value: encode({ status: config.status.ids.cancelled, timestamp }), timestamp },
+    ]);
   }
 
   for (const [stage, wait] of [
@@ -87,7 +104,8 @@ describe('cancel', () => {
       expect(statuses.at(-1)).toBe(config.status.ids.cancelled);
       expect((await readTopic(v.shop.transport, config.topics.pizzaDelivered)).filter((m) => m.key === orderId)).toHaveLength(0);
       // every station is free again
-      for (const name of ['assemble', 'bake', 'delivery'] as const) expect(v.shop.stationLoad(name)).toMatchObject({ working: 0, queued: 0 });
+      for (const name of ['assemble', 'bake', 'delivery'] as const)
+        expect(v.shop.stationLoad(name)).toMatchObject({ working: 0, queued: 0 });
     });
   }
 

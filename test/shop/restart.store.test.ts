@@ -10,7 +10,12 @@ import { placeOrder, randomCustomerId, randomOrderId, readTopic, testConfig, vir
 import { parsePizzaAssembled } from '../support/shopHarness.ts';
 
 const config = testConfig({ partitions: 2 });
-const recipe = { sauce: config.menu.sauce[0] as string, cheese: config.menu.cheese[0] as string, main_topping: config.menu.mainTopping[0] as string, extra_toppings: [] };
+const recipe = {
+  sauce: config.menu.sauce[0] as string,
+  cheese: config.menu.cheese[0] as string,
+  main_topping: config.menu.mainTopping[0] as string,
+  extra_toppings: [],
+};
 const dirs: string[] = [];
 afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });

@@ -15,7 +15,12 @@ describe('a second instance joins mid-order (rebalance moves partitions and thei
       const common = { config, transport: log, clock, speed: 1, memory: true, logFormat: 'silent' as const };
       const first = await startShop({ ...common, actors: ['assemble', 'bake', 'delivery', 'status'] });
       const orders = Array.from({ length: 12 }, () => randomOrderId());
-      const recipe = { sauce: config.menu.sauce[0] as string, cheese: config.menu.cheese[0] as string, main_topping: config.menu.mainTopping[0] as string, extra_toppings: [] };
+      const recipe = {
+        sauce: config.menu.sauce[0] as string,
+        cheese: config.menu.cheese[0] as string,
+        main_topping: config.menu.mainTopping[0] as string,
+        extra_toppings: [],
+      };
       for (const id of orders) await placeOrder(first, id, randomCustomerId(), recipe);
       await clock.advance(5_000, first.settle);
 
@@ -30,7 +35,11 @@ describe('a second instance joins mid-order (rebalance moves partitions and thei
       for (const m of await readTopic(log, config.topics.pizzaStatus)) last.set(m.key as string, parseStatusChanged(m.value).status);
       for (const id of orders) expect(last.get(id), `order ${id}`).toBe(config.status.ids.delivered);
       const delivered = (await readTopic(log, config.topics.pizzaDelivered)).map((m) => m.key);
-      for (const id of orders) expect(delivered.filter((k) => k === id), `pizza-delivered of ${id}`).toHaveLength(1);
+      for (const id of orders)
+        expect(
+          delivered.filter((k) => k === id),
+          `pizza-delivered of ${id}`,
+        ).toHaveLength(1);
       await second.stop();
       await first.stop();
       await log.close();

@@ -48,7 +48,8 @@ export function outageTransport(inner: Transport, outage: Outage): Transport {
             },
             sendOffsets: (group, offsets) => tx.sendOffsets(group, offsets),
             async commit() {
-              if (outage.commits) throw new ShopError('COMMIT_FAILED', 'commit failed: Connection error: connect ECONNREFUSED', { retriable: true });
+              if (outage.commits)
+                throw new ShopError('COMMIT_FAILED', 'commit failed: Connection error: connect ECONNREFUSED', { retriable: true });
               await tx.commit();
             },
             abort: () => tx.abort(),
@@ -61,7 +62,8 @@ export function outageTransport(inner: Transport, outage: Outage): Transport {
       return {
         run: (handler, listener) => consumer.run(handler, listener),
         commit: async (offsets) => {
-          if (outage.commits) throw new ShopError('COMMIT_FAILED', 'commit failed: Connection error: connect ECONNREFUSED', { retriable: true });
+          if (outage.commits)
+            throw new ShopError('COMMIT_FAILED', 'commit failed: Connection error: connect ECONNREFUSED', { retriable: true });
           await consumer.commit(offsets);
         },
         pause: (tps) => consumer.pause(tps),

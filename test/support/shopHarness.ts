@@ -37,7 +37,11 @@ export async function placeOrder(shop: Shop, orderId: string, customerId: string
   await shop.producer.send(shop.config.topics.pizzaOrdered, [
     {
       key: orderId,
-      value: encode({ status: shop.config.status.ids.order_placed, timestamp, order: { ...recipe, username: 'tester', customer_id: customerId } }),
+      value: encode({
+        status: shop.config.status.ids.order_placed,
+        timestamp,
+        order: { ...recipe, username: 'tester', customer_id: customerId },
+      }),
       timestamp,
     },
   ]);
@@ -59,7 +63,15 @@ export async function readTopic(transport: Transport, topic: string): Promise<De
 
 /** A whole shop (kitchen and status actors) on the in-memory embedded log, in virtual time. */
 export async function virtualShop(
-  options: { config?: ShopConfig; speed?: number; actors?: ActorName[]; start?: number; dataDir?: string; transport?: Transport; clock?: VirtualClock } = {},
+  options: {
+    config?: ShopConfig;
+    speed?: number;
+    actors?: ActorName[];
+    start?: number;
+    dataDir?: string;
+    transport?: Transport;
+    clock?: VirtualClock;
+  } = {},
 ) {
   const clock = options.clock ?? new VirtualClock(options.start ?? 1_700_000_000_000);
   const shop = await startShop({

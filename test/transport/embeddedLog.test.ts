@@ -30,11 +30,13 @@ describe('embedded log: delivery without timers (virtual time)', () => {
     const producer = log.producer();
     const baked: DeliveredMessage[] = [];
     const oven = log.consumer({ groupId: 'bake', topics: ['ordered'] });
-    await oven.run(eachMessage(async (m) => {
-      // the bake takes 8 virtual seconds; then the pizza goes on
-      clock.setTimeout(() => void producer.send('baked', [{ key: m.key, value: `baked ${text(m)}` }]), 8_000);
-      await oven.commit([{ topic: m.topic, partition: m.partition, offset: m.offset + 1 }]);
-    }));
+    await oven.run(
+      eachMessage(async (m) => {
+        // the bake takes 8 virtual seconds; then the pizza goes on
+        clock.setTimeout(() => void producer.send('baked', [{ key: m.key, value: `baked ${text(m)}` }]), 8_000);
+        await oven.commit([{ topic: m.topic, partition: m.partition, offset: m.offset + 1 }]);
+      }),
+    );
     const delivery = log.consumer({ groupId: 'delivery', topics: ['baked'] });
     await delivery.run(eachMessage(async (m) => void baked.push(m)));
 
@@ -64,10 +66,12 @@ describe('embedded log: delivery without timers (virtual time)', () => {
       release = resolve;
     });
     const c = log.consumer({ groupId: 'g', topics: ['t'] });
-    await c.run(eachMessage(async (m) => {
-      if (m.offset === 0) await slow;
-      order.push(`handled ${m.offset}`);
-    }));
+    await c.run(
+      eachMessage(async (m) => {
+        if (m.offset === 0) await slow;
+        order.push(`handled ${m.offset}`);
+      }),
+    );
     await log.producer().send('t', [
       { key: 'k', value: '0' },
       { key: 'k', value: '1' },
@@ -98,12 +102,15 @@ describe('embedded log: delivery without timers (virtual time)', () => {
     ]);
     const seen: DeliveredMessage[] = [];
     const c = log.consumer({ groupId: 'g', topics: ['t'] });
-    await c.run(eachMessage(async (m) => void seen.push(m)), {
-      onAssigned: async (partitions: TopicPartition[]) => {
-        await flushPromises();
-        c.pause(partitions);
+    await c.run(
+      eachMessage(async (m) => void seen.push(m)),
+      {
+        onAssigned: async (partitions: TopicPartition[]) => {
+          await flushPromises();
+          c.pause(partitions);
+        },
       },
-    });
+    );
     await log.capabilities.whenIdle();
     expect(seen).toEqual([]);
     c.resume(c.assignment());
@@ -118,10 +125,12 @@ describe('embedded log: batches', () => {
     const log = createEmbeddedLog();
     await log.ensureTopics([{ topic: 't', partitions: 2 }]);
     const keyOn = (p: number) => ['a', 'b', 'c', 'd', 'e', 'f'].find((k) => partitionForKey(k, 2) === p) as string;
-    await log.producer().send('t', [
-      ...Array.from({ length: MAX_BATCH * 2 + 100 }, (_, i) => ({ key: keyOn(0), value: `p0-${i}` })),
-      { key: keyOn(1), value: 'p1-0' },
-    ]);
+    await log
+      .producer()
+      .send('t', [
+        ...Array.from({ length: MAX_BATCH * 2 + 100 }, (_, i) => ({ key: keyOn(0), value: `p0-${i}` })),
+        { key: keyOn(1), value: 'p1-0' },
+      ]);
     const batches: string[] = [];
     const c = log.consumer({ groupId: 'g', topics: ['t'] });
     await c.run(async (batch) => void batches.push(`${batch.partition}:${batch.messages.length}`));
@@ -142,10 +151,12 @@ describe('embedded log: failures', () => {
       { key: 'k', value: 'after' },
     ]);
     const first = log.consumer({ groupId: 'g', topics: ['t'] });
-    await first.run(eachMessage(async (m) => {
-      if (text(m) === 'boom') throw new Error('bug');
-      await first.commit([{ topic: m.topic, partition: m.partition, offset: m.offset + 1 }]);
-    }));
+    await first.run(
+      eachMessage(async (m) => {
+        if (text(m) === 'boom') throw new Error('bug');
+        await first.commit([{ topic: m.topic, partition: m.partition, offset: m.offset + 1 }]);
+      }),
+    );
     await log.capabilities.whenIdle();
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatch(/t\[0\]@0\.\.2; the member stops/);
@@ -170,10 +181,12 @@ describe('embedded log: failures', () => {
     });
     let lateCommit: string | undefined = 'not tried';
     const a = log.consumer({ groupId: 'g', topics: ['t'] });
-    await a.run(eachMessage(async (m) => {
-      await slow;
-      lateCommit = await codeOf(a.commit([{ topic: m.topic, partition: m.partition, offset: m.offset + 1 }]));
-    }));
+    await a.run(
+      eachMessage(async (m) => {
+        await slow;
+        lateCommit = await codeOf(a.commit([{ topic: m.topic, partition: m.partition, offset: m.offset + 1 }]));
+      }),
+    );
     const seenByB: number[] = [];
     const b = log.consumer({ groupId: 'g', topics: ['t'] });
     await b.run(eachMessage(async (m) => void seenByB.push(m.offset)));
@@ -242,10 +255,12 @@ describe('embedded log: other behaviour', () => {
     const seen: number[][] = [];
     for (const groupId of ['g1', 'g2']) {
       const c = log.consumer({ groupId, topics: ['t'] });
-      await c.run(eachMessage(async (m) => {
-        seen.push([...m.value]);
-        m.value[1] = 77;
-      }));
+      await c.run(
+        eachMessage(async (m) => {
+          seen.push([...m.value]);
+          m.value[1] = 77;
+        }),
+      );
       await log.capabilities.whenIdle();
     }
     expect(seen).toEqual([

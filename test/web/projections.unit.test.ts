@@ -40,7 +40,13 @@ const stage = (s: 'assembled' | 'baked' | 'delivered' | 'pending' | 'cancelled',
   source: at(`pizza-${s}`, t),
 });
 /** A station's work event (topic station-work), as `line('bake', 'work.started', t)` reads. */
-const line = (station: 'assemble' | 'bake' | 'delivery', event: `work.${'queued' | 'started' | 'finished' | 'dropped'}`, t: number, orderId = ORDER, position?: { partition: number; offset: number }): ViewEvent => ({
+const line = (
+  station: 'assemble' | 'bake' | 'delivery',
+  event: `work.${'queued' | 'started' | 'finished' | 'dropped'}`,
+  t: number,
+  orderId = ORDER,
+  position?: { partition: number; offset: number },
+): ViewEvent => ({
   type: 'WorkReported',
   orderId,
   at: t,
@@ -269,7 +275,11 @@ describe('evolveKitchen', () => {
     });
 
     it('ignores log lines (a log line is not an API) and work of another station', () => {
-      for (const other of [logLine('assemble', 'work.started', 11), logLine('status', 'work.started', 11), line('bake', 'work.started', 11)]) {
+      for (const other of [
+        logLine('assemble', 'work.started', 11),
+        logLine('status', 'work.started', 11),
+        line('bake', 'work.started', 11),
+      ]) {
         const b = run([placed(10), other]);
         expect(b.stations.assemble.work).toEqual({});
         expect(summarizeStation(b, 'assemble', 1, 100).inProgress[0]).toMatchObject({ orderId: ORDER, inferred: true });

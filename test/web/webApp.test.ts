@@ -169,7 +169,11 @@ describe('a session is needed', () => {
 
   it('refuses a forged cookie', async () => {
     // a fresh session (not one refused for its age), signed with another secret
-    const forged = createSessionCodec('somebody else’s secret!!').encode({ customerId: 'ab'.repeat(16), username: 'eve', since: h.clock.now() });
+    const forged = createSessionCodec('somebody else’s secret!!').encode({
+      customerId: 'ab'.repeat(16),
+      username: 'eve',
+      since: h.clock.now(),
+    });
     expect((await request(h, 'GET', '/api/orders', { cookie: `pizza_session=${forged}` })).status).toBe(401);
   });
 });

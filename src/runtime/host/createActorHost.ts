@@ -119,10 +119,7 @@ const emptyPending = <X>(): Pending<X> => ({ produced: [], rows: new Map(), offs
  *   in-memory state is ahead of what was committed, so the supervisor starts a fresh one that
  *   restores the committed state and reads the uncommitted inputs again.
  */
-export function createActorHost<E extends KeyedEvent, X extends KeyedEvent>(
-  spec: ActorSpec<E, X>,
-  deps: ActorHostDeps,
-): ActorHost<X> {
+export function createActorHost<E extends KeyedEvent, X extends KeyedEvent>(spec: ActorSpec<E, X>, deps: ActorHostDeps): ActorHost<X> {
   const { transport, clock, logger } = deps;
   const batching: BatchingOptions = { ...DEFAULT_BATCHING, ...deps.batching };
   const changelog = changelogTopic(spec.groupId);
@@ -286,7 +283,8 @@ export function createActorHost<E extends KeyedEvent, X extends KeyedEvent>(
         for (const message of fresh) {
           const before = localEmitted.length;
           const produced = handler(message, now);
-          if (produced.length > 0) throw new ShopError('LOCAL_ACTOR_PRODUCED', `${spec.name} keeps local state and may not produce (${produced[0]?.topic})`);
+          if (produced.length > 0)
+            throw new ShopError('LOCAL_ACTOR_PRODUCED', `${spec.name} keeps local state and may not produce (${produced[0]?.topic})`);
           for (const e of localEmitted.splice(before)) emitted.push(e);
         }
         local.setPosition(batch.topic, batch.partition, last.offset + 1);
@@ -449,7 +447,8 @@ export function createActorHost<E extends KeyedEvent, X extends KeyedEvent>(
         const key = p.message.key;
         const parent = key ? traces.get(key) : undefined;
         // the same trace as the input that set the deadline, as a span of its own
-        if (parent && !p.message.headers?.[TRACEPARENT]) p.message.headers = { ...p.message.headers, [TRACEPARENT]: childTraceparent(parent) };
+        if (parent && !p.message.headers?.[TRACEPARENT])
+          p.message.headers = { ...p.message.headers, [TRACEPARENT]: childTraceparent(parent) };
         // what a timer produces passes no middleware: count it here (a station's main output)
         counters.produced.set(p.topic, (counters.produced.get(p.topic) ?? 0) + 1);
       }
@@ -530,7 +529,8 @@ export function createActorHost<E extends KeyedEvent, X extends KeyedEvent>(
     await Promise.all([...tasks.values()].filter((t) => parts.has(t.partition)).map((t) => flush(t)));
   };
 
-  const hasPending = (t: Task<X>) => t.pending.inputs > 0 || t.pending.produced.length > 0 || t.pending.rows.size > 0 || t.pending.offsets.size > 0;
+  const hasPending = (t: Task<X>) =>
+    t.pending.inputs > 0 || t.pending.produced.length > 0 || t.pending.rows.size > 0 || t.pending.offsets.size > 0;
 
   /** Commits everything pending and waits for the commits in progress, until nothing is open. */
   const idle = async () => {

@@ -21,14 +21,23 @@ export async function readPartition(
   const target = Math.min(end, from + max);
   if (from >= target) return [];
   const out: DeliveredMessage[] = [];
-  const consumer = kafka.consumer({ groupId: `pizza-reader-${randomUUID()}`, readUncommitted: false, maxWaitTimeInMs: 100, sessionTimeout: 10_000 });
+  const consumer = kafka.consumer({
+    groupId: `pizza-reader-${randomUUID()}`,
+    readUncommitted: false,
+    maxWaitTimeInMs: 100,
+    sessionTimeout: 10_000,
+  });
   let done!: () => void;
   let failed!: (error: unknown) => void;
   const finished = new Promise<void>((resolve, reject) => {
     done = resolve;
     failed = reject;
   });
-  const timer = setTimeout(() => failed(new ShopError('KAFKA_READ_TIMEOUT', `kafka: reading ${topic}[${partition}] from ${from} took over 60 s`, { retriable: true })), 60_000);
+  const timer = setTimeout(
+    () =>
+      failed(new ShopError('KAFKA_READ_TIMEOUT', `kafka: reading ${topic}[${partition}] from ${from} took over 60 s`, { retriable: true })),
+    60_000,
+  );
   try {
     await consumer.connect();
     await consumer.subscribe({ topics: [topic], fromBeginning: true });

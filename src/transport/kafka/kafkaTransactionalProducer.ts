@@ -41,7 +41,12 @@ const TRANSACTIONAL_RETRY = { initialRetryTime: 5, maxRetryTime: 500, retries: 1
  * longer knows this producer's id): the producer is a zombie and can never commit again.
  * PRODUCER_FENCED (code 90) is newer than kafkajs 2.2.4's error table; it arrives by code.
  */
-const FENCING_TYPES = new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED', 'TRANSACTION_COORDINATOR_FENCED', 'INVALID_PRODUCER_ID_MAPPING']);
+const FENCING_TYPES = new Set([
+  'INVALID_PRODUCER_EPOCH',
+  'PRODUCER_FENCED',
+  'TRANSACTION_COORDINATOR_FENCED',
+  'INVALID_PRODUCER_ID_MAPPING',
+]);
 const PRODUCER_FENCED_CODE = 90;
 
 /** True when `error` (or what kafkajs wrapped in it: retries exceeded, a request failure) is a fencing error. */
@@ -93,13 +98,18 @@ export async function openKafkaTransactionalProducer(options: KafkaTransactional
   };
   const failed = (what: string, error: unknown): ShopError => {
     if (isFencingError(error)) return fenced(what, error);
-    return new ShopError('TRANSACTION_FAILED', `kafka: transactional producer '${transactionalId}': ${what} failed: ${(error as Error).message}`, {
-      cause: error,
-      retriable: true,
-    });
+    return new ShopError(
+      'TRANSACTION_FAILED',
+      `kafka: transactional producer '${transactionalId}': ${what} failed: ${(error as Error).message}`,
+      {
+        cause: error,
+        retriable: true,
+      },
+    );
   };
   const assertUsable = (what: string) => {
-    if (state === 'closed') throw new ShopError('PRODUCER_CLOSED', `kafka: transactional producer '${transactionalId}' is closed: ${what} refused`);
+    if (state === 'closed')
+      throw new ShopError('PRODUCER_CLOSED', `kafka: transactional producer '${transactionalId}' is closed: ${what} refused`);
     if (state === 'fenced') throw fenced(what);
     if (state === 'broken') {
       throw new ShopError(
@@ -184,7 +194,10 @@ export async function openKafkaTransactionalProducer(options: KafkaTransactional
           const byTopic = new Map<string, { partition: number; offset: string }[]>();
           for (const c of offsets) {
             if (!Number.isInteger(c.offset) || c.offset < 0) {
-              throw new ShopError('INVALID_OFFSET', `sendOffsets of ${c.topic}[${c.partition}]: offset ${c.offset} is not a non-negative integer`);
+              throw new ShopError(
+                'INVALID_OFFSET',
+                `sendOffsets of ${c.topic}[${c.partition}]: offset ${c.offset} is not a non-negative integer`,
+              );
             }
             const list = byTopic.get(c.topic) ?? [];
             list.push({ partition: c.partition, offset: String(c.offset) });

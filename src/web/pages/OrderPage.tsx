@@ -96,7 +96,9 @@ export function OrderPage(props: OrderPageProps): JSX.Element {
         </ol>
 
         <h2>Order lifecycle statechart</h2>
-        <p class="muted">Drawn from the order machine's definition (machines/order.machine.ts); the lit state follows the status topic live.</p>
+        <p class="muted">
+          Drawn from the order machine's definition (machines/order.machine.ts); the lit state follows the status topic live.
+        </p>
         <div class="diagram-wrap" data-current-state={props.currentState ?? ''}>
           {props.diagrams.map((d) => (
             <StateDiagram
