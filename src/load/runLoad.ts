@@ -21,6 +21,29 @@ export interface LoadResult {
   seconds: number;
   ordersPerSecond: number;
   latencyMs: { p50: number; p90: number; p99: number; max: number };
+  /** ids of the orders placed, in placement order */
+  orderIds: string[];
+  /** placements that failed for good (the first error in `firstError`); the run goes on without them */
+  failedPlacements: number;
+  firstError?: string;
+  /** seconds from the start until the last placement returned */
+  lastPlacedSeconds: number;
+  /** what the target had to ride out (all zero for a target that counts nothing) */
+  counters: TargetCounters;
+}
+
+/** Faults a target rode out by retrying (see `httpTarget`). */
+export interface TargetCounters {
+  /** requests retried after a refused or dropped connection */
+  connectionRetries: number;
+  /** `429 Too Many Requests` answers waited out */
+  rateLimited: number;
+  /** `503` answers retried */
+  unavailableRetries: number;
+  /** sessions the web no longer knew (`401`), logged in again */
+  reLogins: number;
+  /** placements that succeeded after a retry the web may already have served (see `httpTarget`) */
+  ambiguousRetries: number;
 }
 
 /** A random valid menu choice. */
@@ -41,6 +64,9 @@ export interface LoadTarget {
   /** calls back with each status change of any order placed through `place` */
   watch(onStatus: (orderId: string, status: number) => void): Promise<void>;
   close(): Promise<void>;
+  /** the run's deadline (`performance.now()` time): a target that retries gives up there */
+  setDeadline?(at: number): void;
+  counters?(): TargetCounters;
 }
 
 /**
@@ -50,7 +76,16 @@ export interface LoadTarget {
 export async function runLoad(
   target: LoadTarget,
   config: ShopConfig,
-  options: { orders: number; concurrency: number; timeoutMs: number; customers?: number },
+  options: {
+    orders: number;
+    concurrency: number;
+    timeoutMs: number;
+    customers?: number;
+    /** menus are drawn with it; default Math.random */
+    random?: () => number;
+    /** called after each successful placement with the number placed so far */
+    onPlaced?: (placed: number) => void;
+  },
 ): Promise<LoadResult> {
   const ids = config.status.ids;
   const finished = new Set(config.ordersStore.completedWhen);
@@ -82,6 +117,10 @@ export async function runLoad(
 
   const started = performance.now();
   const deadline = started + options.timeoutMs;
+  target.setDeadline?.(deadline);
+  let failedPlacements = 0;
+  let firstError: string | undefined;
+  let lastPlaced = started;
   const customers = options.customers ?? Math.max(1, Math.min(50, Math.ceil(options.orders / 10)));
   for (let i = 0; i < options.orders; i++) {
     while (inFlight >= options.concurrency) {
@@ -94,8 +133,18 @@ export async function runLoad(
     if (performance.now() > deadline) break;
     inFlight += 1;
     const t = performance.now();
-    const id = await target.place(randomOrder(config.menu), i % customers);
+    let id: string;
+    try {
+      id = await target.place(randomOrder(config.menu, options.random), i % customers);
+    } catch (error) {
+      inFlight -= 1;
+      failedPlacements += 1;
+      firstError ??= (error as Error).message;
+      continue;
+    }
     placedAt.set(id, t);
+    lastPlaced = performance.now();
+    options.onPlaced?.(placedAt.size);
     for (const e of early.get(id) ?? []) onStatus(id, e.status, e.at);
     early.delete(id);
   }
@@ -123,6 +172,11 @@ export async function runLoad(
       p99: percentile(latencies, 99),
       max: latencies.at(-1) ?? Number.NaN,
     },
+    orderIds: [...placedAt.keys()],
+    failedPlacements,
+    ...(firstError === undefined ? {} : { firstError }),
+    lastPlacedSeconds: (lastPlaced - started) / 1000,
+    counters: target.counters?.() ?? { connectionRetries: 0, rateLimited: 0, unavailableRetries: 0, reLogins: 0, ambiguousRetries: 0 },
   };
 }
 
@@ -158,59 +212,5 @@ export function inProcessTarget(shop: Shop): LoadTarget {
       });
     },
     close: () => consumer.close(),
-  };
-}
-
-/** Talks to a running shop through its JSON API. */
-export function httpTarget(baseUrl: string, pollMs = 250): LoadTarget {
-  const cookies = new Map<number, string>();
-  const mine = new Map<string, number>();
-  let polling: ReturnType<typeof setInterval> | undefined;
-  const url = (path: string) => new URL(path, baseUrl).toString();
-
-  const login = async (customer: number): Promise<string> => {
-    const existing = cookies.get(customer);
-    if (existing) return existing;
-    const res = await fetch(url('/api/login'), {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: `load-${customer}` }),
-    });
-    if (!res.ok) throw new Error(`POST /api/login: ${res.status} ${await res.text()}`);
-    const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
-    cookies.set(customer, cookie);
-    return cookie;
-  };
-
-  return {
-    async place(order, customer) {
-      const cookie = await login(customer);
-      const res = await fetch(url('/api/orders'), {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', cookie },
-        body: JSON.stringify(order),
-      });
-      if (res.status !== 201) throw new Error(`POST /api/orders: ${res.status} ${await res.text()}`);
-      const body = (await res.json()) as { order_id: string };
-      mine.set(body.order_id, customer);
-      return body.order_id;
-    },
-    async watch(onStatus) {
-      const poll = async () => {
-        for (const cookie of cookies.values()) {
-          const res = await fetch(url('/api/orders'), { headers: { cookie } });
-          if (!res.ok) continue;
-          const body = (await res.json()) as { orders?: { order_id: string; status: number }[] } | { order_id: string; status: number }[];
-          const list = Array.isArray(body) ? body : (body.orders ?? []);
-          for (const o of list) onStatus(o.order_id, o.status);
-        }
-      };
-      polling = setInterval(() => {
-        poll().catch(() => {});
-      }, pollMs);
-    },
-    async close() {
-      if (polling) clearInterval(polling);
-    },
   };
 }
