@@ -1,3 +1,4 @@
+import type { WebLab } from './webDeps.ts';
 import type { Clock, TimerHandle } from '../clock.ts';
 import type { WireFormat } from '../events/wireFormat.ts';
 import type { ShopConfig } from '../config/shopConfig.ts';
@@ -31,6 +32,8 @@ export interface WebActorOptions {
   instanceId: string;
   /** the speed factor, shown on the pages */
   speed?: number;
+  /** the stream-processing lab's databases (promotions on the menu, the analytics page) */
+  lab?: WebLab;
   /** where the session secret file lives (null/absent: `PIZZA_SESSION_SECRET` or a per-process secret) */
   dataDir?: string | null;
   /** overrides the secret (tests) */
@@ -98,6 +101,7 @@ export async function createWebActor(options: WebActorOptions): Promise<WebActor
     consumerStats: () => stats(),
     liveStreams,
     ...(options.speed !== undefined ? { speed: options.speed } : {}),
+    ...(options.lab ? { lab: options.lab } : {}),
     ...(options.heartbeatMs !== undefined ? { heartbeatMs: options.heartbeatMs } : {}),
     ...(options.secureCookies !== undefined ? { secureCookies: options.secureCookies } : {}),
   });
