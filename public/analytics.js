@@ -33,9 +33,20 @@
       if (!res.ok) return;
       const data = await res.json();
       items('current-promotions', data.current, (p) => `${p.item}: ${p.discount ?? 0} % off (${p.why})`);
-      rows('windows', data.windows, (w) => [w.prod_id, `${time(w.window_start)}–${time(w.window_end)}`, String(w.txn_per_hour), String(w.expected_txn_per_hour ?? '—'), w.stock_level === null ? '—' : String(Math.round(w.stock_level))]);
+      rows('windows', data.windows, (w) => [
+        w.prod_id,
+        `${time(w.window_start)}–${time(w.window_end)}`,
+        String(w.txn_per_hour),
+        String(w.expected_txn_per_hour ?? '—'),
+        w.stock_level === null ? '—' : String(Math.round(w.stock_level)),
+      ]);
       rows('stock', data.inventory, (i) => [i.product_id, String(i.available), String(i.capacity), String(i.txn_hour)]);
-      items('promotion-feed', data.promotions, (p) => `${p.promotion_time} ${p.prod_id}: ${p.txn_per_hour} of ${p.expected_txn_per_hour} expected, stock ${Math.round(p.stock_level)} %`);
+      items(
+        'promotion-feed',
+        data.promotions,
+        (p) =>
+          `${p.promotion_time} ${p.prod_id}: ${p.txn_per_hour} of ${p.expected_txn_per_hour} expected, stock ${Math.round(p.stock_level)} %`,
+      );
     } catch {
       // the next poll tries again
     }

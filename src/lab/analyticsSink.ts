@@ -62,7 +62,8 @@ export function openAnalyticsDb(path: string): AnalyticsDb {
       expected_txn_per_hour = excluded.expected_txn_per_hour, stock_level = excluded.stock_level, name = excluded.name, updated_at = excluded.updated_at`);
   const insertPromotion = db.prepare(`INSERT OR IGNORE INTO promotions (prod_id, name, txn_per_hour, expected_txn_per_hour, stock_level,
     promotion_time, window_start, window_end, discount, source_partition, source_offset, written_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-  const current = db.prepare(`SELECT w.prod_id, w.name, w.stock_level, w.txn_per_hour, w.expected_txn_per_hour, w.window_start, w.window_end,
+  const current =
+    db.prepare(`SELECT w.prod_id, w.name, w.stock_level, w.txn_per_hour, w.expected_txn_per_hour, w.window_start, w.window_end,
       (SELECT p.discount FROM promotions p WHERE p.prod_id = w.prod_id ORDER BY p.id DESC LIMIT 1) AS discount
     FROM product_txn_per_hour w
     WHERE w.window_start = (SELECT MAX(x.window_start) FROM product_txn_per_hour x WHERE x.prod_id = w.prod_id AND x.window_start <= ?)
@@ -70,7 +71,8 @@ export function openAnalyticsDb(path: string): AnalyticsDb {
     ORDER BY w.prod_id`);
   const latest = db.prepare(`SELECT prod_id, window_start, window_end, txn_per_hour, expected_txn_per_hour, stock_level, name FROM (
       SELECT *, ROW_NUMBER() OVER (PARTITION BY prod_id ORDER BY window_start DESC) AS n FROM product_txn_per_hour) WHERE n <= ? ORDER BY prod_id, window_start`);
-  const feed = db.prepare(`SELECT id, prod_id, name, txn_per_hour, expected_txn_per_hour, stock_level, promotion_time, window_start, window_end, discount
+  const feed =
+    db.prepare(`SELECT id, prod_id, name, txn_per_hour, expected_txn_per_hour, stock_level, promotion_time, window_start, window_end, discount
     FROM promotions ORDER BY id DESC LIMIT ?`);
   return {
     db,
@@ -78,7 +80,20 @@ export function openAnalyticsDb(path: string): AnalyticsDb {
       upsertWindow.run(w.prod_id, w.window_start, w.window_end, w.txn_per_hour, w.expected_txn_per_hour, w.stock_level, w.name, at);
     },
     writePromotion(p, source, at) {
-      const r = insertPromotion.run(p.prod_id, p.name, p.txn_per_hour, p.expected_txn_per_hour, p.stock_level, p.promotion_time, p.window_start, p.window_end, p.discount, source.partition, source.offset, at);
+      const r = insertPromotion.run(
+        p.prod_id,
+        p.name,
+        p.txn_per_hour,
+        p.expected_txn_per_hour,
+        p.stock_level,
+        p.promotion_time,
+        p.window_start,
+        p.window_end,
+        p.discount,
+        source.partition,
+        source.offset,
+        at,
+      );
       return r.changes > 0;
     },
     currentPromotions: (now) => current.all<CurrentPromotion>(now, now),
@@ -123,7 +138,8 @@ export function analyticsSinkSpec(deps: {
     decode(message) {
       if (message.key === null) throw malformed('a product message needs its product id as key');
       const at = { partition: message.partition, offset: message.offset };
-      if (message.topic === t.promotions) return { type: 'PROMOTION', orderId: message.key, value: CATALOGUE.promotions.codec.decode(message.value), ...at };
+      if (message.topic === t.promotions)
+        return { type: 'PROMOTION', orderId: message.key, value: CATALOGUE.promotions.codec.decode(message.value), ...at };
       return { type: 'WINDOW', orderId: message.key, value: CATALOGUE.productTxnPerHour.codec.decode(message.value), ...at };
     },
     logic: () => ({

@@ -22,7 +22,9 @@ export interface HoppingWindow {
 export function hoppingWindow(options: { sizeMs: number; advanceMs: number; graceMs: number }): HoppingWindow {
   const { sizeMs, advanceMs, graceMs } = options;
   if (!(advanceMs > 0) || !(sizeMs >= advanceMs) || sizeMs % advanceMs !== 0 || !(graceMs >= 0)) {
-    throw new RangeError(`hopping window: need 0 < advance <= size, size a multiple of advance, grace >= 0 (size ${sizeMs}, advance ${advanceMs}, grace ${graceMs})`);
+    throw new RangeError(
+      `hopping window: need 0 < advance <= size, size a multiple of advance, grace >= 0 (size ${sizeMs}, advance ${advanceMs}, grace ${graceMs})`,
+    );
   }
   return {
     sizeMs,

@@ -50,7 +50,9 @@ export function openInventoryDb(path: string): InventoryDb {
   const insert = db.prepare('INSERT OR IGNORE INTO inventory VALUES (?, ?, ?, ?, ?, ?, ?)');
   const one = db.prepare('SELECT * FROM inventory WHERE product_id = ?');
   const use = db.prepare('UPDATE inventory SET available = available - 1 WHERE product_id = ? AND available > 0');
-  const changes = db.prepare('SELECT MAX(seq) AS seq, product_id AS productId FROM inventory_changes WHERE seq > ? GROUP BY product_id ORDER BY seq LIMIT ?');
+  const changes = db.prepare(
+    'SELECT MAX(seq) AS seq, product_id AS productId FROM inventory_changes WHERE seq > ? GROUP BY product_id ORDER BY seq LIMIT ?',
+  );
   return {
     db,
     seed(menu, d) {
@@ -180,7 +182,9 @@ export function stockSpec(deps: { config: ShopConfig; inventory: InventoryDb }):
   const get = db.prepare('SELECT items, assembled FROM stock_orders WHERE order_id = ?');
   const put = db.prepare('INSERT OR REPLACE INTO stock_orders VALUES (?, ?, ?)');
   const positions = db.prepare('SELECT next FROM stock_offsets WHERE topic = ? AND partition = ?');
-  const setPosition = db.prepare('INSERT INTO stock_offsets VALUES (?, ?, ?) ON CONFLICT (topic, partition) DO UPDATE SET next = excluded.next');
+  const setPosition = db.prepare(
+    'INSERT INTO stock_offsets VALUES (?, ?, ?) ON CONFLICT (topic, partition) DO UPDATE SET next = excluded.next',
+  );
   const used = (orderId: string, items: string[]): StockUsed[] => {
     inventory.use(items);
     put.run(orderId, null, 2); // 2: used; a repeated message changes nothing
@@ -193,7 +197,8 @@ export function stockSpec(deps: { config: ShopConfig; inventory: InventoryDb }):
     reads: [t.pizzaOrdered, t.pizzaAssembled, t.pizzaCancelled],
     decode(message) {
       const orderId = parseOrderId(message.key);
-      if (message.topic === t.pizzaOrdered) return { type: 'ORDER.PLACED', orderId, items: itemsOf(CATALOGUE.pizzaOrdered.codec.decode(message.value).order) };
+      if (message.topic === t.pizzaOrdered)
+        return { type: 'ORDER.PLACED', orderId, items: itemsOf(CATALOGUE.pizzaOrdered.codec.decode(message.value).order) };
       if (message.topic === t.pizzaAssembled) return { type: 'PIZZA.ASSEMBLED', orderId };
       return { type: 'ORDER.CANCELLED', orderId };
     },

@@ -2,7 +2,14 @@ import { malformed } from '../events/messages.ts';
 import type { ActorLogic, ActorSpec, Row } from '../runtime/host/actorSpec.ts';
 import type { DeliveredMessage } from '../transport/transport.ts';
 import type { HoppingWindow } from './hoppingWindow.ts';
-import { formatTimestamp, type InventoryRow, parseInventoryRow, parseTransaction, type Promotion, type WindowResult } from './labMessages.ts';
+import {
+  formatTimestamp,
+  type InventoryRow,
+  type Promotion,
+  parseInventoryRow,
+  parseTransaction,
+  type WindowResult,
+} from './labMessages.ts';
 
 /**
  * The lab's ksqlDB queries as one actor on the host, keyed and partitioned by product: the
@@ -148,8 +155,10 @@ const emptyRow = (): ProductRow => ({ inventory: null, windows: {}, streamTime: 
 export function processorLogic(windows: HoppingWindow): ActorLogic<ProcessorEvent, ProcessorEmitted> {
   const rows = new Map<string, ProductRow>();
   const rowOf = (key: string) => {
-    let row = rows.get(key);
-    if (!row) rows.set(key, (row = emptyRow()));
+    const known = rows.get(key);
+    if (known) return known;
+    const row = emptyRow();
+    rows.set(key, row);
     return row;
   };
   return {
@@ -201,7 +210,12 @@ export interface ProcessorTopics {
  * | transactions | `TRANSACTION` (event time: the message timestamp) | `window.updated` → product_txn_per_hour, `promotion` → promotions |
  * | inventory | `INVENTORY` (a tombstone: the product leaves the table) | |
  */
-export function processorSpec(deps: { groupId: string; clientId?: string; topics: ProcessorTopics; windows: HoppingWindow }): ActorSpec<ProcessorEvent, ProcessorEmitted> {
+export function processorSpec(deps: {
+  groupId: string;
+  clientId?: string;
+  topics: ProcessorTopics;
+  windows: HoppingWindow;
+}): ActorSpec<ProcessorEvent, ProcessorEmitted> {
   const { topics, windows } = deps;
   const productOf = (message: DeliveredMessage): string => {
     if (message.key === null || message.key.length === 0) throw malformed('a product message needs its product id as key');

@@ -37,7 +37,8 @@ export function transactionsSpec(deps: { config: ShopConfig }): ActorSpec<OrderI
       return { type: 'ORDER.PLACED', orderId, customerId: order.customer_id, items: itemsOf(order), at: message.timestamp };
     },
     logic: () => ({
-      apply: (e) => e.items.map((item) => ({ type: 'transaction', orderId: e.orderId, cust_id: e.customerId, prod_id: item, txn_ts: e.at })),
+      apply: (e) =>
+        e.items.map((item) => ({ type: 'transaction', orderId: e.orderId, cust_id: e.customerId, prod_id: item, txn_ts: e.at })),
       tick: () => [],
       nextDeadline: () => undefined,
       // stateless: no rows (an order's transactions are made once, with its offset)

@@ -1,4 +1,3 @@
-import type { WebLab } from './webDeps.ts';
 import type { Clock, TimerHandle } from '../clock.ts';
 import type { WireFormat } from '../events/wireFormat.ts';
 import type { ShopConfig } from '../config/shopConfig.ts';
@@ -12,7 +11,7 @@ import { loadSessionSecret } from './session/sessionSecret.ts';
 import type { LiveStreams } from './sse.ts';
 import { createViewStore } from './view/viewStore.ts';
 import { createWebView, type WebView } from './view/webView.ts';
-import type { WebConsumerStats } from './webDeps.ts';
+import type { WebConsumerStats, WebLab } from './webDeps.ts';
 import { createActorHost } from '../runtime/host/createActorHost.ts';
 import { webViewSpec } from './view/viewSpec.ts';
 

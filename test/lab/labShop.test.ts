@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Shop, startShop } from '../../src/app/startShop.ts';
+import { startShop } from '../../src/app/startShop.ts';
 import { VirtualClock } from '../../src/clock.ts';
 import type { Transaction } from '../../src/lab/labMessages.ts';
 import { readTopic, testConfig } from '../support/shopHarness.ts';
-import { type WebHarness, login, placeOrder, request } from '../web/webHarness.ts';
+import { login, placeOrder, request, type WebHarness } from '../web/webHarness.ts';
 
 /**
  * The lab's whole path on the embedded log, in virtual time: orders placed through the web API
@@ -21,7 +21,15 @@ afterEach(async () => {
 
 async function labShop() {
   const clock = new VirtualClock(START);
-  const shop = await startShop({ config: testConfig(), clock, speed: 10, memory: true, logFormat: 'silent', listen: false, instanceId: 'lab' });
+  const shop = await startShop({
+    config: testConfig(),
+    clock,
+    speed: 10,
+    memory: true,
+    logFormat: 'silent',
+    listen: false,
+    instanceId: 'lab',
+  });
   cleanups.push(() => shop.stop());
   await shop.settle();
   const web = shop.web() as unknown as WebHarness['web'];
@@ -36,7 +44,12 @@ describe('the stream-processing lab in the shop (embedded log)', () => {
     const { shop, h, advance } = await labShop();
     // the source published the seeded inventory table
     const inventory = await readTopic(shop.transport, shop.config.topics.inventory);
-    const products = [...shop.config.menu.sauce, ...shop.config.menu.cheese, ...shop.config.menu.mainTopping, ...shop.config.menu.extraToppings];
+    const products = [
+      ...shop.config.menu.sauce,
+      ...shop.config.menu.cheese,
+      ...shop.config.menu.mainTopping,
+      ...shop.config.menu.extraToppings,
+    ];
     expect(new Set(inventory.map((m) => m.key))).toEqual(new Set(products));
 
     const { cookie, customerId } = await login(h, 'lab tester');
@@ -52,11 +65,20 @@ describe('the stream-processing lab in the shop (embedded log)', () => {
 
     // 2 orders of Ham this hour, 6 expected, 100 % in stock: promoted, in each of its 12 windows
     const promoted = shop.lab.analytics.promotionFeed(100);
-    expect(promoted.filter((p) => p.prod_id === 'Ham').map((p) => p.txn_per_hour).sort()).toEqual([...Array(12).fill(1), ...Array(12).fill(2)]);
-    const row = shop.lab.analytics.db.prepare("SELECT COUNT(*) AS n, MAX(txn_per_hour) AS top FROM product_txn_per_hour WHERE prod_id = 'Ham'").get<{ n: number; top: number }>();
+    expect(
+      promoted
+        .filter((p) => p.prod_id === 'Ham')
+        .map((p) => p.txn_per_hour)
+        .sort(),
+    ).toEqual([...Array(12).fill(1), ...Array(12).fill(2)]);
+    const row = shop.lab.analytics.db
+      .prepare("SELECT COUNT(*) AS n, MAX(txn_per_hour) AS top FROM product_txn_per_hour WHERE prod_id = 'Ham'")
+      .get<{ n: number; top: number }>();
     expect(row).toEqual({ n: 12, top: 2 });
     // the sink's offsets are in the same database as its rows
-    const positions = shop.lab.analytics.db.prepare('SELECT SUM(next) AS n FROM sink_offsets WHERE topic = ?').get<{ n: number }>(shop.config.topics.promotions);
+    const positions = shop.lab.analytics.db
+      .prepare('SELECT SUM(next) AS n FROM sink_offsets WHERE topic = ?')
+      .get<{ n: number }>(shop.config.topics.promotions);
     expect(positions?.n).toBe(promoted.length);
 
     const menu = await request(h, 'GET', '/api/menu', { cookie });
@@ -74,7 +96,10 @@ describe('the stream-processing lab in the shop (embedded log)', () => {
     expect(shop.lab.inventory.all().find((r) => r.product_id === 'Olives')?.available).toBe(shop.config.lab.capacity - 2);
     const latestHam = async () => {
       const all = await readTopic(shop.transport, shop.config.topics.inventory);
-      const last = all.filter((m) => m.key === 'Ham').sort((a, b) => a.offset - b.offset).at(-1);
+      const last = all
+        .filter((m) => m.key === 'Ham')
+        .sort((a, b) => a.offset - b.offset)
+        .at(-1);
       return last ? (JSON.parse(new TextDecoder().decode(last.value)) as { available: number }).available : undefined;
     };
     expect(await latestHam()).toBe(shop.config.lab.capacity - 2);
@@ -104,5 +129,3 @@ describe('the stream-processing lab in the shop (embedded log)', () => {
     expect(all.filter((m) => m.key === 'BBQ')).toHaveLength(3);
   });
 });
-
-export type { Shop };

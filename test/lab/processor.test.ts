@@ -22,7 +22,12 @@ const GRACE = 10 * MIN;
 const T0 = Date.UTC(2026, 10, 30, 10, 0, 0); // 10:00:00, a window boundary
 const PARTITIONS = 6;
 
-const topics = { transactions: 'lab-transactions', inventory: 'lab-inventory', productTxnPerHour: 'lab-windows', promotions: 'lab-promotions' };
+const topics = {
+  transactions: 'lab-transactions',
+  inventory: 'lab-inventory',
+  productTxnPerHour: 'lab-windows',
+  promotions: 'lab-promotions',
+};
 const groupId = 'lab-processor';
 
 type Input = { txn: string; ts: number } | { inv: InventoryRow | { product_id: string; deleted: true } };
@@ -41,7 +46,10 @@ const inv = (product_id: string, available: number, capacity: number, txn_hour: 
 function reference(inputs: Input[]) {
   const table = new Map<string, InventoryRow>();
   const streamTime = new Map<string, number>();
-  const windows = new Map<string, { count: number; txnHour: number | null; available: number | null; capacity: number | null; name: string | null }>();
+  const windows = new Map<
+    string,
+    { count: number; txnHour: number | null; available: number | null; capacity: number | null; name: string | null }
+  >();
   const updates: WindowResult[] = [];
   const late = new Map<string, number>();
   const tooLate = new Map<string, number>();
@@ -84,7 +92,9 @@ function reference(inputs: Input[]) {
     else if (before !== undefined && input.ts < before) late.set(p, (late.get(p) ?? 0) + 1);
     streamTime.set(p, st);
   }
-  const promotions = updates.filter((u) => u.expected_txn_per_hour !== null && u.stock_level !== null && u.txn_per_hour < u.expected_txn_per_hour && u.stock_level > 80);
+  const promotions = updates.filter(
+    (u) => u.expected_txn_per_hour !== null && u.stock_level !== null && u.txn_per_hour < u.expected_txn_per_hour && u.stock_level > 80,
+  );
   return { updates, promotions, late, tooLate };
 }
 
@@ -127,7 +137,9 @@ async function world() {
           ]);
         } else {
           const deleted = 'deleted' in input.inv;
-          await producer.send(topics.inventory, [{ key: input.inv.product_id, value: deleted ? new Uint8Array(0) : JSON.stringify(input.inv) }]);
+          await producer.send(topics.inventory, [
+            { key: input.inv.product_id, value: deleted ? new Uint8Array(0) : JSON.stringify(input.inv) },
+          ]);
         }
         await log.capabilities.whenIdle();
         await Promise.all(hosts.map((h) => h.idle()));
@@ -244,14 +256,22 @@ describe('the lab processor: INVENTORY, PRODUCT_TXN_PER_HOUR, PROMOTIONS', () =>
     expect(ref.late.get('Tomato')).toBe(2);
     expect(ref.tooLate.get('Tomato')).toBe(1);
     // closed windows are forgotten: only windows still open at 14:00 stay in the row
-    expect(Object.keys(row?.windows ?? {}).map(Number).every((start) => start + SIZE + GRACE > T0 + 240 * MIN)).toBe(true);
+    expect(
+      Object.keys(row?.windows ?? {})
+        .map(Number)
+        .every((start) => start + SIZE + GRACE > T0 + 240 * MIN),
+    ).toBe(true);
   });
 
   it('a restart mid-window restores the committed windows and table from the changelog; nothing is counted twice', async () => {
     const w = await world();
     const first = w.host();
     await first.start();
-    const before: Input[] = [{ inv: inv('Pepperoni', 90, 100, 10) }, { txn: 'Pepperoni', ts: T0 + MIN }, { txn: 'Pepperoni', ts: T0 + 6 * MIN }];
+    const before: Input[] = [
+      { inv: inv('Pepperoni', 90, 100, 10) },
+      { txn: 'Pepperoni', ts: T0 + MIN },
+      { txn: 'Pepperoni', ts: T0 + 6 * MIN },
+    ];
     await w.send(before);
     await first.stop();
     const second = w.host();

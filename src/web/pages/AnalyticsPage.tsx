@@ -69,7 +69,9 @@ export function AnalyticsPage(props: { session: SignedIn; data: ReturnType<typeo
         <h2>Promotions feed</h2>
         <ul id="promotion-feed">
           {data.promotions.map((p) => (
-            <li safe>{`${p.promotion_time} ${p.prod_id}: ${p.txn_per_hour} of ${p.expected_txn_per_hour} expected, stock ${Math.round(p.stock_level)} %`}</li>
+            <li
+              safe
+            >{`${p.promotion_time} ${p.prod_id}: ${p.txn_per_hour} of ${p.expected_txn_per_hour} expected, stock ${Math.round(p.stock_level)} %`}</li>
           ))}
         </ul>
       </section>

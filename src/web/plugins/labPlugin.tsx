@@ -1,6 +1,5 @@
 import { Elysia, t } from 'elysia';
-import { HttpError } from '../httpErrors.ts';
-import { htmlResponse } from '../httpErrors.ts';
+import { HttpError, htmlResponse } from '../httpErrors.ts';
 import { AnalyticsPage } from '../pages/AnalyticsPage.tsx';
 import { errorSchema } from '../schemas.ts';
 import type { WebContext } from '../webContext.ts';
@@ -80,14 +79,22 @@ export function labPlugin(ctx: WebContext, lab: WebLab | undefined) {
       signedIn: 'api',
       detail: { summary: 'Live windows per product, stock and the promotions feed', tags: ['lab'] },
     })
-    .get('/analytics', async ({ session }) => htmlResponse(await (<AnalyticsPage session={session} data={analyticsJson(need(), ctx.clock.now())} />)), {
-      signedIn: 'page',
-      detail: { hide: true },
-    })
+    .get(
+      '/analytics',
+      async ({ session }) => htmlResponse(await (<AnalyticsPage session={session} data={analyticsJson(need(), ctx.clock.now())} />)),
+      {
+        signedIn: 'page',
+        detail: { hide: true },
+      },
+    )
     .post(
       '/api/inventory/restock',
       ({ body }) => {
-        const known = new Set(need().inventory.all().map((r) => r.product_id));
+        const known = new Set(
+          need()
+            .inventory.all()
+            .map((r) => r.product_id),
+        );
         const unknown = (body.products ?? []).filter((p) => !known.has(p));
         if (unknown.length > 0) throw new HttpError('UNKNOWN_PRODUCT', `no such product in the inventory: ${unknown.join(', ')}`, 422);
         return { restocked: need().inventory.restock(body.products) };
