@@ -24,11 +24,21 @@ afterAll(async () => {
 });
 
 describe.skipIf(!broker.available)('the stream-processing lab on Kafka', () => {
-  it('orders placed → transactions → windows and promotions in the analytics database and the menu JSON', { timeout: 120_000 }, async () => {
+  it('orders placed → transactions → windows and promotions in the analytics database and the menu JSON', {
+    timeout: 120_000,
+  }, async () => {
     const dir = scratch.dir('lab-kafka');
     const { config: loaded } = writeScaleoutConfig(dir, runId());
     const config = { ...loaded, topicConfig: { ...loaded.topicConfig, numPartitions: 2 } };
-    shop = await startShop({ config, kafka: broker.config, speed: 10, memory: true, logFormat: 'silent', listen: false, instanceId: 'labkafka' });
+    shop = await startShop({
+      config,
+      kafka: broker.config,
+      speed: 10,
+      memory: true,
+      logFormat: 'silent',
+      listen: false,
+      instanceId: 'labkafka',
+    });
     const s = shop;
     const products = [...config.menu.sauce, ...config.menu.cheese, ...config.menu.mainTopping, ...config.menu.extraToppings];
     await waitFor(async () => new Set((await readTopic(s.transport, config.topics.inventory)).map((m) => m.key)).size === products.length, {
@@ -45,11 +55,16 @@ describe.skipIf(!broker.available)('the stream-processing lab on Kafka', () => {
     for (let i = 0; i < 3; i++) await placeOrder(s, randomOrderId(), customer, recipe);
     await waitFor(() => s.lab.analytics.promotionFeed(200).filter((p) => p.prod_id === 'Chicken').length === 36, {
       timeoutMs: 60_000,
-      message: () => `promotions of Chicken in the analytics database: ${s.lab.analytics.promotionFeed(200).filter((p) => p.prod_id === 'Chicken').length} of 36 (3 orders × 12 windows)`,
+      message: () =>
+        `promotions of Chicken in the analytics database: ${s.lab.analytics.promotionFeed(200).filter((p) => p.prod_id === 'Chicken').length} of 36 (3 orders × 12 windows)`,
     });
-    const txns = (await readTopic(s.transport, config.topics.transactions)).map((m) => JSON.parse(new TextDecoder().decode(m.value)) as Transaction);
+    const txns = (await readTopic(s.transport, config.topics.transactions)).map(
+      (m) => JSON.parse(new TextDecoder().decode(m.value)) as Transaction,
+    );
     expect(txns.filter((t) => t.cust_id === customer)).toHaveLength(9);
-    const windows = s.lab.analytics.db.prepare("SELECT MAX(txn_per_hour) AS top, COUNT(*) AS n FROM product_txn_per_hour WHERE prod_id = 'Chicken'").get();
+    const windows = s.lab.analytics.db
+      .prepare("SELECT MAX(txn_per_hour) AS top, COUNT(*) AS n FROM product_txn_per_hour WHERE prod_id = 'Chicken'")
+      .get();
     expect(windows).toEqual({ top: 3, n: 12 });
     const web = { web: s.web() } as unknown as WebHarness;
     const { cookie } = await login(web, 'kafka lab');
