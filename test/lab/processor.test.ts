@@ -289,6 +289,24 @@ describe('the lab processor: INVENTORY, PRODUCT_TXN_PER_HOUR, PROMOTIONS', () =>
     expect(sorted((await w.promotions()).map(strip))).toEqual(sorted(ref.promotions));
   });
 
+  it('a malformed transaction or inventory row goes to the dead-letter topic with the reason; the processor goes on', async () => {
+    const w = await world();
+    const h = w.host();
+    await h.start();
+    await w.log.producer().send(topics.transactions, [{ key: 'Ham', value: '{"cust_id":"c1"}' }]);
+    await w.log.producer().send(topics.inventory, [{ key: 'Ham', value: '{"product_id":"Ham","name":"Ham","capacity":0}' }]);
+    await w.settle();
+    await w.send([{ txn: 'Ham', ts: T0 }]);
+    // the two topics are read independently: compare in a fixed order
+    const dead = (await readAll(w.log, 'lab-dlq')).map((m) => ({ value: new TextDecoder().decode(m.value), reason: String(m.headers['dlq.reason']) }));
+    dead.sort((a, b) => a.value.localeCompare(b.value));
+    expect(dead).toEqual([
+      { value: '{"cust_id":"c1"}', reason: expect.stringContaining("'prod_id'") },
+      { value: '{"product_id":"Ham","name":"Ham","capacity":0}', reason: expect.stringContaining("'list_price'") },
+    ]);
+    expect(await w.updates()).toHaveLength(12);
+  });
+
   it('two instances share the products by partition; together they compute exactly what one would', async () => {
     const w = await world();
     const a = w.host();
