@@ -113,6 +113,18 @@ describe('the stream-processing lab in the shop (embedded log)', () => {
     expect(orders).toHaveLength(2);
   });
 
+  it('the analytics page escapes what anyone may write into the inventory table', async () => {
+    const { shop, h, advance } = await labShop();
+    shop.lab.inventory.db.prepare("INSERT INTO inventory VALUES ('<script>alert(1)</script>', 'x', 1, 10, 5, 10, 3)").run();
+    await advance(1_000);
+    const { cookie } = await login(h, 'lab tester');
+    const html = await (await request(h, 'GET', '/analytics', { cookie })).text();
+    expect(html).not.toContain('<script>alert(1)</script>');
+    expect(html).toContain('&lt;script');
+    const inventory = await readTopic(shop.transport, shop.config.topics.inventory);
+    expect(inventory.some((m) => m.key === '<script>alert(1)</script>')).toBe(true);
+  });
+
   it('the inventory source publishes each change once across a restart: edits made while it was down are sent after, none again', async () => {
     const { shop, advance } = await labShop();
     const count = async () => (await readTopic(shop.transport, shop.config.topics.inventory)).length;
