@@ -220,16 +220,23 @@ describe('the lab processor: INVENTORY, PRODUCT_TXN_PER_HOUR, PROMOTIONS', () =>
       { txn: 'Chicken', ts: T0 + 2 * MIN }, // 1 < 1 is false: no promotion
       { inv: inv('Chicken', 95, 100, 5) },
       { txn: 'Chicken', ts: T0 + 12 * MIN },
+      { inv: inv('Chicken', 50, 100, 2) }, // lower: windows keep the MAX of what they joined
+      { txn: 'Chicken', ts: T0 + 14 * MIN },
     ];
     await w.send(inputs);
     const updates = await w.updates();
     const ref = reference(inputs);
     expect(sorted(updates)).toEqual(sorted(ref.updates));
-    const shared = updates.filter((u) => u.window_start === T0 && u.txn_per_hour === 2);
-    expect(shared).toEqual([expect.objectContaining({ expected_txn_per_hour: 5, stock_level: 95 })]);
+    const shared = updates.filter((u) => u.window_start === T0 && u.txn_per_hour >= 2);
+    expect(shared).toEqual([
+      expect.objectContaining({ txn_per_hour: 2, expected_txn_per_hour: 5, stock_level: 95 }),
+      expect.objectContaining({ txn_per_hour: 3, expected_txn_per_hour: 5, stock_level: 95 }),
+    ]);
     const promotions = await w.promotions();
-    // only the second transaction's windows qualify: 12 of them (2 shared with the first, 10 its own... all 12 have expected 5)
-    expect(promotions).toHaveLength(12);
+    // the first transaction's windows alone never qualify (1 < 1); every window of the second and the
+    // third does (expected 5, stock 95 by MAX, though the third joined txn_hour 2 and 50 available)
+    expect(promotions).toHaveLength(24);
+    expect(promotions.every((p) => p.stock_level === 95 && p.expected_txn_per_hour === 5)).toBe(true);
     expect(sorted(promotions.map(strip))).toEqual(sorted(ref.promotions));
   });
 
@@ -261,6 +268,24 @@ describe('the lab processor: INVENTORY, PRODUCT_TXN_PER_HOUR, PROMOTIONS', () =>
         .map(Number)
         .every((start) => start + SIZE + GRACE > T0 + 240 * MIN),
     ).toBe(true);
+  });
+
+  it('a window closes exactly when stream time reaches its end plus the grace period', async () => {
+    const w = await world();
+    const h = w.host();
+    await h.start();
+    const inputs: Input[] = [
+      { txn: 'Pesto', ts: T0 + 70 * MIN - 1 }, // stream time 11:09:59.999: [10:00, 11:00) still open (closes at 11:10)
+      { txn: 'Pesto', ts: T0 + 4 * MIN }, // late: only [10:00, 11:00) of its windows is open
+      { txn: 'Pesto', ts: T0 + 70 * MIN }, // stream time 11:10:00: [10:00, 11:00) closes
+      { txn: 'Pesto', ts: T0 + 4 * MIN }, // too late: its last window closed at exactly this stream time
+    ];
+    await w.send(inputs);
+    const ref = reference(inputs);
+    const updates = await w.updates();
+    expect(sorted(updates)).toEqual(sorted(ref.updates));
+    expect(updates.filter((u) => u.window_start === T0).map((u) => u.txn_per_hour)).toEqual([1]);
+    expect(rowOf(h, 'Pesto')).toMatchObject({ late: 1, tooLate: 1 });
   });
 
   it('a restart mid-window restores the committed windows and table from the changelog; nothing is counted twice', async () => {
