@@ -7,6 +7,8 @@ import { createLogger } from '../../src/log/logger.ts';
 import { type ActorHost, changelogTopic, createActorHost } from '../../src/runtime/host/createActorHost.ts';
 import { createEmbeddedLog } from '../../src/transport/embeddedLog.ts';
 import type { Transport } from '../../src/transport/transport.ts';
+import { type Outage, outageTransport } from '../support/outageTransport.ts';
+import { waitFor } from '../support/waitFor.ts';
 import { readAll } from '../runtime/fixtures/counterActor.ts';
 
 /**
@@ -323,13 +325,43 @@ describe('the lab processor: INVENTORY, PRODUCT_TXN_PER_HOUR, PROMOTIONS', () =>
     await w.settle();
     await w.send([{ txn: 'Ham', ts: T0 }]);
     // the two topics are read independently: compare in a fixed order
-    const dead = (await readAll(w.log, 'lab-dlq')).map((m) => ({ value: new TextDecoder().decode(m.value), reason: String(m.headers['dlq.reason']) }));
+    const dead = (await readAll(w.log, 'lab-dlq')).map((m) => ({
+      value: new TextDecoder().decode(m.value),
+      reason: String(m.headers['dlq.reason']),
+    }));
     dead.sort((a, b) => a.value.localeCompare(b.value));
     expect(dead).toEqual([
       { value: '{"cust_id":"c1"}', reason: expect.stringContaining("'prod_id'") },
       { value: '{"product_id":"Ham","name":"Ham","capacity":0}', reason: expect.stringContaining("'list_price'") },
     ]);
     expect(await w.updates()).toHaveLength(12);
+  });
+
+  it('a crash mid-window (a commit that fails) shows nothing of its batch; the next instance restores the committed windows and counts the batch once', async () => {
+    const w = await world();
+    const outage: Outage = {};
+    const first = w.host(outageTransport(w.log, outage));
+    let crashed: Error | undefined;
+    void first.crashed.then((e) => {
+      crashed = e;
+    });
+    await first.start();
+    const before: Input[] = [{ inv: inv('Mozzarella', 90, 100, 10) }, { txn: 'Mozzarella', ts: T0 + MIN }];
+    await w.send(before);
+    outage.commits = true;
+    const lost: Input[] = [{ txn: 'Mozzarella', ts: T0 + 2 * MIN }];
+    await w.send(lost);
+    await waitFor(() => crashed !== undefined, { timeoutMs: 5_000, message: 'the processor did not crash on the failed commit' });
+    expect((await w.updates()).filter((u) => u.window_start === T0).map((u) => u.txn_per_hour)).toEqual([1]);
+    await first.stop().catch(() => undefined);
+    const second = w.host();
+    await second.start();
+    await w.settle();
+    const updates = await w.updates();
+    const ref = reference([...before, ...lost]);
+    expect(sorted(updates)).toEqual(sorted(ref.updates));
+    expect(updates.filter((u) => u.window_start === T0).map((u) => u.txn_per_hour)).toEqual([1, 2]);
+    expect(rowOf(second, 'Mozzarella')?.windows[String(T0)]?.count).toBe(2);
   });
 
   it('two instances share the products by partition; together they compute exactly what one would', async () => {
