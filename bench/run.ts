@@ -9,6 +9,7 @@ import { cpus, totalmem } from 'node:os';
 import { brokerAnswers } from '../scripts/kafka/brokerAnswers.ts';
 import { benchEmbeddedLog, printEmbeddedLogBench } from './embeddedLog.bench.ts';
 import { benchKafka, printKafkaBench } from './kafka.bench.ts';
+import { benchLab, printLabBench } from './lab.bench.ts';
 import { benchShop, printShopBench } from './shop.bench.ts';
 
 const quick = process.argv.includes('--quick');
@@ -42,6 +43,11 @@ if (await brokerAnswers(bootstrap, 3_000)) {
 Kafka: skipped: no broker at ${bootstrap} (start one with \`bun run kafka:start\`, or set KAFKA_BOOTSTRAP)`);
   results.kafka = { skipped: 'no broker', bootstrap };
 }
+
+// The lab's stream processor (issue 11): transactions/s on the embedded log, and on Kafka when it answers.
+const lab = await benchLab({ transactions: quick ? 5_000 : 20_000, ...(results.kafka && !(results.kafka as { skipped?: string }).skipped ? { kafkaBootstrap: bootstrap } : {}) });
+printLabBench(lab);
+results.lab = lab;
 
 mkdirSync('bench/results', { recursive: true });
 const file = `bench/results/${results.at as string}.json`.replace(/:/g, '-');

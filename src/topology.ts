@@ -34,6 +34,10 @@ const ROLES: Record<ActorName, string> = {
   bake: 'bakes for the baking time written by assemble',
   delivery: 'remembers customers from new orders; delivers baked pizzas (pending when baked comes first)',
   status: 'runs one order-lifecycle machine per order and publishes every status change',
+  transactions: "turns each item of each order placed into a transaction keyed by product (the lab's transactions)",
+  inventory: "the inventory table's source: publishes changed rows; assembling a pizza uses its items; restocks",
+  processor: 'INVENTORY table, transactions per product in hopping windows joined with it, PROMOTIONS',
+  analytics: 'the sink: window results and promotions into the analytics database, offsets in the same transaction',
 };
 
 /** Derived from the event catalogue (src/events/catalogue.ts): who reads and writes which topic. */

@@ -2,14 +2,14 @@ import type { AnyStateMachine } from 'xstate';
 import { type OrderContext, type OrderEmitted, type OrderEvent, orderMachine, orderNextDeadline } from '../../machines/index.ts';
 import { scaledMs } from '../clock.ts';
 import type { ShopConfig } from '../config/shopConfig.ts';
-import { CATALOGUE, consumedBy, type TopicKey, topicKeyOf } from '../events/catalogue.ts';
+import { CATALOGUE, consumedBy, type LabTopicKey, type TopicKey, topicKeyOf } from '../events/catalogue.ts';
 import { ORDER_ID, parseOrderId } from '../events/messages.ts';
 import { statusValue } from '../events/statusValue.ts';
 import type { Logger } from '../log/logger.ts';
 import type { ActorSpec } from '../runtime/host/actorSpec.ts';
 import { keyedMachineLogic } from '../runtime/host/machineLogic.ts';
 
-type StageKey = Exclude<TopicKey, 'pizzaStatus' | 'stationWork' | 'deadLetter' | 'logs'>;
+type StageKey = Exclude<TopicKey, 'pizzaStatus' | 'stationWork' | 'deadLetter' | 'logs' | LabTopicKey>;
 
 /**
  * The status actor as a spec for the actor host: it does what ksqlDB's merge did in the original —

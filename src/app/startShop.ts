@@ -4,7 +4,12 @@ import { join } from 'node:path';
 import { type OrderContext, type StationContext, type StationName, stationLoad } from '../../machines/index.ts';
 import { stationSpec } from '../actors/stationSpec.ts';
 import { statusSpec } from '../actors/statusSpec.ts';
-import { type Clock, flushPromises, systemClock } from '../clock.ts';
+import { type Clock, flushPromises, scaledMs, systemClock } from '../clock.ts';
+import { type AnalyticsDb, analyticsSinkSpec, openAnalyticsDb, type SinkWritten } from '../lab/analyticsSink.ts';
+import { hoppingWindow } from '../lab/hoppingWindow.ts';
+import { type InventoryDb, openInventoryDb, restockSchedule, sourceOffsetsTopic, startInventorySource, stockSpec } from '../lab/inventory.ts';
+import { processorSpec } from '../lab/processorSpec.ts';
+import { transactionsSpec } from '../lab/transactionsSpec.ts';
 import type { KafkaClientConfig } from '../config/loadKafkaConfig.ts';
 import { ACTOR_NAMES, type ActorName, type ShopConfig } from '../config/shopConfig.ts';
 import { createWireFormat, encodingProducer, type WireFormat } from '../events/wireFormat.ts';
@@ -63,8 +68,10 @@ export interface Shop {
   /** the web front end's URL, when it listens */
   url?: string;
   web(): WebActor | undefined;
-  /** the host of a kitchen or status actor running in this process */
-  actor(name: 'assemble' | 'bake' | 'delivery' | 'status'): ActorHost | undefined;
+  /** the host of an actor running in this process */
+  actor(name: Exclude<ActorName, 'web'>): ActorHost | undefined;
+  /** the lab's databases as this process sees them (issue 11) */
+  lab: ShopLab;
   /** how busy a station running here is (pizzas working and queued, capacity) */
   stationLoad(name: StationName): { working: number; queued: number; capacity: number } | undefined;
   /** messages this process wrote: plain sends (placements, log lines) and committed transactions (outputs, changelogs) */
@@ -77,6 +84,16 @@ export interface Shop {
    */
   settle(): Promise<void>;
   stop(): Promise<void>;
+}
+
+/** The stream-processing lab's databases and controls, for the web and tests. */
+export interface ShopLab {
+  analytics: AnalyticsDb;
+  inventory: InventoryDb;
+  /** runs the inventory source's poll now (when it runs here): how many rows it published */
+  pollInventory(): Promise<number>;
+  /** hears of every row the analytics sink here committed */
+  onWritten(listener: (written: readonly SinkWritten[]) => void): () => void;
 }
 
 /** The web front end as the shop hosts it (src/web/createWebActor.ts). */
@@ -160,8 +177,16 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
     }
     const hosted = STATIONS.filter((s) => actors.has(s)).map((s) => config.groupIds[s]);
     if (actors.has('status')) hosted.push(config.groupIds.status);
+    for (const a of ['transactions', 'processor'] as const) if (actors.has(a)) hosted.push(config.groupIds[a]);
     const specs: TopicSpec[] = [
-      ...Object.values(config.topics).map((topic) => ({ topic, partitions, replicationFactor })),
+      // the inventory topic is a table: compacted, like the lab's source connector's topic
+      ...Object.values(config.topics).map((topic) => ({
+        topic,
+        partitions,
+        replicationFactor,
+        ...(topic === config.topics.inventory ? { cleanupPolicy: 'compact' as const } : {}),
+      })),
+      { topic: sourceOffsetsTopic(config.groupIds.inventory), partitions: 1, replicationFactor, cleanupPolicy: 'compact' as const },
       // each actor's state, compacted (its partitions are its input partitions)
       ...hosted.map((group) => ({ topic: changelogTopic(group), partitions, replicationFactor, cleanupPolicy: 'compact' as const })),
     ];
@@ -248,6 +273,81 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
     }
     if (actors.has('status')) host('status', (log) => statusSpec({ config, speed, logger: log }));
 
+    // ---- the stream-processing lab (issue 11)
+    const lab = config.lab;
+    // durations scale with speed like every other; at speed 0 (no waiting) windows keep their real size
+    const labMs = (minutes: number) => (speed > 0 ? scaledMs(minutes * 60, speed) : minutes * 60_000);
+    const inventoryDb = openInventoryDb(storePath(lab.inventoryDb));
+    const analyticsDb = openAnalyticsDb(storePath(lab.analyticsDb));
+    closers.push(
+      () => inventoryDb.close(),
+      () => analyticsDb.close(),
+    );
+    inventoryDb.seed(config.menu, lab);
+    const writtenListeners = new Set<(written: readonly SinkWritten[]) => void>();
+    let source: Awaited<ReturnType<typeof startInventorySource>> | undefined;
+    if (actors.has('transactions')) host('transactions', () => transactionsSpec({ config }));
+    if (actors.has('processor')) {
+      const windows = hoppingWindow({ sizeMs: labMs(lab.windowSizeMinutes), advanceMs: labMs(lab.windowAdvanceMinutes), graceMs: labMs(lab.windowGraceMinutes) });
+      host('processor', () => processorSpec({ groupId: config.groupIds.processor, clientId: config.clientIds.processor, topics: config.topics, windows }));
+    }
+    if (actors.has('analytics')) {
+      host('analytics', () =>
+        analyticsSinkSpec({
+          config,
+          analytics: analyticsDb,
+          now: () => clock.now(),
+          onWritten: (written) => {
+            for (const l of writtenListeners) l(written);
+          },
+        }),
+      );
+    }
+    if (actors.has('inventory')) {
+      // the source (table → topic), the stock keeper (assembled pizzas use their items) and the
+      // restock schedule run and restart together
+      supervised.push({
+        name: 'inventory',
+        start: async () => {
+          const log = logger.child('inventory');
+          const stock = createActorHost(stockSpec({ config, inventory: inventoryDb }), { ...hostDeps, logger: log, instance: webInstanceId });
+          hosts.set('inventory', stock as unknown as ActorHost);
+          await stock.start();
+          const started = await startInventorySource({
+            transport,
+            clock,
+            logger: log,
+            inventory: inventoryDb,
+            topic: config.topics.inventory,
+            groupId: config.groupIds.inventory,
+            pollMs: speed > 0 ? scaledMs(lab.inventoryPollSeconds, speed) || 1 : lab.inventoryPollSeconds * 1000,
+          }).catch(async (error: unknown) => {
+            await stock.stop();
+            throw error;
+          });
+          source = started;
+          const stopRestock = restockSchedule(clock, inventoryDb, lab.restockEveryMinutes > 0 ? labMs(lab.restockEveryMinutes) : 0, log);
+          return {
+            crashed: Promise.race([stock.crashed, started.crashed]),
+            async stop() {
+              stopRestock();
+              await started.stop();
+              await stock.stop();
+            },
+          };
+        },
+      });
+    }
+    const shopLab: ShopLab = {
+      analytics: analyticsDb,
+      inventory: inventoryDb,
+      pollInventory: async () => (source ? source.poll() : 0),
+      onWritten(listener) {
+        writtenListeners.add(listener);
+        return () => writtenListeners.delete(listener);
+      },
+    };
+
     const running = { web: undefined as WebActor | undefined };
     const webStore = async () => {
       const s = await openStateStore({ module: 'sqlite', path: storePath('web.db'), clock });
@@ -270,6 +370,7 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
             instanceId: webInstanceId,
             speed,
             wireFormat,
+            lab: shopLab,
             dataDir: memory ? null : dataDir,
             // On disk the view and its consumer group survive restarts: no replay of the whole log.
             ...(memory ? {} : { store: await webStore() }),
@@ -325,6 +426,7 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
       web: () => running.web,
       actor: (name) => hosts.get(name),
       messagesWritten: () => producer.total() + [...hosts.values()].reduce((n, h) => n + h.metrics().written, 0),
+      lab: shopLab,
       stationLoad: (name) => {
         const context = hosts.get(name)?.inspect() as StationContext | undefined;
         return context ? stationLoad(context) : undefined;

@@ -30,15 +30,35 @@ export function loadConfig(file: string = DEFAULT_CONFIG_FILE): ShopConfig {
  * What this project added to the original's file, with the values of `config_sys/default.ini`:
  * a file without them (the original's own `config_sys/default.ini`) starts the shop unchanged.
  */
+const LAB_IDS = {
+  lab_transactions: 'pizza-lab-transactions',
+  lab_inventory: 'pizza-lab-inventory',
+  lab_processor: 'pizza-lab-processor',
+  lab_analytics: 'pizza-lab-analytics',
+};
+
 const ADDED_DEFAULTS: Record<string, Record<string, string>> = {
-  'kafka-topics': {
-    pizza_cancelled: 'pizza-cancelled',
-    dead_letter: 'pizza-dead-letter',
-    logs: 'pizza-logs',
-    station_work: 'pizza-station-work',
+  'kafka-topics': { pizza_cancelled: 'pizza-cancelled', dead_letter: 'pizza-dead-letter', logs: 'pizza-logs', station_work: 'pizza-station-work',
+    transactions: 'pizza-transactions',
+    inventory: 'pizza-inventory',
+    product_txn_per_hour: 'pizza-product-txn-per-hour',
+    promotions: 'pizza-promotions',
   },
-  'kafka-consumer-group-id': { webapp: 'pizza-webapp' },
-  'kafka-client-id': { webapp: 'pizza-webapp' },
+  'kafka-consumer-group-id': { webapp: 'pizza-webapp', ...LAB_IDS },
+  'kafka-client-id': { webapp: 'pizza-webapp', ...LAB_IDS },
+  lab: {
+    window_size_minutes: '60',
+    window_advance_minutes: '5',
+    window_grace_minutes: '10',
+    inventory_db: 'inventory.db',
+    analytics_db: 'analytics.db',
+    inventory_poll_seconds: '1',
+    restock_every_minutes: '30',
+    capacity: '100',
+    txn_hour: '6',
+    list_price: '1.5',
+    discount: '20',
+  },
   'state-store-orders': { table_customers: 'customers' },
   shop: { speed: '1', data_dir: './data', web_port: '8000', local_partitions: '6', batch_max_messages: '500', batch_linger_ms: '5' },
   'station-capacity': { assemble: '1', bake: '1', delivery: '1' },
@@ -144,6 +164,10 @@ export function parseConfig(text: string, file: string): ShopConfig {
     bake: 'microservice_baked',
     delivery: 'microservice_delivery',
     status: 'microservice_status',
+    transactions: 'lab_transactions',
+    inventory: 'lab_inventory',
+    processor: 'lab_processor',
+    analytics: 'lab_analytics',
   };
   const perActor = (section: string) =>
     Object.fromEntries(Object.entries(actorKeys).map(([actor, key]) => [actor, r.str(section, key)])) as Record<ActorName, string>;
@@ -161,6 +185,10 @@ export function parseConfig(text: string, file: string): ShopConfig {
       deadLetter: r.str('kafka-topics', 'dead_letter'),
       logs: r.str('kafka-topics', 'logs'),
       stationWork: r.str('kafka-topics', 'station_work'),
+      transactions: r.str('kafka-topics', 'transactions'),
+      inventory: r.str('kafka-topics', 'inventory'),
+      productTxnPerHour: r.str('kafka-topics', 'product_txn_per_hour'),
+      promotions: r.str('kafka-topics', 'promotions'),
     },
     topicConfig: {
       numPartitions: r.int('kafka-topic-config', 'num_partitions', { min: 1 }),
@@ -205,6 +233,19 @@ export function parseConfig(text: string, file: string): ShopConfig {
       bake: r.int('station-capacity', 'bake', { min: 1 }),
       delivery: r.int('station-capacity', 'delivery', { min: 1 }),
     },
+    lab: {
+      windowSizeMinutes: r.num('lab', 'window_size_minutes', { min: 0, exclusiveMin: true }),
+      windowAdvanceMinutes: r.num('lab', 'window_advance_minutes', { min: 0, exclusiveMin: true }),
+      windowGraceMinutes: r.num('lab', 'window_grace_minutes', { min: 0 }),
+      inventoryDb: r.str('lab', 'inventory_db'),
+      analyticsDb: r.str('lab', 'analytics_db'),
+      inventoryPollSeconds: r.num('lab', 'inventory_poll_seconds', { min: 0, exclusiveMin: true }),
+      restockEveryMinutes: r.num('lab', 'restock_every_minutes', { min: 0 }),
+      capacity: r.int('lab', 'capacity', { min: 1 }),
+      txnHour: r.num('lab', 'txn_hour', { min: 0 }),
+      listPrice: r.num('lab', 'list_price', { min: 0 }),
+      discount: r.num('lab', 'discount', { min: 0, max: 100 }),
+    },
     web: { secureCookies: r.optBool('shop', 'secure_cookies', false) },
     webLimits: {
       ordersPerMinutePerSession: r.optInt('web-limits', 'orders_per_minute_per_session', DEFAULT_WEB_LIMITS.ordersPerMinutePerSession),
@@ -225,6 +266,10 @@ export function parseConfig(text: string, file: string): ShopConfig {
       deliveryLateFactor: r.num('timings', 'delivery_late_factor', { min: 0 }),
     },
   };
+  const { windowSizeMinutes: size, windowAdvanceMinutes: advance } = config.lab;
+  if (advance > size || Math.abs(size / advance - Math.round(size / advance)) > 1e-9) {
+    throw configError(file, 'lab', 'window_advance_minutes', `must divide window_size_minutes (${size}) and be at most it`);
+  }
   const topicNames = Object.values(config.topics);
   if (new Set(topicNames).size !== topicNames.length) {
     throw configError(file, 'kafka-topics', null, 'two aliases name the same topic');

@@ -17,10 +17,20 @@ export interface Topics {
   logs: string;
   /** added: what each station does with each pizza (queued, started, finished, dropped) */
   stationWork: string;
+  /** added (the lab): each item of each order placed, keyed by product id */
+  transactions: string;
+  /** added (the lab): stock and prices per product, compacted, keyed by product id */
+  inventory: string;
+  /** added (the lab): PRODUCT_TXN_PER_HOUR, every update of a product's hopping windows */
+  productTxnPerHour: string;
+  /** added (the lab): PROMOTIONS, window updates of products with high stock and few sales */
+  promotions: string;
 }
 
 /** The actors of the shop, by the names the command line uses. */
-export const ACTOR_NAMES = ['web', 'assemble', 'bake', 'delivery', 'status'] as const;
+export const ACTOR_NAMES = ['web', 'assemble', 'bake', 'delivery', 'status', 'transactions', 'inventory', 'processor', 'analytics'] as const;
+/** The stream-processing lab's actors (issue 11). */
+export const LAB_ACTORS = ['transactions', 'inventory', 'processor', 'analytics'] as const;
 export type ActorName = (typeof ACTOR_NAMES)[number];
 
 export interface Menu {
@@ -72,6 +82,8 @@ export interface ShopConfig {
     batchLingerMs: number;
   };
   capacity: { assemble: number; bake: number; delivery: number };
+  /** `[lab]` (added, optional): the stream-processing lab; durations scale with speed */
+  lab: LabConfig;
   /** `[web-limits]`: rate limits and live-stream caps of the web (optional section; 0 turns a limit off) */
   webLimits: WebLimits;
   /** `[shop] secure_cookies` (optional, default false): mark cookies Secure when the web is served over HTTPS */
@@ -118,3 +130,24 @@ export const DEFAULT_WEB_LIMITS: WebLimits = {
   streamsTotal: 1000,
   streamBufferKib: 256,
 };
+
+/** `[lab]`: windows of the processor, the inventory and analytics databases, restocking. */
+export interface LabConfig {
+  windowSizeMinutes: number;
+  windowAdvanceMinutes: number;
+  windowGraceMinutes: number;
+  /** file in the data directory holding the `inventory` table anyone may edit */
+  inventoryDb: string;
+  /** file in the data directory the analytics sink writes */
+  analyticsDb: string;
+  /** how often the inventory source looks for changed rows (seconds, scaled) */
+  inventoryPollSeconds: number;
+  /** refill every product to its capacity this often (minutes, scaled; 0 = never) */
+  restockEveryMinutes: number;
+  /** a new product's stock: capacity, and the transactions per hour expected of it */
+  capacity: number;
+  txnHour: number;
+  /** list price of a new product and its discount (percent) while promoted */
+  listPrice: number;
+  discount: number;
+}

@@ -1,4 +1,14 @@
 import type { ActorName, ShopConfig, Topics } from '../config/shopConfig.ts';
+import {
+  type InventoryRow,
+  type Promotion,
+  parseInventoryRow,
+  parsePromotion,
+  parseTransaction,
+  parseWindowResult,
+  type Transaction,
+  type WindowResult,
+} from '../lab/labMessages.ts';
 import type { DeliveredMessage } from '../transport/transport.ts';
 import {
   encode,
@@ -62,6 +72,9 @@ const codecOf = <V>(decode: (value: Uint8Array | string) => V): Codec<V> => ({
   encode: (value) => encode(value as never),
 });
 
+/** The lab's records: JSON with their own parsers. */
+const jsonCodec = <V>(decode: (value: Uint8Array | string) => V): Codec<V> => ({ decode, encode: (value) => JSON.stringify(value) });
+
 const statusCodec = codecOf<StatusChanged>(parseStatusChanged);
 
 /** Every topic of the shop, by its key in `Topics`. */
@@ -73,7 +86,7 @@ export const CATALOGUE = {
     codec: codecOf<PizzaOrdered>(parsePizzaOrdered),
     keyedByOrder: true,
     producers: ['web'],
-    consumers: ['assemble', 'delivery', 'status'],
+    consumers: ['assemble', 'delivery', 'status', 'transactions', 'inventory'],
     observers: ['web'],
     meaning: 'a customer placed an order',
   },
@@ -84,7 +97,7 @@ export const CATALOGUE = {
     codec: codecOf<PizzaAssembled>(parsePizzaAssembled),
     keyedByOrder: true,
     producers: ['assemble'],
-    consumers: ['bake', 'status'],
+    consumers: ['bake', 'status', 'inventory'],
     observers: ['web'],
     meaning: 'the pizza is put together; it carries its baking time',
   },
@@ -150,6 +163,42 @@ export const CATALOGUE = {
     observers: ['web'],
     meaning: 'a station queued, started, finished or dropped a pizza (added; the kitchen board reads it)',
   },
+  transactions: {
+    alias: 'transactions',
+    codec: jsonCodec<Transaction>(parseTransaction),
+    keyedByOrder: false,
+    producers: ['transactions'],
+    consumers: ['processor'],
+    observers: [],
+    meaning: "one item of one order placed, keyed by product: the lab's transactions (added)",
+  },
+  inventory: {
+    alias: 'inventory',
+    codec: jsonCodec<InventoryRow>(parseInventoryRow),
+    keyedByOrder: false,
+    producers: ['inventory'],
+    consumers: ['processor'],
+    observers: [],
+    meaning: "a product's stock and prices as the inventory table holds them, compacted: the lab's source connector (added)",
+  },
+  productTxnPerHour: {
+    alias: 'product_txn_per_hour',
+    codec: jsonCodec<WindowResult>(parseWindowResult),
+    keyedByOrder: false,
+    producers: ['processor'],
+    consumers: ['analytics'],
+    observers: [],
+    meaning: "a product's transactions in a 1-hour window advancing by 5 minutes, joined with its inventory (added)",
+  },
+  promotions: {
+    alias: 'promotions',
+    codec: jsonCodec<Promotion>(parsePromotion),
+    keyedByOrder: false,
+    producers: ['processor'],
+    consumers: ['analytics'],
+    observers: [],
+    meaning: 'a window of a product with fewer sales than expected and stock above 80 % (added)',
+  },
   deadLetter: {
     alias: 'dead_letter',
     codec: null,
@@ -172,6 +221,8 @@ export const CATALOGUE = {
 
 export type TopicKey = keyof typeof CATALOGUE;
 export const TOPIC_KEYS = Object.keys(CATALOGUE) as TopicKey[];
+/** The stream-processing lab's topics (keyed by product, not by order). */
+export type LabTopicKey = 'transactions' | 'inventory' | 'productTxnPerHour' | 'promotions';
 
 /** Decoded value of each topic. */
 export type ValueOf<K extends TopicKey> = (typeof CATALOGUE)[K]['codec'] extends Codec<infer V> ? V : never;

@@ -8,6 +8,7 @@ import { flowPlugin } from './plugins/flowPlugin.tsx';
 import { guardPlugin } from './plugins/guardPlugin.ts';
 import { healthPlugin } from './plugins/healthPlugin.ts';
 import { kitchenPlugin } from './plugins/kitchenPlugin.tsx';
+import { labPlugin } from './plugins/labPlugin.tsx';
 import { livePlugin } from './plugins/livePlugin.ts';
 import { menuPlugin } from './plugins/menuPlugin.tsx';
 import { metricsPlugin } from './plugins/metricsPlugin.ts';
@@ -92,6 +93,7 @@ export function createWebApp(deps: WebDeps) {
     .use(livePlugin(ctx))
     .use(kitchenPlugin(ctx))
     .use(flowPlugin(ctx))
+    .use(labPlugin(ctx, deps.lab))
     .use(metricsPlugin(ctx));
 }
 

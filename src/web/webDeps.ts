@@ -1,5 +1,7 @@
 import type { Clock } from '../clock.ts';
 import type { ShopConfig } from '../config/shopConfig.ts';
+import type { AnalyticsDb } from '../lab/analyticsSink.ts';
+import type { InventoryDb } from '../lab/inventory.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Producer, Transport } from '../transport/transport.ts';
 import type { ShopMachines } from './diagram/shopMachines.ts';
@@ -49,4 +51,12 @@ export interface WebDeps {
   heartbeatMs?: number;
   /** the speed factor the shop runs at, shown on pages */
   speed?: number;
+  /** the stream-processing lab: promotions on the menu, the analytics page, restocking */
+  lab?: WebLab;
+}
+
+/** What the web reads and does of the lab (src/lab): the analytics database and the inventory table. */
+export interface WebLab {
+  analytics: Pick<AnalyticsDb, 'currentPromotions' | 'latestWindows' | 'promotionFeed'>;
+  inventory: Pick<InventoryDb, 'all' | 'restock'>;
 }

@@ -17,7 +17,7 @@ describe('command line', () => {
     expect(parseCliArgs([])).toEqual({
       help: false,
       config: 'config_sys/default.ini',
-      actors: ['web', 'assemble', 'bake', 'delivery', 'status'],
+      actors: ['web', 'assemble', 'bake', 'delivery', 'status', 'transactions', 'inventory', 'processor', 'analytics'],
       memory: false,
     });
   });

@@ -187,6 +187,8 @@ describe('menu', () => {
       cheese: h.config.menu.cheese,
       main_topping: h.config.menu.mainTopping,
       extra_toppings: h.config.menu.extraToppings,
+      // no lab databases with this web instance: no promotions (test/lab/labShop.test.ts has them)
+      promotions: [],
     });
   });
 
@@ -561,7 +563,7 @@ describe('kitchen, flow, metrics', () => {
       actors: { actor: string }[];
       messages: Record<string, number>;
     };
-    expect(flow.actors.map((a) => a.actor)).toEqual(['web', 'assemble', 'bake', 'delivery', 'status']);
+    expect(flow.actors.map((a) => a.actor)).toEqual(['web', 'assemble', 'bake', 'delivery', 'status', 'transactions', 'inventory', 'processor', 'analytics']);
     expect(flow.messages[h.config.topics.pizzaOrdered]).toBe(1);
     const page = await (await request(h, 'GET', '/flow', { cookie })).text();
     expect(page).toContain('pizza-ordered · 1');

@@ -30,6 +30,9 @@ export interface BatchingOptions {
   lingerMs: number;
 }
 
+/** messages per send inside a transaction */
+const SEND_CHUNK = 1000;
+
 export const DEFAULT_BATCHING: BatchingOptions = { maxMessages: 500, lingerMs: 0 };
 
 export interface ActorHostDeps {
@@ -370,7 +373,12 @@ export function createActorHost<E extends KeyedEvent, X extends KeyedEvent>(spec
               })),
             );
           }
-          for (const [topic, messages] of byTopic) await tx.send(topic, topic === changelog ? messages : await writeWire(topic, messages));
+          for (const [topic, messages] of byTopic) {
+            const wired = topic === changelog ? messages : await writeWire(topic, messages);
+            // in pieces: a broker refuses a produce request over its max size (MESSAGE_TOO_LARGE),
+            // and one batch of the lab's processor produces ~23 messages per input
+            for (let i = 0; i < wired.length; i += SEND_CHUNK) await tx.send(topic, wired.slice(i, i + SEND_CHUNK));
+          }
           if (p.offsets.size > 0) {
             await tx.sendOffsets(
               spec.groupId,

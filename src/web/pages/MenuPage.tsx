@@ -18,6 +18,8 @@ export function MenuPage(props: {
   problems?: { field: string; problem: string }[];
   /** placing twice with one key (a double click, a resent form) places one order */
   idempotencyKey: string;
+  /** the lab's current promotions: the item, its discount, why */
+  promotions?: { item: string; discount: number | null; why: string }[];
 }): JSX.Element {
   const chosen = props.chosen ?? {};
   const extras = Array.isArray(chosen.extra_toppings) ? chosen.extra_toppings : [];
@@ -36,6 +38,15 @@ export function MenuPage(props: {
     <Layout title="Menu" session={props.session} active="menu" scripts={['/public/menu.js']}>
       <section class="card">
         <h1>Build your pizza</h1>
+        {(props.promotions ?? []).length > 0 ? (
+          <ul class="promotions" id="promotions">
+            {(props.promotions ?? []).map((p) => (
+              <li safe>{`${p.item}: ${p.discount ?? 0} % off (${p.why})`}</li>
+            ))}
+          </ul>
+        ) : (
+          ''
+        )}
         <Problems problems={props.problems ?? []} />
         <form method="post" action="/" class="menu" id="menu-form">
           <input type="hidden" name={CSRF_FIELD} value={props.session.csrfToken} />

@@ -1,0 +1,55 @@
+// The analytics page, kept live: polls /api/analytics and rewrites its tables as text.
+(() => {
+  const time = (ms) => new Date(ms).toISOString().slice(11, 19);
+  const rows = (id, list, cells) => {
+    const body = document.querySelector(`#${id} tbody`);
+    if (!body) return;
+    body.replaceChildren(
+      ...list.map((item) => {
+        const tr = document.createElement('tr');
+        for (const text of cells(item)) {
+          const td = document.createElement('td');
+          td.textContent = text;
+          tr.append(td);
+        }
+        return tr;
+      }),
+    );
+  };
+  const items = (id, list, text) => {
+    const ul = document.getElementById(id);
+    if (!ul) return;
+    ul.replaceChildren(
+      ...list.map((item) => {
+        const li = document.createElement('li');
+        li.textContent = text(item);
+        return li;
+      }),
+    );
+  };
+  const refresh = async () => {
+    try {
+      const res = await fetch('/api/analytics', { headers: { accept: 'application/json' } });
+      if (!res.ok) return;
+      const data = await res.json();
+      items('current-promotions', data.current, (p) => `${p.item}: ${p.discount ?? 0} % off (${p.why})`);
+      rows('windows', data.windows, (w) => [
+        w.prod_id,
+        `${time(w.window_start)}–${time(w.window_end)}`,
+        String(w.txn_per_hour),
+        String(w.expected_txn_per_hour ?? '—'),
+        w.stock_level === null ? '—' : String(Math.round(w.stock_level)),
+      ]);
+      rows('stock', data.inventory, (i) => [i.product_id, String(i.available), String(i.capacity), String(i.txn_hour)]);
+      items(
+        'promotion-feed',
+        data.promotions,
+        (p) =>
+          `${p.promotion_time} ${p.prod_id}: ${p.txn_per_hour} of ${p.expected_txn_per_hour} expected, stock ${Math.round(p.stock_level)} %`,
+      );
+    } catch {
+      // the next poll tries again
+    }
+  };
+  setInterval(refresh, 2000);
+})();

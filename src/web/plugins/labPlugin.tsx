@@ -1,0 +1,109 @@
+import { Elysia, t } from 'elysia';
+import { HttpError, htmlResponse } from '../httpErrors.ts';
+import { AnalyticsPage } from '../pages/AnalyticsPage.tsx';
+import { errorSchema } from '../schemas.ts';
+import type { WebContext } from '../webContext.ts';
+import type { WebLab } from '../webDeps.ts';
+import { guardPlugin } from './guardPlugin.ts';
+
+/** A promotion as customers see it: the item, its discount, and why. */
+export interface PromotionView {
+  item: string;
+  name: string | null;
+  discount: number | null;
+  stock_level: number;
+  orders_this_hour: number;
+  expected_per_hour: number;
+  why: string;
+  window_start: number;
+  window_end: number;
+}
+
+/** The products promoted now (the PROMOTIONS condition on each product's latest window), for the menu. */
+export function promotionsNow(lab: WebLab, now: number): PromotionView[] {
+  return lab.analytics.currentPromotions(now).map((p) => ({
+    item: p.prod_id,
+    name: p.name,
+    discount: p.discount,
+    stock_level: Math.round(p.stock_level),
+    orders_this_hour: p.txn_per_hour,
+    expected_per_hour: p.expected_txn_per_hour,
+    why: `${Math.round(p.stock_level)} % in stock, ${p.txn_per_hour} ordered this hour of ${p.expected_txn_per_hour} expected`,
+    window_start: p.window_start,
+    window_end: p.window_end,
+  }));
+}
+
+/** Everything the analytics page shows, as JSON (the page polls it). */
+export function analyticsJson(lab: WebLab, now: number) {
+  return {
+    now,
+    windows: lab.analytics.latestWindows(3),
+    inventory: lab.inventory.all(),
+    promotions: lab.analytics.promotionFeed(20),
+    current: promotionsNow(lab, now),
+  };
+}
+
+const promotionSchema = t.Object({
+  item: t.String(),
+  name: t.Union([t.String(), t.Null()]),
+  discount: t.Union([t.Number(), t.Null()]),
+  stock_level: t.Number(),
+  orders_this_hour: t.Number(),
+  expected_per_hour: t.Number(),
+  why: t.String(),
+  window_start: t.Number(),
+  window_end: t.Number(),
+});
+
+/**
+ * The stream-processing lab on the web (issue 11): `GET /api/promotions` (current promotions),
+ * `GET /analytics` and `GET /api/analytics` (windows against the expected rate, stock, the
+ * promotions feed; the page polls the JSON), `POST /api/inventory/restock` (refill to capacity;
+ * the inventory source publishes the change).
+ */
+export function labPlugin(ctx: WebContext, lab: WebLab | undefined) {
+  const need = (): WebLab => {
+    if (!lab) throw new HttpError('LAB_UNAVAILABLE', 'the stream-processing lab does not run with this web instance', 503);
+    return lab;
+  };
+  return new Elysia({ name: 'web.lab', seed: ctx })
+    .use(guardPlugin(ctx))
+    .get('/api/promotions', () => ({ promotions: promotionsNow(need(), ctx.clock.now()) }), {
+      signedIn: 'api',
+      response: { 200: t.Object({ promotions: t.Array(promotionSchema) }), 401: errorSchema, 503: errorSchema },
+      detail: { summary: 'Current promotions: items with high stock and fewer orders than expected this hour', tags: ['lab'] },
+    })
+    .get('/api/analytics', () => analyticsJson(need(), ctx.clock.now()), {
+      signedIn: 'api',
+      detail: { summary: 'Live windows per product, stock and the promotions feed', tags: ['lab'] },
+    })
+    .get(
+      '/analytics',
+      async ({ session }) => htmlResponse(await (<AnalyticsPage session={session} data={analyticsJson(need(), ctx.clock.now())} />)),
+      {
+        signedIn: 'page',
+        detail: { hide: true },
+      },
+    )
+    .post(
+      '/api/inventory/restock',
+      ({ body }) => {
+        const known = new Set(
+          need()
+            .inventory.all()
+            .map((r) => r.product_id),
+        );
+        const unknown = (body.products ?? []).filter((p) => !known.has(p));
+        if (unknown.length > 0) throw new HttpError('UNKNOWN_PRODUCT', `no such product in the inventory: ${unknown.join(', ')}`, 422);
+        return { restocked: need().inventory.restock(body.products) };
+      },
+      {
+        signedIn: 'api',
+        body: t.Object({ products: t.Optional(t.Array(t.String({ minLength: 1, maxLength: 100 }), { maxItems: 100 })) }),
+        response: { 200: t.Object({ restocked: t.Number() }), 401: errorSchema, 422: errorSchema, 503: errorSchema },
+        detail: { summary: 'Refill products (all when none are named) to capacity', tags: ['lab'] },
+      },
+    );
+}
