@@ -203,7 +203,9 @@ export function MessagesPage(props: MessagesPageProps): JSX.Element {
 export function LagChart(props: { samples: LagSample[]; windowMs: number; now: number }): JSX.Element {
   const width = 240;
   const height = 48;
-  const max = Math.max(1, ...props.samples.map((s) => s.lag));
+  const peak = Math.max(0, ...props.samples.map((s) => s.lag));
+  const max = Math.max(1, peak);
+  const last = props.samples.at(-1);
   const x = (at: number) => (width * (1 - Math.min(1, Math.max(0, (props.now - at) / props.windowMs)))).toFixed(1);
   const y = (lag: number) => (height - 2 - ((height - 4) * lag) / max).toFixed(1);
   const points = props.samples.map((s) => `${x(s.at)},${y(s.lag)}`).join(' ');
@@ -218,13 +220,21 @@ export function LagChart(props: { samples: LagSample[]; windowMs: number; now: n
         aria-label={`lag over the last ${minutes} minutes`}
       >
         <line x1="0" y1={String(height - 2)} x2={String(width)} y2={String(height - 2)} class="axis" />
-        {props.samples.length > 0 ? <polyline points={points} class="lag-line" /> : ''}
+        {props.samples.length > 1 ? <polyline points={points} class="lag-line" /> : ''}
+        {last ? <circle cx={x(last.at)} cy={y(last.lag)} r="2.5" class="lag-now" /> : ''}
       </svg>
       <figcaption class="muted" safe>
-        {props.samples.length === 0 ? 'no samples yet' : `last ${minutes} min · peak ${max} · now ${props.samples.at(-1)?.lag ?? 0}`}
+        {props.samples.length === 0 ? 'no samples yet' : `last ${minutes} min · peak ${peak} · now ${last?.lag ?? 0}`}
       </figcaption>
     </figure>
   );
+}
+
+/** `[{topic, partition}]` as topic → its partitions, for a short line per topic. */
+function assignmentByTopic(assignment: { topic: string; partition: number }[]): [string, number[]][] {
+  const by = new Map<string, number[]>();
+  for (const tp of assignment) by.set(tp.topic, [...(by.get(tp.topic) ?? []), tp.partition]);
+  return [...by].map(([topic, ps]) => [topic, ps.sort((a, b) => a - b)]);
 }
 
 export function GroupsPage(props: {
@@ -282,47 +292,59 @@ export function GroupsPage(props: {
                       </td>
                       <td safe>{m.clientId}</td>
                       <td safe>{m.host}</td>
-                      <td safe>{m.assignment.map((tp) => `${tp.topic}[${tp.partition}]`).join(' ')}</td>
+                      <td>
+                        <ul class="assignment">
+                          {assignmentByTopic(m.assignment).map(([topic, ps]) => (
+                            <li>
+                              <code safe>{topic}</code> <span safe>{ps.join(',')}</span>
+                            </li>
+                          ))}
+                        </ul>
+                      </td>
                     </tr>
                   ))}
                 </tbody>
               </table>
             )}
-            <h3>Partitions</h3>
-            <table class="partitions">
-              <thead>
-                <tr>
-                  <th>Topic</th>
-                  <th>Partition</th>
-                  <th>Committed</th>
-                  <th>End</th>
-                  <th>Lag</th>
-                  <th>Member</th>
-                </tr>
-              </thead>
-              <tbody>
-                {g.partitions.map((p) => (
+            <details class="partitions" open={g.lag > 0}>
+              <summary>
+                <h3 safe>{`Partitions: ${g.partitions.length}, ${g.partitions.filter((p) => p.lag > 0).length} lagging`}</h3>
+              </summary>
+              <table class="partitions">
+                <thead>
                   <tr>
-                    <td>
-                      <code safe>{p.topic}</code>
-                    </td>
-                    <td class="num" safe>
-                      {String(p.partition)}
-                    </td>
-                    <td class="num" safe>
-                      {p.committed === null ? '–' : String(p.committed)}
-                    </td>
-                    <td class="num" safe>
-                      {String(p.end)}
-                    </td>
-                    <td class={p.lag > 0 ? 'num lagging' : 'num'} safe>
-                      {String(p.lag)}
-                    </td>
-                    <td safe>{p.memberId ?? '–'}</td>
+                    <th>Topic</th>
+                    <th>Partition</th>
+                    <th>Committed</th>
+                    <th>End</th>
+                    <th>Lag</th>
+                    <th>Member</th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
+                </thead>
+                <tbody>
+                  {g.partitions.map((p) => (
+                    <tr>
+                      <td>
+                        <code safe>{p.topic}</code>
+                      </td>
+                      <td class="num" safe>
+                        {String(p.partition)}
+                      </td>
+                      <td class="num" safe>
+                        {p.committed === null ? '–' : String(p.committed)}
+                      </td>
+                      <td class="num" safe>
+                        {String(p.end)}
+                      </td>
+                      <td class={p.lag > 0 ? 'num lagging' : 'num'} safe>
+                        {String(p.lag)}
+                      </td>
+                      <td safe>{p.memberId ?? '–'}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </details>
           </section>
         ))}
       </div>
