@@ -5,7 +5,8 @@ import { prettyLine } from '../../src/log/logger.ts';
 // Issue 12 (7): console output for people — readable lines and a one-screen start-up summary.
 
 const AT = Date.UTC(2026, 10, 30, 12, 3, 4, 120);
-const ANSI = /\u001b\[[0-9;]*m/g;
+/** ANSI colour codes (ESC [ … m) */
+const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
 
 describe('pretty log lines', () => {
   it('show time, level, actor, message, the order id and the other fields, in that order', () => {
