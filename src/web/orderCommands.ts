@@ -1,6 +1,7 @@
 import { ShopError } from '../errors.ts';
 import { encode, type PizzaOrdered, type StatusChanged } from '../events/messages.ts';
 import type { RecordMetadata } from '../transport/transport.ts';
+import { orderTraceparent, SPAN_HEADERS, TRACEPARENT } from '../runtime/middleware/tracing.ts';
 import { HttpError, orderNotFound } from './httpErrors.ts';
 import type { Session } from './session/sessionCookie.ts';
 import { cancelRefusal, type OrderView } from './view/orderView.ts';
@@ -165,7 +166,9 @@ export async function cancelOrder(ctx: WebContext, session: Session, orderId: st
 
 async function produce(ctx: WebContext, topic: string, key: string, value: string, timestamp: number): Promise<RecordMetadata> {
   try {
-    const [meta] = await ctx.producer.send(topic, [{ key, value, timestamp }]);
+    // the root of the order's trace: every actor's messages about this order continue it
+    const headers = { [TRACEPARENT]: orderTraceparent(key), [SPAN_HEADERS.actor]: 'web' };
+    const [meta] = await ctx.producer.send(topic, [{ key, value, timestamp, headers }]);
     if (!meta) throw new Error('the log returned no position');
     return meta;
   } catch (cause) {

@@ -17,7 +17,7 @@ import { crashSignal } from '../crashSignal.ts';
 import { deadLetters } from '../middleware/deadLetter.ts';
 import { type MessageHandler, type Middleware, wrap } from '../middleware/handler.ts';
 import { type ActorMetrics, createActorMetrics, metrics } from '../middleware/metrics.ts';
-import { childTraceparent, TRACEPARENT, tracing } from '../middleware/tracing.ts';
+import { effectHeaders, TRACEPARENT, tracing } from '../middleware/tracing.ts';
 import type { RunningActor } from '../supervisor.ts';
 import type { ActorLogic, ActorSpec, KeyedEvent, LocalState, Produced, Row } from './actorSpec.ts';
 import type { StateCache } from './stateCache.ts';
@@ -214,7 +214,7 @@ export function createActorHost<E extends KeyedEvent, X extends KeyedEvent>(
         counters.deadLettered += 1;
       },
     }),
-    tracing(traces),
+    tracing(traces, spec.name),
   );
 
   /** Routes what a step produced and the rows it touched into their tasks' pending transactions. */
@@ -432,7 +432,7 @@ export function createActorHost<E extends KeyedEvent, X extends KeyedEvent>(
         const key = p.message.key;
         const parent = key ? traces.get(key) : undefined;
         // the same trace as the input that set the deadline, as a span of its own
-        if (parent && !p.message.headers?.[TRACEPARENT]) p.message.headers = { ...p.message.headers, [TRACEPARENT]: childTraceparent(parent) };
+        if (parent && !p.message.headers?.[TRACEPARENT]) p.message.headers = { ...p.message.headers, ...effectHeaders(parent, spec.name) };
         // what a timer produces passes no middleware: count it here (a station's main output)
         counters.produced.set(p.topic, (counters.produced.get(p.topic) ?? 0) + 1);
       }

@@ -3,6 +3,7 @@ import type { MachineDiagram } from '../diagram/machineDiagram.ts';
 import { StateDiagram } from '../diagram/StateDiagram.tsx';
 import type { SignedIn } from '../plugins/guardPlugin.ts';
 import type { OrderView } from '../view/orderView.ts';
+import { type OrderTrace, refText } from '../console/orderTrace.ts';
 import { Layout, Time } from './Layout.tsx';
 
 export interface OrderPageProps {
@@ -15,6 +16,64 @@ export interface OrderPageProps {
   /** why cancelling is refused now, or undefined when the customer may cancel */
   cancelRefusal: string | undefined;
   speed?: number | undefined;
+  /** cause and effect, read from the log when the page was made */
+  trace?: OrderTrace | undefined;
+}
+
+/** Every message of the order as a list: who wrote it, what caused it, who read it and what each emitted. */
+function CauseAndEffect(props: { trace: OrderTrace }): JSX.Element {
+  const t = props.trace;
+  return (
+    <section class="cause-effect" id="cause-effect">
+      <h2>Cause and effect</h2>
+      <p class="muted">
+        {t.traceIds.length === 1 ? (
+          <>
+            One trace: <code safe>{t.traceIds[0] ?? ''}</code>.{' '}
+          </>
+        ) : (
+          <span safe>{`${t.traceIds.length} traces. `}</span>
+        )}
+        Every message about this order, linked by its <code>traceparent</code> and <code>span.parent</code> headers: which actor wrote it,
+        which actors read it and what each emitted because of it.
+      </p>
+      <ol class="trace-steps">
+        {t.steps.map((s) => (
+          <li id={`step-${s.topic}-${s.partition}-${s.offset}`}>
+            <Time ms={s.timestamp} /> <strong safe>{s.actor}</strong> wrote <code safe>{refText(s)}</code>
+            {s.causedBy ? (
+              <span class="muted">
+                {' '}
+                because of <code safe>{refText(s.causedBy)}</code>
+              </span>
+            ) : (
+              ''
+            )}
+            {s.readBy.length > 0 ? (
+              <ul class="readers">
+                {s.readBy.map((r) => (
+                  <li>
+                    read by <strong safe>{r.actor}</strong> →{' '}
+                    {r.emitted.length === 0 ? (
+                      <span class="muted">emitted nothing</span>
+                    ) : (
+                      r.emitted.map((e) => (
+                        <>
+                          <code safe>{refText(e)}</code>{' '}
+                        </>
+                      ))
+                    )}
+                  </li>
+                ))}
+              </ul>
+            ) : (
+              ''
+            )}
+          </li>
+        ))}
+      </ol>
+    </section>
+  );
 }
 
 const STAGES = [
@@ -96,7 +155,9 @@ export function OrderPage(props: OrderPageProps): JSX.Element {
         </ol>
 
         <h2>Order lifecycle statechart</h2>
-        <p class="muted">Drawn from the order machine's definition (machines/order.machine.ts); the lit state follows the status topic live.</p>
+        <p class="muted">
+          Drawn from the order machine's definition (machines/order.machine.ts); the lit state follows the status topic live.
+        </p>
         <div class="diagram-wrap" data-current-state={props.currentState ?? ''}>
           {props.diagrams.map((d) => (
             <StateDiagram
@@ -163,6 +224,8 @@ export function OrderPage(props: OrderPageProps): JSX.Element {
             </table>
           </div>
         </div>
+
+        {props.trace ? <CauseAndEffect trace={props.trace} /> : ''}
 
         <h2>Log lines about this order</h2>
         <ol class="logs" id="logs-body">

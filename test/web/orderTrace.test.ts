@@ -1,0 +1,100 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Shop } from '../../src/app/startShop.ts';
+import { SPAN_HEADERS, TRACEPARENT } from '../../src/runtime/middleware/tracing.ts';
+import { readTopic, testConfig, virtualShop } from '../support/shopHarness.ts';
+
+// Cause and effect for one order (issue 12, 2): the whole shop in virtual time, an order placed
+// through the web API, then its trace read back from the log.
+
+interface Ref {
+  topic: string;
+  partition: number;
+  offset: number;
+}
+interface Step extends Ref {
+  actor: string;
+  trace_id: string | null;
+  caused_by: Ref | null;
+  read_by: { actor: string; emitted: Ref[] }[];
+}
+
+let shop: Shop | undefined;
+afterEach(async () => {
+  await shop?.stop();
+  shop = undefined;
+});
+
+const call = async (s: Shop, method: string, path: string, cookie?: string, json?: unknown) => {
+  const web = s.web();
+  if (!web) throw new Error('no web actor');
+  const body = json === undefined ? undefined : JSON.stringify(json);
+  const headers: Record<string, string> = { ...(cookie ? { cookie } : {}) };
+  if (body) Object.assign(headers, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) });
+  return web.app.handle(new Request(`http://localhost${path}`, { method, headers, ...(body ? { body } : {}) }));
+};
+
+describe('cause and effect for one order', () => {
+  it('links every message of a delivered order into one trace: who wrote it, who read it, what each emitted', async () => {
+    const config = testConfig({ partitions: 3 });
+    const v = await virtualShop({ config, speed: 100, actors: ['web', 'assemble', 'bake', 'delivery', 'status'] });
+    shop = v.shop;
+    const login = await call(shop, 'POST', '/api/login', undefined, { username: 'ada' });
+    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    const placed = await call(shop, 'POST', '/api/orders', cookie, {
+      sauce: config.menu.sauce[0],
+      cheese: config.menu.cheese[0],
+      main_topping: config.menu.mainTopping[0],
+    });
+    expect(placed.status).toBe(201);
+    const orderId = ((await placed.json()) as { order_id: string }).order_id;
+    await v.advance(120_000);
+    const delivered = (await readTopic(shop.transport, config.topics.pizzaDelivered)).filter((m) => m.key === orderId);
+    expect(delivered).toHaveLength(1);
+
+    const res = await call(shop, 'GET', `/api/orders/${orderId}/trace`, cookie);
+    expect(res.status).toBe(200);
+    const trace = (await res.json()) as { trace_ids: string[]; steps: Step[] };
+    expect(trace.trace_ids).toHaveLength(1);
+    const at = (topic: string) => trace.steps.filter((s) => s.topic === topic);
+    const [ordered] = at(config.topics.pizzaOrdered);
+    const [assembled] = at(config.topics.pizzaAssembled);
+    const [baked] = at(config.topics.pizzaBaked);
+    const [done] = at(config.topics.pizzaDelivered);
+    if (!ordered || !assembled || !baked || !done) throw new Error(`missing stages in ${JSON.stringify(trace.steps.map((s) => s.topic))}`);
+    expect(ordered.actor).toBe('web');
+    expect(ordered.caused_by).toBeNull();
+    const ref = (s: Step): Ref => ({ topic: s.topic, partition: s.partition, offset: s.offset });
+    // the chain: ordered → assembled → baked → delivered, each caused by the one before
+    expect(assembled).toMatchObject({ actor: 'assemble', caused_by: ref(ordered) });
+    expect(baked).toMatchObject({ actor: 'bake', caused_by: ref(assembled) });
+    expect(done.actor).toBe('delivery');
+    expect([ref(baked), ref(ordered)]).toContainEqual(done.caused_by);
+    // who read pizza-ordered, and what each emitted because of it
+    const readers = Object.fromEntries(ordered.read_by.map((r) => [r.actor, r.emitted.map((e) => e.topic)]));
+    expect(readers.assemble).toContain(config.topics.pizzaAssembled);
+    expect(readers.status).toContain(config.topics.pizzaStatus);
+    expect(Object.keys(readers)).toEqual(expect.arrayContaining(['assemble', 'delivery', 'status']));
+    // every status change of the order is in the same trace, caused by a stage message
+    const statuses = at(config.topics.pizzaStatus);
+    expect(statuses.length).toBeGreaterThanOrEqual(4);
+    for (const s of statuses) {
+      expect(s.actor).toBe('status');
+      expect(s.caused_by).not.toBeNull();
+    }
+    for (const s of trace.steps) expect(s.trace_id).toBe(trace.trace_ids[0]);
+
+    // the same links, as headers on the log
+    const [raw] = (await readTopic(shop.transport, config.topics.pizzaBaked)).filter((m) => m.key === orderId);
+    expect(raw?.headers[SPAN_HEADERS.actor]).toBe('bake');
+    expect(raw?.headers[TRACEPARENT]).toContain(trace.trace_ids[0]);
+
+    // the order page shows it
+    const page = await (await call(shop, 'GET', `/orders/${orderId}`, cookie)).text();
+    expect(page).toContain('Cause and effect');
+    expect(page).toContain(`${config.topics.pizzaAssembled}[${assembled.partition}]@${assembled.offset}`);
+    // another customer's order is not theirs to trace
+    const eve = await call(shop, 'POST', '/api/login', undefined, { username: 'eve' });
+    const eveCookie = (eve.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    expect((await call(shop, 'GET', `/api/orders/${orderId}/trace`, eveCookie)).status).toBe(404);
+  }, 60_000);
+});
