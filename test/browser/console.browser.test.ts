@@ -83,6 +83,21 @@ describe.skipIf(!browserTestsRun())('the console in a browser', () => {
     await page.uncheck('#live-tail');
   }, 60_000);
 
+  it('shows an order’s cause and effect on its page: one trace, who read each message and what it emitted', async () => {
+    const id = await order();
+    await shop.settle();
+    await page.goto(`${url}/orders/${id}`);
+    const section = page.locator('#cause-effect');
+    expect(await section.textContent()).toContain('One trace:');
+    const steps = section.locator('ol.trace-steps > li');
+    expect(await steps.count()).toBeGreaterThanOrEqual(8);
+    const first = await steps.first().textContent();
+    expect(first).toContain(`web wrote ${config.topics.pizzaOrdered}[`);
+    expect(first).toContain('read by assemble');
+    expect(first).toContain(`${config.topics.pizzaAssembled}[`);
+    await section.screenshot({ path: join(SCREENSHOTS, 'order-cause-effect.png') });
+  }, 60_000);
+
   it('shows every consumer group with members, partitions, lag and a lag chart', async () => {
     await shop.settle();
     await page.goto(`${url}/console/groups`);
