@@ -13,6 +13,7 @@ import { type ActorHost, type BatchingOptions, changelogTopic, createActorHost }
 import type { KeyedEvent } from '../runtime/host/actorSpec.ts';
 import { type CountingProducer, countingProducer } from '../runtime/countingProducer.ts';
 import { createLogShipper } from '../runtime/logShipper.ts';
+import { createOtlpExporter } from '../runtime/otlpExporter.ts';
 import { createSupervisor, type RunningActor, type SupervisedActor, type Supervisor } from '../runtime/supervisor.ts';
 import { openConfiguredStateStore, openStateStore } from '../store/createStateStore.ts';
 import { type StateCache, stateCache } from '../runtime/host/stateCache.ts';
@@ -184,6 +185,15 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
       ...(options.logFormat ? { format: options.logFormat } : {}),
     });
 
+    // spans to an OpenTelemetry collector when [tracing] otlp_endpoint names one
+    const spans = config.tracing.otlpEndpoint
+      ? createOtlpExporter({ endpoint: config.tracing.otlpEndpoint, serviceName: 'pizza-shop', logger: logger.child('tracing') })
+      : undefined;
+    if (spans) {
+      closers.unshift(() => spans.close());
+      consoleLogger.info(`exporting spans to ${config.tracing.otlpEndpoint} (OTLP/HTTP)`);
+    }
+
     const storePath = (name: string) => (memory ? ':memory:' : join(dataDir, name));
 
     const hosts = new Map<string, ActorHost>();
@@ -193,6 +203,7 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
       deadLetterTopic: config.topics.deadLetter,
       partitions,
       wire: wireFormat,
+      ...(spans ? { spans } : {}),
       batching: { maxMessages: config.shop.batchMaxMessages, lingerMs: config.shop.batchLingerMs, ...options.batching },
     };
     const supervised: SupervisedActor[] = [];
@@ -262,6 +273,7 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
             instanceId: webInstanceId,
             speed,
             wireFormat,
+            ...(spans ? { spans } : {}),
             dataDir: memory ? null : dataDir,
             // On disk the view and its consumer group survive restarts: no replay of the whole log.
             ...(memory ? {} : { store: await webStore() }),

@@ -181,6 +181,7 @@ export function parseConfig(text: string, file: string): ShopConfig {
       delivery: r.int('station-capacity', 'delivery', { min: 1 }),
     },
     web: { secureCookies: r.optBool('shop', 'secure_cookies', false) },
+    tracing: r.optUrl('tracing', 'otlp_endpoint') === undefined ? {} : { otlpEndpoint: r.optUrl('tracing', 'otlp_endpoint') as string },
     webLimits: {
       ordersPerMinutePerSession: r.optInt('web-limits', 'orders_per_minute_per_session', DEFAULT_WEB_LIMITS.ordersPerMinutePerSession),
       ordersPerMinutePerAddress: r.optInt('web-limits', 'orders_per_minute_per_address', DEFAULT_WEB_LIMITS.ordersPerMinutePerAddress),
@@ -273,6 +274,20 @@ class Reader {
     if (raw === 'true' || raw === 'yes' || raw === '1') return true;
     if (raw === 'false' || raw === 'no' || raw === '0') return false;
     throw configError(this.file, section, key, `'${raw}' is not true or false`);
+  }
+
+  /** An http(s) URL from a key that may be absent or empty (undefined then). */
+  optUrl(section: string, key: string): string | undefined {
+    const raw = this.sections[section]?.[key]?.trim();
+    if (raw === undefined || raw === '') return undefined;
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      throw configError(this.file, section, key, `'${raw}' is not a URL`);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw configError(this.file, section, key, `'${raw}' is not an http(s) URL`);
+    return raw;
   }
 
   /** A whole number ≥ `min` (default 0) from a section that may be absent; `fallback` when it or the key is. */

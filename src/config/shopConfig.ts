@@ -76,6 +76,8 @@ export interface ShopConfig {
   webLimits: WebLimits;
   /** `[shop] secure_cookies` (optional, default false): mark cookies Secure when the web is served over HTTPS */
   web: { secureCookies: boolean };
+  /** `[tracing] otlp_endpoint` (optional): where to send spans over OTLP/HTTP JSON, e.g. `http://127.0.0.1:4318/v1/traces` */
+  tracing: { otlpEndpoint?: string };
   timings: {
     assembleModulo: number;
     assembleBaseSeconds: number;

@@ -8,6 +8,7 @@ import type { Producer, Transport } from '../transport/transport.ts';
 import { createLagHistory, groupReport, type LagHistory, shopGroups } from './console/consumerGroups.ts';
 import { createWebApp, type WebApp } from './createWebApp.tsx';
 import { shopTopology } from '../topology.ts';
+import type { SpanExporter } from '../runtime/otlpExporter.ts';
 import { createSessionCodec } from './session/sessionCookie.ts';
 import { loadSessionSecret } from './session/sessionSecret.ts';
 import type { LiveStreams } from './sse.ts';
@@ -43,6 +44,8 @@ export interface WebActorOptions {
   wireFormat?: WireFormat;
   /** mark the session cookie Secure (behind HTTPS) */
   secureCookies?: boolean;
+  /** where the root span of each order goes (OTLP export) */
+  spans?: SpanExporter;
   /** how often the console samples the groups' lag (default 5 s on `clock`) */
   lagSampleMs?: number;
 }
@@ -112,6 +115,7 @@ export async function createWebActor(options: WebActorOptions): Promise<WebActor
     consumerStats: () => stats(),
     liveStreams,
     lagHistory,
+    ...(options.spans ? { spans: options.spans } : {}),
     ...(options.wireFormat ? { wireFormat: options.wireFormat } : {}),
     ...(options.speed !== undefined ? { speed: options.speed } : {}),
     ...(options.heartbeatMs !== undefined ? { heartbeatMs: options.heartbeatMs } : {}),

@@ -3,6 +3,7 @@ import type { ShopConfig } from '../config/shopConfig.ts';
 import type { WireFormat } from '../events/wireFormat.ts';
 import type { Logger } from '../log/logger.ts';
 import type { LagHistory } from './console/consumerGroups.ts';
+import type { SpanExporter } from '../runtime/otlpExporter.ts';
 import type { Producer, Transport } from '../transport/transport.ts';
 import type { ShopMachines } from './diagram/shopMachines.ts';
 import type { SessionCodec } from './session/sessionCookie.ts';
@@ -35,6 +36,8 @@ export interface WebDeps {
   wireFormat?: WireFormat;
   /** lag of the shop's groups over the last minutes (the console's groups page); sampled by the web actor */
   lagHistory?: LagHistory;
+  /** where the root span of each order goes (OTLP export); default none */
+  spans?: SpanExporter;
   view: WebView;
   clock: Clock;
   logger: Logger;

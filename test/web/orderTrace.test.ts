@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Shop } from '../../src/app/startShop.ts';
 import { SPAN_HEADERS, TRACEPARENT } from '../../src/runtime/middleware/tracing.ts';
+import type { WebActor } from '../../src/web/createWebActor.ts';
 import { readTopic, testConfig, virtualShop } from '../support/shopHarness.ts';
 
 // Cause and effect for one order (issue 12, 2): the whole shop in virtual time, an order placed
@@ -25,7 +26,8 @@ afterEach(async () => {
 });
 
 const call = async (s: Shop, method: string, path: string, cookie?: string, json?: unknown) => {
-  const web = s.web();
+  // the shop's handle on its web actor is the web actor itself (src/web/createWebActor.ts)
+  const web = s.web() as WebActor | undefined;
   if (!web) throw new Error('no web actor');
   const body = json === undefined ? undefined : JSON.stringify(json);
   const headers: Record<string, string> = { ...(cookie ? { cookie } : {}) };

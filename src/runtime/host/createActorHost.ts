@@ -21,6 +21,7 @@ import { effectHeaders, TRACEPARENT, tracing } from '../middleware/tracing.ts';
 import type { RunningActor } from '../supervisor.ts';
 import type { ActorLogic, ActorSpec, KeyedEvent, LocalState, Produced, Row } from './actorSpec.ts';
 import type { StateCache } from './stateCache.ts';
+import { type SpanExporter, spanOfMessage } from '../otlpExporter.ts';
 
 /** How the host cuts batches into transactions. */
 export interface BatchingOptions {
@@ -53,6 +54,8 @@ export interface ActorHostDeps {
    * before they are sent. Default: JSON only.
    */
   wire?: WireFormat;
+  /** where the span of every committed output goes (OTLP export); default none */
+  spans?: SpanExporter;
 }
 
 export interface ActorHost<X extends KeyedEvent = KeyedEvent> extends RunningActor {
@@ -394,6 +397,13 @@ export function createActorHost<E extends KeyedEvent, X extends KeyedEvent>(
       }
       counters.transactions += 1;
       counters.pending -= p.inputs;
+      if (deps.spans) {
+        const at = clock.now();
+        for (const { topic, message } of p.produced) {
+          const span = spanOfMessage(spec.name, topic, message, at);
+          if (span) deps.spans.export(span);
+        }
+      }
       if (p.rows.size > 0) deps.cache?.write(task.partition, p.rows, clock.now());
       if (p.emitted.length > 0) spec.committed?.(p.emitted);
     };
