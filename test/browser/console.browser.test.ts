@@ -96,6 +96,26 @@ describe.skipIf(!browserTestsRun())('the console in a browser', () => {
     expect(first).toContain('read by assemble');
     expect(first).toContain(`${config.topics.pizzaAssembled}[`);
     await section.screenshot({ path: join(SCREENSHOTS, 'order-cause-effect.png') });
+
+    // the replay: at the first step only the order exists; at the last the order is delivered
+    const lit = () =>
+      page.locator('figure[data-machine="order"] g.state.current').evaluateAll((gs) => gs.map((g) => g.getAttribute('data-state')));
+    const done = () => page.locator('#flow-steps li.done').evaluateAll((ls) => ls.map((l) => l.getAttribute('data-stage')));
+    const finalState = (await lit())[0];
+    expect(finalState).toBeTruthy();
+    await page.locator('#trace-scrubber').fill('0');
+    expect(await lit()).toEqual([]);
+    expect(await done()).toEqual(['ordered']);
+    expect(await page.textContent('#trace-at')).toBe(`step 1 of ${await steps.count()}`);
+    expect(await section.locator('ol.trace-steps > li.future').count()).toBe((await steps.count()) - 1);
+    // one step that set a status: the statechart shows that status's state
+    const firstStatus = section.locator('ol.trace-steps > li[data-state]:not([data-state=""])').first();
+    const index = await firstStatus.evaluate((li) => Array.from(li.parentElement?.children ?? []).indexOf(li));
+    await page.locator('#trace-scrubber').fill(String(index));
+    expect(await lit()).toEqual([await firstStatus.getAttribute('data-state')]);
+    await page.locator('#trace-scrubber').fill(String((await steps.count()) - 1));
+    expect(await lit()).toEqual([finalState]);
+    expect(await done()).toEqual(['ordered', 'assembled', 'baked', 'delivered']);
   }, 60_000);
 
   it('shows every consumer group with members, partitions, lag and a lag chart', async () => {

@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Shop } from '../../src/app/startShop.ts';
-import { SPAN_HEADERS, TRACEPARENT } from '../../src/runtime/middleware/tracing.ts';
+import { effectHeaders, orderTraceparent, SPAN_HEADERS, TRACEPARENT } from '../../src/runtime/middleware/tracing.ts';
+import { createEmbeddedLog } from '../../src/transport/embeddedLog.ts';
+import { orderTrace } from '../../src/web/console/orderTrace.ts';
 import type { WebActor } from '../../src/web/createWebActor.ts';
 import { readTopic, testConfig, virtualShop } from '../support/shopHarness.ts';
 
@@ -84,6 +86,11 @@ describe('cause and effect for one order', () => {
       expect(s.caused_by).not.toBeNull();
     }
     for (const s of trace.steps) expect(s.trace_id).toBe(trace.trace_ids[0]);
+    // the order machine's status, before → after, step by step
+    const changes = (statuses as (Step & { status_change?: { from: number | null; to: number } })[]).map((s) => s.status_change);
+    expect(changes[0]).toEqual({ from: null, to: config.status.ids.order_placed });
+    for (let i = 1; i < changes.length; i++) expect(changes[i]?.from).toBe(changes[i - 1]?.to);
+    expect(changes.at(-1)?.to).toBe(config.status.ids.delivered);
 
     // the same links, as headers on the log
     const [raw] = (await readTopic(shop.transport, config.topics.pizzaBaked)).filter((m) => m.key === orderId);
@@ -99,4 +106,26 @@ describe('cause and effect for one order', () => {
     const eveCookie = (eve.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
     expect((await call(shop, 'GET', `/api/orders/${orderId}/trace`, eveCookie)).status).toBe(404);
   }, 60_000);
+
+  it('puts a cause before its effects when they share a millisecond (speed 0), whatever the topic names', async () => {
+    const log = createEmbeddedLog();
+    await log.ensureTopics([
+      { topic: 'z-cause', partitions: 2 },
+      { topic: 'a-effect', partitions: 2 },
+    ]);
+    const root = orderTraceparent('cafe0001');
+    const effect = effectHeaders(root, 'assemble');
+    await log.producer().send('a-effect', [{ key: 'cafe0001', value: '{}', headers: effect, timestamp: 5 }]);
+    await log
+      .producer()
+      .send('z-cause', [{ key: 'cafe0001', value: '{}', headers: { [TRACEPARENT]: root, [SPAN_HEADERS.actor]: 'web' }, timestamp: 5 }]);
+    const topology = [{ actor: 'assemble' as const, groupId: 'g', consumes: ['z-cause'], observes: [], produces: ['a-effect'], role: '' }];
+    const trace = await orderTrace(log, topology, ['a-effect', 'z-cause'], 'cafe0001');
+    expect(trace.steps.map((s) => s.topic)).toEqual(['z-cause', 'a-effect']);
+    expect(trace.steps[0]?.readBy).toEqual([
+      { actor: 'assemble', emitted: [{ topic: 'a-effect', partition: trace.steps[1]?.partition, offset: 0 }] },
+    ]);
+    expect(trace.steps[1]?.causedBy).toEqual({ topic: 'z-cause', partition: trace.steps[0]?.partition, offset: 0 });
+    await log.close();
+  });
 });

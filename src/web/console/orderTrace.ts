@@ -25,6 +25,8 @@ export interface TraceStep extends MessageRef {
   causedBy: MessageRef | null;
   /** every actor whose job reads the topic, and the messages it emitted because of this one */
   readBy: { actor: string; emitted: MessageRef[] }[];
+  /** on the status topic: the order's status before (the previous status message) and after this one */
+  statusChange?: { from: number | null; to: number };
 }
 
 export interface OrderTrace {
@@ -53,6 +55,8 @@ export async function orderTrace(
   topics: string[],
   orderId: string,
   wire?: WireFormat,
+  /** the topic whose messages carry the order's status (`{status}`): their steps get `statusChange` */
+  statusTopic?: string,
 ): Promise<OrderTrace> {
   const found: BrowsedMessage[] = [];
   for (const topic of topics) {
@@ -67,8 +71,6 @@ export async function orderTrace(
     const page = await browseMessages(transport, { topic, partition, key: orderId, newestFirst: false, limit: 500 }, wire);
     found.push(...page.messages);
   }
-  found.sort((a, b) => a.timestamp - b.timestamp || a.topic.localeCompare(b.topic) || a.offset - b.offset);
-
   const ref = (m: BrowsedMessage): MessageRef => ({ topic: m.topic, partition: m.partition, offset: m.offset });
   const bySpan = new Map<string, BrowsedMessage>();
   const children = new Map<string, BrowsedMessage[]>();
@@ -78,6 +80,19 @@ export async function orderTrace(
     const parent = m.headers[SPAN_HEADERS.parent];
     if (parent) children.set(parent, [...(children.get(parent) ?? []), m]);
   }
+  // Time order; within one millisecond (speed 0) a cause before its effects: by depth in the tree.
+  const depth = new Map<BrowsedMessage, number>();
+  const depthOf = (m: BrowsedMessage, seen = 0): number => {
+    const known = depth.get(m);
+    if (known !== undefined) return known;
+    const parent = m.headers[SPAN_HEADERS.parent];
+    const cause = parent ? bySpan.get(parent) : undefined;
+    const d = cause && cause !== m && seen < found.length ? depthOf(cause, seen + 1) + 1 : 0;
+    depth.set(m, d);
+    return d;
+  };
+  found.sort((a, b) => a.timestamp - b.timestamp || depthOf(a) - depthOf(b) || a.topic.localeCompare(b.topic) || a.offset - b.offset);
+
   const traceIds = new Set<string>();
   const steps = found.map((m): TraceStep => {
     const own = parseTraceparent(m.headers[TRACEPARENT]);
@@ -103,5 +118,12 @@ export async function orderTrace(
       readBy: readers.map((actor) => ({ actor, emitted: effects.filter((e) => e.headers[SPAN_HEADERS.actor] === actor).map(ref) })),
     };
   });
+  let status: number | null = null;
+  for (const step of steps) {
+    const to = (step.value as { status?: unknown } | null)?.status;
+    if (step.topic !== statusTopic || typeof to !== 'number') continue;
+    step.statusChange = { from: status, to };
+    status = to;
+  }
   return { orderId, traceIds: [...traceIds], steps };
 }

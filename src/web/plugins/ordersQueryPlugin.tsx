@@ -15,7 +15,7 @@ import { allTopics } from '../../topology.ts';
 /** Cause and effect for an order (`src/web/console/orderTrace.ts`) over every topic but the log lines. */
 export function traceOf(ctx: WebContext, orderId: string): Promise<OrderTrace> {
   const topics = allTopics(ctx.config).filter((t) => t !== ctx.config.topics.logs);
-  return orderTrace(ctx.transport, ctx.topology, topics, orderId, ctx.wireFormat);
+  return orderTrace(ctx.transport, ctx.topology, topics, orderId, ctx.wireFormat, ctx.config.topics.pizzaStatus);
 }
 
 /** The state of the order machine that stands for an order's status (what the diagram lights). */
@@ -29,6 +29,14 @@ export function orderState(ctx: WebContext, order: Pick<OrderView, 'status'>): s
  * own orders: any other id is a 404.
  */
 export function ordersQueryPlugin(ctx: WebContext) {
+  const t = ctx.config.topics;
+  /** the service flow's stages, by the topic that records them (the scrubber lights them) */
+  const stageOfTopic = new Map([
+    [t.pizzaOrdered, 'ordered'],
+    [t.pizzaAssembled, 'assembled'],
+    [t.pizzaBaked, 'baked'],
+    [t.pizzaDelivered, 'delivered'],
+  ]);
   const page = { signedIn: 'page' as const, detail: { hide: true } };
   const api = <S,>(summary: string, ok: S) => ({
     signedIn: 'api' as const,
@@ -60,6 +68,10 @@ export function ordersQueryPlugin(ctx: WebContext) {
               cancelRefusal={cancelRefusal(order, ctx.statusIds)}
               speed={ctx.speed}
               trace={trace}
+              traceView={{
+                stageOf: (topic) => stageOfTopic.get(topic),
+                stateOf: (status) => orderState(ctx, { status }),
+              }}
             />
           ),
         );
@@ -93,6 +105,7 @@ export function ordersQueryPlugin(ctx: WebContext) {
             value: s.value,
             caused_by: s.causedBy,
             read_by: s.readBy,
+            ...(s.statusChange ? { status_change: s.statusChange } : {}),
           })),
         };
       },
