@@ -1,7 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { deadLetterOf, DEAD_LETTER_HEADERS } from '../../src/runtime/middleware/deadLetter.ts';
 import type { DeliveredMessage } from '../../src/transport/transport.ts';
-import { formToken, login, readTopic, request, startWeb, type WebHarness } from './webHarness.ts';
+import { createLogger } from '../../src/log/logger.ts';
+import { createWebApp } from '../../src/web/createWebApp.tsx';
+import { createSessionCodec } from '../../src/web/session/sessionCookie.ts';
+import { BASE, formToken, login, readTopic, request, startWeb, TEST_SESSION_SECRET, type WebHarness } from './webHarness.ts';
 
 // The teaching console's message browser, consumer groups and dead-letter redrive, through
 // `app.handle` on an in-memory embedded log in virtual time (the Kafka side: console.kafka.test.ts).
@@ -262,5 +265,30 @@ describe('dead letters and redrive', () => {
     expect(await readTopic(h, h.config.topics.pizzaOrdered)).toHaveLength(1);
     const after = await (await request(h, 'GET', location, { cookie })).text();
     expect(after).toContain(`Redriven: ${h.config.topics.deadLetter}/${at.partition}/${at.offset} → ${h.config.topics.pizzaOrdered}`);
+  });
+
+  it('answers 503 and redrives nothing when the log cannot take the message', async () => {
+    const at = await deadLetter('{"order_id": "abcd1234"}');
+    const failing = createWebApp({
+      config: h.config,
+      producer: { send: () => Promise.reject(new Error('broker down')) },
+      transport: h.log,
+      view: h.web.view,
+      clock: h.clock,
+      logger: createLogger({ actor: 'web', format: 'silent' }),
+      sessions: createSessionCodec(TEST_SESSION_SECRET, { now: () => h.clock.now() }),
+      groupId: 'g',
+    });
+    const body = JSON.stringify({ partition: at.partition, offset: at.offset });
+    const res = await failing.handle(
+      new Request(`${BASE}/api/console/redrive`, {
+        method: 'POST',
+        headers: { cookie, 'content-type': 'application/json', 'content-length': String(body.length) },
+        body,
+      }),
+    );
+    expect(res.status).toBe(503);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('LOG_UNAVAILABLE');
+    expect(await readTopic(h, h.config.topics.pizzaOrdered)).toEqual([]);
   });
 });

@@ -43,7 +43,20 @@ export async function redrive(
   const from = `${deps.deadLetterTopic}/${partition}/${offset}`;
   headers[REDRIVE_HEADERS.from] = from;
   headers[REDRIVE_HEADERS.at] = String(deps.now);
-  const [to] = await deps.producer.send(source, [{ key: letter.key, value: letter.value, headers, timestamp: deps.now }]);
+  let to: RecordMetadata | undefined;
+  try {
+    [to] = await deps.producer.send(source, [{ key: letter.key, value: letter.value, headers, timestamp: deps.now }]);
+  } catch (error) {
+    // a producer that re-encodes values (Avro) cannot take a value that is not JSON
+    if (error instanceof SyntaxError) {
+      throw new HttpError(
+        'REDRIVE_REFUSED',
+        `the dead letter's value cannot be written to ${source} in its wire format: ${error.message}`,
+        422,
+      );
+    }
+    throw new HttpError('LOG_UNAVAILABLE', `the log is not available right now (${source}); nothing was redriven, try again`, 503);
+  }
   if (!to) throw new Error(`redrive: the producer returned no position for ${source}`);
   return { from, to };
 }
