@@ -4,6 +4,7 @@ import type { KafkaClientConfig } from '../config/loadKafkaConfig.ts';
 import { ShopError } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
 import { createJavaPartitioner } from './kafka/javaPartitioner.ts';
+import { processOf } from './kafka/coPartitionedAssigner.ts';
 import { toKafkaClientOptions } from './kafka/kafkaClientOptions.ts';
 import { type KafkaConsumer, KafkaGroupMember } from './kafka/kafkaGroupMember.ts';
 import { type KafkaTransactionalProducer, openKafkaTransactionalProducer } from './kafka/kafkaTransactionalProducer.ts';
@@ -286,7 +287,8 @@ export function createKafkaTransport(options: KafkaTransportOptions): KafkaTrans
               const decoded = AssignerProtocol.MemberAssignment.decode(m.memberAssignment);
               assignment = Object.entries(decoded?.assignment ?? {}).flatMap(([topic, ps]) => ps.map((partition) => ({ topic, partition })));
             }
-            return { memberId: m.memberId, clientId: m.clientId, host: m.clientHost, assignment };
+            const proc = processOf(m.memberMetadata);
+            return { memberId: m.memberId, clientId: m.clientId, host: proc ? `${proc} (${m.clientHost})` : m.clientHost, assignment };
           }),
         };
       },

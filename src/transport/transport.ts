@@ -161,7 +161,7 @@ export interface GroupDescription {
 export interface GroupMemberDescription {
   memberId: string;
   clientId: string;
-  /** where the member runs: Kafka's client host (`/127.0.0.1`), or `this process (pid N)` on the embedded log */
+  /** where the member runs: `<host> pid N (/127.0.0.1)` on Kafka (its process from the JoinGroup metadata, the address the broker sees), `this process (pid N)` on the embedded log */
   host: string;
   assignment: TopicPartition[];
 }

@@ -251,7 +251,8 @@ export function GroupsPage(props: {
         <h1>Consumer groups</h1>
         <p class="muted">
           Each actor reads as one consumer group; its members share the partitions. Lag is what a group has not committed yet: end offset
-          minus committed offset.
+          minus committed offset. On Kafka a lag of 1 that does not go away is the commit marker of the transaction that wrote a partition's
+          last message: it takes an offset, and groups commit the offset after the last message they read.
         </p>
       </section>
       <div class="groups">
