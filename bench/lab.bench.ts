@@ -37,7 +37,12 @@ const PARTITIONS = 6;
 
 async function run(transport: Transport, kind: LabBenchRow['transport'], n: number): Promise<LabBenchRow> {
   const id = randomBytes(3).toString('hex');
-  const topics = { transactions: `bench-txn-${id}`, inventory: `bench-inv-${id}`, productTxnPerHour: `bench-win-${id}`, promotions: `bench-promo-${id}` };
+  const topics = {
+    transactions: `bench-txn-${id}`,
+    inventory: `bench-inv-${id}`,
+    productTxnPerHour: `bench-win-${id}`,
+    promotions: `bench-promo-${id}`,
+  };
   const groupId = `bench-processor-${id}`;
   await transport.ensureTopics([
     ...Object.values(topics).map((topic) => ({ topic, partitions: PARTITIONS, replicationFactor: 1 })),
@@ -78,7 +83,8 @@ async function run(transport: Transport, kind: LabBenchRow['transport'], n: numb
   await host.start();
   const deadline = Date.now() + 600_000;
   while ((host.metrics().received.get(topics.transactions) ?? 0) < n) {
-    if (Date.now() > deadline) throw new Error(`lab bench: only ${host.metrics().received.get(topics.transactions)} of ${n} transactions in 10 min`);
+    if (Date.now() > deadline)
+      throw new Error(`lab bench: only ${host.metrics().received.get(topics.transactions)} of ${n} transactions in 10 min`);
     await new Promise((r) => setTimeout(r, 5));
   }
   await host.idle();
@@ -95,7 +101,9 @@ async function run(transport: Transport, kind: LabBenchRow['transport'], n: numb
   };
 }
 
-export async function benchLab(options: { transactions?: number; kafkaBootstrap?: string } = {}): Promise<{ name: 'lab'; rows: LabBenchRow[] }> {
+export async function benchLab(
+  options: { transactions?: number; kafkaBootstrap?: string } = {},
+): Promise<{ name: 'lab'; rows: LabBenchRow[] }> {
   const n = options.transactions ?? 50_000;
   const rows: LabBenchRow[] = [];
   const memory = createEmbeddedLog({ clock: systemClock });
@@ -108,7 +116,11 @@ export async function benchLab(options: { transactions?: number; kafkaBootstrap?
   await file.close();
   rmSync(dir, { recursive: true, force: true });
   if (options.kafkaBootstrap) {
-    const kafka = createKafkaTransport({ kafka: { file: '(bench)', properties: { 'bootstrap.servers': options.kafkaBootstrap } }, clock: systemClock, logLevel: 'nothing' });
+    const kafka = createKafkaTransport({
+      kafka: { file: '(bench)', properties: { 'bootstrap.servers': options.kafkaBootstrap } },
+      clock: systemClock,
+      logLevel: 'nothing',
+    });
     rows.push(await run(kafka, 'kafka', n));
     await kafka.close();
   }

@@ -45,7 +45,10 @@ Kafka: skipped: no broker at ${bootstrap} (start one with \`bun run kafka:start\
 }
 
 // The lab's stream processor (issue 11): transactions/s on the embedded log, and on Kafka when it answers.
-const lab = await benchLab({ transactions: quick ? 5_000 : 20_000, ...(results.kafka && !(results.kafka as { skipped?: string }).skipped ? { kafkaBootstrap: bootstrap } : {}) });
+const lab = await benchLab({
+  transactions: quick ? 5_000 : 20_000,
+  ...(results.kafka && !(results.kafka as { skipped?: string }).skipped ? { kafkaBootstrap: bootstrap } : {}),
+});
 printLabBench(lab);
 results.lab = lab;
 

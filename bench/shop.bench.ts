@@ -150,7 +150,9 @@ async function inFlightMemory(orders: number): Promise<ShopBenchResult['inFlight
   const states = JSON.stringify(shop.supervisor.states());
   await shop.stop();
   if (active !== orders) {
-    throw new Error(`expected ${orders} orders in flight, the status actor holds ${active} (it received ${received} messages; actors: ${states})`);
+    throw new Error(
+      `expected ${orders} orders in flight, the status actor holds ${active} (it received ${received} messages; actors: ${states})`,
+    );
   }
   return { orders, heapBytesPerOrder: (heap1 - heap0) / orders, rssBytesPerOrder: (rss1 - rss0) / orders, rssMiB: rss1 / 2 ** 20 };
 }

@@ -67,4 +67,51 @@ describe('bun run start (command line)', () => {
     expect(out).toContain('actor bake stopped');
     expect(out).toContain('actor assemble stopped');
   });
+
+  /** Starts the whole shop in memory with `args`, waits for its summary, stops it; returns stdout. */
+  async function startAndStop(args: string[], env: Record<string, string> = {}): Promise<string> {
+    const child = spawn('bun', ['src/cli.ts', '--memory', '--port', '0', '--speed', '0', ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NO_COLOR: '', FORCE_COLOR: '', ...env },
+    });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString();
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      out += c.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    await waitFor(() => /open http:\/\/127\.0\.0\.1:\d+/.test(out), {
+      timeoutMs: 30_000,
+      message: () => `the shop did not start:\n${out}`,
+    });
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    return out;
+  }
+
+  it('--log pretty prints a one-screen summary of what runs where, then coloured lines', async () => {
+    const out = await startAndStop(['--log', 'pretty'], { FORCE_COLOR: '1' });
+    const plain = out.replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g'), '');
+    expect(out).toContain(`${String.fromCharCode(27)}[`);
+    expect(plain).toMatch(/^actor\s+consumer group\s+partitions here\s+reads\s+writes$/m);
+    // every actor runs here, so each owns all 6 local partitions of its group
+    expect(plain).toMatch(/^bake\s+pizza-baked\s+0-5\s+/m);
+    expect(plain).toMatch(/^web\s+pizza-webapp-<instance>\s+all \(own group\)/m);
+    expect(plain).toMatch(/^console {2}http:\/\/127\.0\.0\.1:\d+\/console/m);
+    expect(plain).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO {2}shop\s+SIGTERM: shutting down gracefully/m);
+  });
+
+  it('writes JSON lines when stdout is not a terminal, the summary as one object', async () => {
+    const out = await startAndStop([]);
+    const lines = out
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { msg: string; actors?: { actor: string; partitions: number[] | null }[]; url?: string });
+    const summary = lines.find((l) => l.msg.startsWith('pizza shop running'));
+    expect(summary?.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(summary?.actors?.find((a) => a.actor === 'bake')?.partitions).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(lines.some((l) => l.msg === 'stopped')).toBe(true);
+  });
 });

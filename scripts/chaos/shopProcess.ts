@@ -80,7 +80,7 @@ export class ShopProcess {
       for (const line of lines) {
         const started = /"msg":"actor (\w+) started"/.exec(line);
         if (started) this.started.add(started[1] as string);
-        const open = /^open (\S+)/.exec(line);
+        const open = /open (http:\/\/127\.0\.0\.1:\d+)/.exec(line);
         if (open) this.url = open[1];
       }
     };

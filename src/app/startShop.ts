@@ -7,7 +7,14 @@ import { statusSpec } from '../actors/statusSpec.ts';
 import { type Clock, flushPromises, scaledMs, systemClock } from '../clock.ts';
 import { type AnalyticsDb, analyticsSinkSpec, openAnalyticsDb, type SinkWritten } from '../lab/analyticsSink.ts';
 import { hoppingWindow } from '../lab/hoppingWindow.ts';
-import { type InventoryDb, openInventoryDb, restockSchedule, sourceOffsetsTopic, startInventorySource, stockSpec } from '../lab/inventory.ts';
+import {
+  type InventoryDb,
+  openInventoryDb,
+  restockSchedule,
+  sourceOffsetsTopic,
+  startInventorySource,
+  stockSpec,
+} from '../lab/inventory.ts';
 import { processorSpec } from '../lab/processorSpec.ts';
 import { transactionsSpec } from '../lab/transactionsSpec.ts';
 import type { KafkaClientConfig } from '../config/loadKafkaConfig.ts';
@@ -18,6 +25,7 @@ import { type ActorHost, type BatchingOptions, changelogTopic, createActorHost }
 import type { KeyedEvent } from '../runtime/host/actorSpec.ts';
 import { type CountingProducer, countingProducer } from '../runtime/countingProducer.ts';
 import { createLogShipper } from '../runtime/logShipper.ts';
+import { createOtlpExporter } from '../runtime/otlpExporter.ts';
 import { createSupervisor, type RunningActor, type SupervisedActor, type Supervisor } from '../runtime/supervisor.ts';
 import { openConfiguredStateStore, openStateStore } from '../store/createStateStore.ts';
 import { type StateCache, stateCache } from '../runtime/host/stateCache.ts';
@@ -211,6 +219,15 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
       ...(options.logFormat ? { format: options.logFormat } : {}),
     });
 
+    // spans to an OpenTelemetry collector when [tracing] otlp_endpoint names one
+    const spans = config.tracing.otlpEndpoint
+      ? createOtlpExporter({ endpoint: config.tracing.otlpEndpoint, serviceName: 'pizza-shop', logger: logger.child('tracing') })
+      : undefined;
+    if (spans) {
+      closers.unshift(() => spans.close());
+      consoleLogger.info(`exporting spans to ${config.tracing.otlpEndpoint} (OTLP/HTTP)`);
+    }
+
     const storePath = (name: string) => (memory ? ':memory:' : join(dataDir, name));
 
     const hosts = new Map<string, ActorHost>();
@@ -220,6 +237,7 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
       deadLetterTopic: config.topics.deadLetter,
       partitions,
       wire: wireFormat,
+      ...(spans ? { spans } : {}),
       batching: { maxMessages: config.shop.batchMaxMessages, lingerMs: config.shop.batchLingerMs, ...options.batching },
     };
     const supervised: SupervisedActor[] = [];
@@ -288,8 +306,14 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
     let source: Awaited<ReturnType<typeof startInventorySource>> | undefined;
     if (actors.has('transactions')) host('transactions', () => transactionsSpec({ config }));
     if (actors.has('processor')) {
-      const windows = hoppingWindow({ sizeMs: labMs(lab.windowSizeMinutes), advanceMs: labMs(lab.windowAdvanceMinutes), graceMs: labMs(lab.windowGraceMinutes) });
-      host('processor', () => processorSpec({ groupId: config.groupIds.processor, clientId: config.clientIds.processor, topics: config.topics, windows }));
+      const windows = hoppingWindow({
+        sizeMs: labMs(lab.windowSizeMinutes),
+        advanceMs: labMs(lab.windowAdvanceMinutes),
+        graceMs: labMs(lab.windowGraceMinutes),
+      });
+      host('processor', () =>
+        processorSpec({ groupId: config.groupIds.processor, clientId: config.clientIds.processor, topics: config.topics, windows }),
+      );
     }
     if (actors.has('analytics')) {
       host('analytics', () =>
@@ -310,7 +334,11 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
         name: 'inventory',
         start: async () => {
           const log = logger.child('inventory');
-          const stock = createActorHost(stockSpec({ config, inventory: inventoryDb }), { ...hostDeps, logger: log, instance: webInstanceId });
+          const stock = createActorHost(stockSpec({ config, inventory: inventoryDb }), {
+            ...hostDeps,
+            logger: log,
+            instance: webInstanceId,
+          });
           hosts.set('inventory', stock as unknown as ActorHost);
           await stock.start();
           const started = await startInventorySource({
@@ -371,6 +399,7 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
             speed,
             wireFormat,
             lab: shopLab,
+            ...(spans ? { spans } : {}),
             dataDir: memory ? null : dataDir,
             // On disk the view and its consumer group survive restarts: no replay of the whole log.
             ...(memory ? {} : { store: await webStore() }),

@@ -14,6 +14,8 @@ Options:
   --port <n>        web port (0 = any free port; the URL is printed)
   --data <dir>      data directory for the embedded log and state stores (default ./data)
   --memory          keep everything in memory: nothing is written to disk
+  --log <format>    console lines: pretty (coloured, for people; default on a terminal) or
+                    json (one object per line; default otherwise)
   --registry-port <n>  also serve a Confluent-compatible Schema Registry on 127.0.0.1:<n>
                     (0 = any free port), kept in <data>/schema-registry.db
   --help            show this help
@@ -33,6 +35,7 @@ export interface CliOptions {
   data?: string;
   memory: boolean;
   registryPort?: number;
+  log?: 'json' | 'pretty';
 }
 
 function usageError(message: string): ShopError {
@@ -91,6 +94,10 @@ export function parseCliArgs(argv: string[]): CliOptions {
       throw usageError(`--registry-port: '${v['registry-port']}' is not a port number (0-65535)`);
     options.registryPort = port;
   }
+  if (v.log !== undefined) {
+    if (v.log !== 'json' && v.log !== 'pretty') throw usageError(`--log: '${v.log}' is not json or pretty`);
+    options.log = v.log;
+  }
   if (options.memory && options.data !== undefined) throw usageError('--memory and --data exclude each other');
   return options;
 }
@@ -109,6 +116,7 @@ function parse(argv: string[]) {
       data: { type: 'string' },
       memory: { type: 'boolean' },
       'registry-port': { type: 'string' },
+      log: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });

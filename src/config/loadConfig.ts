@@ -38,7 +38,11 @@ const LAB_IDS = {
 };
 
 const ADDED_DEFAULTS: Record<string, Record<string, string>> = {
-  'kafka-topics': { pizza_cancelled: 'pizza-cancelled', dead_letter: 'pizza-dead-letter', logs: 'pizza-logs', station_work: 'pizza-station-work',
+  'kafka-topics': {
+    pizza_cancelled: 'pizza-cancelled',
+    dead_letter: 'pizza-dead-letter',
+    logs: 'pizza-logs',
+    station_work: 'pizza-station-work',
     transactions: 'pizza-transactions',
     inventory: 'pizza-inventory',
     product_txn_per_hour: 'pizza-product-txn-per-hour',
@@ -247,6 +251,7 @@ export function parseConfig(text: string, file: string): ShopConfig {
       discount: r.num('lab', 'discount', { min: 0, max: 100 }),
     },
     web: { secureCookies: r.optBool('shop', 'secure_cookies', false) },
+    tracing: r.optUrl('tracing', 'otlp_endpoint') === undefined ? {} : { otlpEndpoint: r.optUrl('tracing', 'otlp_endpoint') as string },
     webLimits: {
       ordersPerMinutePerSession: r.optInt('web-limits', 'orders_per_minute_per_session', DEFAULT_WEB_LIMITS.ordersPerMinutePerSession),
       ordersPerMinutePerAddress: r.optInt('web-limits', 'orders_per_minute_per_address', DEFAULT_WEB_LIMITS.ordersPerMinutePerAddress),
@@ -343,6 +348,20 @@ class Reader {
     if (raw === 'true' || raw === 'yes' || raw === '1') return true;
     if (raw === 'false' || raw === 'no' || raw === '0') return false;
     throw configError(this.file, section, key, `'${raw}' is not true or false`);
+  }
+
+  /** An http(s) URL from a key that may be absent or empty (undefined then). */
+  optUrl(section: string, key: string): string | undefined {
+    const raw = this.sections[section]?.[key]?.trim();
+    if (raw === undefined || raw === '') return undefined;
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      throw configError(this.file, section, key, `'${raw}' is not a URL`);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw configError(this.file, section, key, `'${raw}' is not an http(s) URL`);
+    return raw;
   }
 
   /** A whole number ≥ `min` (default 0) from a section that may be absent; `fallback` when it or the key is. */

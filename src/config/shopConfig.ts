@@ -28,7 +28,17 @@ export interface Topics {
 }
 
 /** The actors of the shop, by the names the command line uses. */
-export const ACTOR_NAMES = ['web', 'assemble', 'bake', 'delivery', 'status', 'transactions', 'inventory', 'processor', 'analytics'] as const;
+export const ACTOR_NAMES = [
+  'web',
+  'assemble',
+  'bake',
+  'delivery',
+  'status',
+  'transactions',
+  'inventory',
+  'processor',
+  'analytics',
+] as const;
 /** The stream-processing lab's actors (issue 11). */
 export const LAB_ACTORS = ['transactions', 'inventory', 'processor', 'analytics'] as const;
 export type ActorName = (typeof ACTOR_NAMES)[number];
@@ -88,6 +98,8 @@ export interface ShopConfig {
   webLimits: WebLimits;
   /** `[shop] secure_cookies` (optional, default false): mark cookies Secure when the web is served over HTTPS */
   web: { secureCookies: boolean };
+  /** `[tracing] otlp_endpoint` (optional): where to send spans over OTLP/HTTP JSON, e.g. `http://127.0.0.1:4318/v1/traces` */
+  tracing: { otlpEndpoint?: string };
   timings: {
     assembleModulo: number;
     assembleBaseSeconds: number;

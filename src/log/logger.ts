@@ -43,7 +43,16 @@ export interface LoggerOptions {
   level?: LogLevel;
   /** 'json' (default when not a terminal), 'pretty', or 'silent' */
   format?: 'json' | 'pretty' | 'silent';
+  /** colour the pretty lines (default: on a terminal, unless NO_COLOR is set; FORCE_COLOR forces it) */
+  color?: boolean;
   sinks?: LogSink[];
+}
+
+/** Whether people read stdout in colour: a terminal without NO_COLOR, or FORCE_COLOR (https://no-color.org). */
+export function colorWanted(stream: { isTTY?: boolean } = process.stdout): boolean {
+  if (process.env.FORCE_COLOR && process.env.FORCE_COLOR !== '0') return true;
+  if (process.env.NO_COLOR) return false;
+  return stream.isTTY === true;
 }
 
 export function createLogger(options: LoggerOptions): Logger {
@@ -52,6 +61,7 @@ export function createLogger(options: LoggerOptions): Logger {
   const level = options.level ?? (envLevel && envLevel in RANK ? envLevel : 'info');
   const format = options.format ?? (process.stdout.isTTY ? 'pretty' : 'json');
   const sinks = options.sinks ?? [];
+  const color = options.color ?? colorWanted();
 
   const make = (actor: string): Logger => {
     const write = (lvl: LogLevel, msg: string, fields?: Record<string, unknown>) => {
@@ -65,7 +75,7 @@ export function createLogger(options: LoggerOptions): Logger {
       }
       if (format === 'silent' || RANK[lvl] < RANK[level]) return;
       const out = lvl === 'error' || lvl === 'warn' ? process.stderr : process.stdout;
-      out.write(format === 'json' ? `${JSON.stringify(line)}\n` : `${pretty(line)}\n`);
+      out.write(format === 'json' ? `${JSON.stringify(line)}\n` : `${prettyLine(line, { color })}\n`);
     };
     return {
       debug: (m, f) => write('debug', m, f),
@@ -78,9 +88,33 @@ export function createLogger(options: LoggerOptions): Logger {
   return make(options.actor);
 }
 
-function pretty(line: LogLine): string {
-  const { at, level, actor, msg, ...rest } = line;
-  const time = new Date(at).toISOString().slice(11, 23);
-  const extra = Object.keys(rest).length ? ` ${JSON.stringify(rest)}` : '';
-  return `${time} ${level.toUpperCase().padEnd(5)} ${actor}: ${msg}${extra}`;
+const ESC = '\u001b[';
+const paint = (on: boolean, code: string, text: string) => (on ? `${ESC}${code}m${text}${ESC}0m` : text);
+const LEVEL_COLOR: Record<LogLevel, string> = { debug: '90', info: '32', warn: '33', error: '1;31' };
+/** one colour per actor, the same in every process (by name) */
+const ACTOR_COLORS = ['36', '35', '34', '33', '32', '96', '95', '94'];
+function actorColor(actor: string): string {
+  let h = 0;
+  for (let i = 0; i < actor.length; i++) h = (h * 31 + actor.charCodeAt(i)) >>> 0;
+  return ACTOR_COLORS[h % ACTOR_COLORS.length] ?? '36';
+}
+const ACTOR_WIDTH = 10;
+
+/**
+ * A log line for people: `12:03:04.120 INFO  bake       pizza in the oven  order 1a2b3c4d  bakingTime=9`
+ * — time, level, actor, message, then the order id and the other fields as `key=value`, with
+ * colours on a terminal (`color`).
+ */
+export function prettyLine(line: LogLine, options: { color: boolean }): string {
+  const { at, level, actor, msg, orderId, ...rest } = line;
+  const c = options.color;
+  const time = paint(c, '2', new Date(at).toISOString().slice(11, 23));
+  const lvl = paint(c, LEVEL_COLOR[level], level.toUpperCase().padEnd(5));
+  const who = paint(c, actorColor(actor), actor.padEnd(ACTOR_WIDTH));
+  const text = level === 'error' ? paint(c, '31', msg) : level === 'warn' ? paint(c, '33', msg) : msg;
+  const order = orderId === undefined ? '' : `  ${paint(c, '1;35', `order ${String(orderId)}`)}`;
+  const fields = Object.entries(rest)
+    .map(([k, v]) => paint(c, '2', `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`))
+    .join(' ');
+  return `${time} ${lvl} ${who} ${text}${order}${fields ? `  ${fields}` : ''}`;
 }

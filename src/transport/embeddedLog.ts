@@ -13,6 +13,7 @@ import { partitionForKey } from './partitioner.ts';
 import type {
   ConsumerOptions,
   DeliveredMessage,
+  GroupDescription,
   Headers,
   OffsetCommit,
   OutgoingMessage,
@@ -60,6 +61,7 @@ export interface EmbeddedLog extends Transport {
      * `await log.capabilities.whenIdle()` between clock steps lets every message in flight be delivered.
      */
     whenIdle(): Promise<void>;
+    describeGroup(groupId: string): Promise<GroupDescription | undefined>;
   };
 }
 
@@ -343,6 +345,21 @@ export function createEmbeddedLog(options: EmbeddedLogOptions = {}): EmbeddedLog
     capabilities: {
       async whenIdle(): Promise<void> {
         while (!isIdle()) await new Promise<void>((wake) => idleWaiters.push(wake));
+      },
+      async describeGroup(groupId: string): Promise<GroupDescription | undefined> {
+        if (!groups.has(groupId)) return undefined;
+        const live = [...members].filter((m) => m.groupId === groupId && m.alive && !m.closing);
+        return {
+          groupId,
+          state: live.length > 0 ? 'Stable' : 'Empty',
+          members: live.map((m) => ({
+            memberId: m.memberId,
+            // member ids are `<clientId>-<n>`
+            clientId: m.memberId.replace(/-\d+$/, ''),
+            host: `this process (pid ${process.pid})`,
+            assignment: m.assignment(),
+          })),
+        };
       },
     },
     transactionalProducer,

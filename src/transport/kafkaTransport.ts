@@ -1,9 +1,10 @@
-import { type Admin, Kafka, type KafkaConfig, type Producer as KafkaJsProducer, type Message } from 'kafkajs';
+import { type Admin, AssignerProtocol, Kafka, type KafkaConfig, type Producer as KafkaJsProducer, type Message } from 'kafkajs';
 import { type Clock, systemClock } from '../clock.ts';
 import type { KafkaClientConfig } from '../config/loadKafkaConfig.ts';
 import { ShopError } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
 import { createJavaPartitioner } from './kafka/javaPartitioner.ts';
+import { processOf } from './kafka/coPartitionedAssigner.ts';
 import { toKafkaClientOptions } from './kafka/kafkaClientOptions.ts';
 import { type KafkaConsumer, KafkaGroupMember } from './kafka/kafkaGroupMember.ts';
 import { type KafkaTransactionalProducer, openKafkaTransactionalProducer } from './kafka/kafkaTransactionalProducer.ts';
@@ -11,7 +12,16 @@ import { KAFKAJS_LEVEL, type KafkaLogLevel, kafkaJsLogCreator } from './kafka/ka
 import { assertTopicName, toKafkaMessage } from './kafka/kafkaMessages.ts';
 import { readPartition } from './kafka/kafkaReader.ts';
 import { quietKafkaJsTimerWarning } from './kafka/quietKafkaJsTimerWarning.ts';
-import type { ConsumerOptions, DeliveredMessage, OutgoingMessage, Producer, RecordMetadata, TopicSpec, Transport } from './transport.ts';
+import type {
+  ConsumerOptions,
+  DeliveredMessage,
+  GroupDescription,
+  OutgoingMessage,
+  Producer,
+  RecordMetadata,
+  TopicSpec,
+  Transport,
+} from './transport.ts';
 
 export type { KafkaConsumer } from './kafka/kafkaGroupMember.ts';
 export type { KafkaTransactionalProducer } from './kafka/kafkaTransactionalProducer.ts';
@@ -24,6 +34,7 @@ export interface KafkaTransport extends Transport {
   readonly capabilities: {
     /** How many brokers the cluster has (to fit a replication factor to a small local cluster). */
     brokerCount(): Promise<number>;
+    describeGroup(groupId: string): Promise<GroupDescription | undefined>;
   };
 }
 
@@ -268,6 +279,29 @@ export function createKafkaTransport(options: KafkaTransportOptions): KafkaTrans
         assertOpen();
         const admin = await getAdmin();
         return (await admin.describeCluster()).brokers.length;
+      },
+      async describeGroup(groupId: string): Promise<GroupDescription | undefined> {
+        assertOpen();
+        const admin = await getAdmin();
+        const { groups } = await admin.describeGroups([groupId]);
+        const group = groups[0];
+        // a group the coordinator never saw is 'Dead' with no members
+        if (!group || group.state === 'Dead') return undefined;
+        return {
+          groupId,
+          state: group.state,
+          members: group.members.map((m) => {
+            let assignment: { topic: string; partition: number }[] = [];
+            if (m.memberAssignment.length > 0) {
+              const decoded = AssignerProtocol.MemberAssignment.decode(m.memberAssignment);
+              assignment = Object.entries(decoded?.assignment ?? {}).flatMap(([topic, ps]) =>
+                ps.map((partition) => ({ topic, partition })),
+              );
+            }
+            const proc = processOf(m.memberMetadata);
+            return { memberId: m.memberId, clientId: m.clientId, host: proc ? `${proc} (${m.clientHost})` : m.clientHost, assignment };
+          }),
+        };
       },
     },
 

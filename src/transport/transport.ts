@@ -143,6 +143,27 @@ export interface TransportCapabilities {
   whenIdle?(): Promise<void>;
   /** How many brokers the cluster has (to fit a replication factor to a small local cluster). */
   brokerCount?(): Promise<number>;
+  /**
+   * The live members of a consumer group and the partitions each owns (for the console's groups
+   * page); undefined when the transport does not know the group. Both transports can tell.
+   */
+  describeGroup?(groupId: string): Promise<GroupDescription | undefined>;
+}
+
+/** A consumer group as its coordinator sees it. */
+export interface GroupDescription {
+  groupId: string;
+  /** the coordinator's word for it: 'Stable', 'PreparingRebalance', 'Empty'… (the embedded log: 'Stable' or 'Empty') */
+  state: string;
+  members: GroupMemberDescription[];
+}
+
+export interface GroupMemberDescription {
+  memberId: string;
+  clientId: string;
+  /** where the member runs: `<host> pid N (/127.0.0.1)` on Kafka (its process from the JoinGroup metadata, the address the broker sees), `this process (pid N)` on the embedded log */
+  host: string;
+  assignment: TopicPartition[];
 }
 
 export interface Producer {

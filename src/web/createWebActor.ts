@@ -5,7 +5,10 @@ import type { Logger } from '../log/logger.ts';
 import { SqliteStateStore } from '../store/sqliteStateStore.ts';
 import type { StateStore } from '../store/stateStore.ts';
 import type { Producer, Transport } from '../transport/transport.ts';
+import { createLagHistory, groupReport, type LagHistory, shopGroups } from './console/consumerGroups.ts';
 import { createWebApp, type WebApp } from './createWebApp.tsx';
+import { shopTopology } from '../topology.ts';
+import type { SpanExporter } from '../runtime/otlpExporter.ts';
 import { createSessionCodec } from './session/sessionCookie.ts';
 import { loadSessionSecret } from './session/sessionSecret.ts';
 import type { LiveStreams } from './sse.ts';
@@ -43,6 +46,10 @@ export interface WebActorOptions {
   wireFormat?: WireFormat;
   /** mark the session cookie Secure (behind HTTPS) */
   secureCookies?: boolean;
+  /** where the root span of each order goes (OTLP export) */
+  spans?: SpanExporter;
+  /** how often the console samples the groups' lag (default 5 s on `clock`) */
+  lagSampleMs?: number;
 }
 
 export interface WebActor {
@@ -50,6 +57,8 @@ export interface WebActor {
   view: WebView;
   /** this instance's consumer group */
   groupId: string;
+  /** the groups' lag over the last minutes (the console's groups page) */
+  lagHistory: LagHistory;
   /** Starts consuming the log into the view (topics must exist: the runtime ensures them). */
   start(): Promise<void>;
   /** Serves HTTP (0 = any free port); resolves with the URL. Bun only. */
@@ -88,6 +97,14 @@ export async function createWebActor(options: WebActorOptions): Promise<WebActor
   const liveStreams: LiveStreams = new Set();
   const secret = options.sessionSecret ?? loadSessionSecret({ dataDir: options.dataDir ?? null });
 
+  const watched = shopGroups(shopTopology(config), groupId);
+  const lagHistory = createLagHistory({
+    clock,
+    ...(options.lagSampleMs !== undefined ? { everyMs: options.lagSampleMs } : {}),
+    sample: async () => new Map((await Promise.all(watched.map((g) => groupReport(transport, g)))).map((r) => [r.groupId, r.lag])),
+    onError: (error) => logger.debug(`lag sample failed: ${(error as Error).message}`),
+  });
+
   const app = createWebApp({
     config,
     producer: options.producer ?? transport.producer(),
@@ -99,6 +116,9 @@ export async function createWebActor(options: WebActorOptions): Promise<WebActor
     groupId,
     consumerStats: () => stats(),
     liveStreams,
+    lagHistory,
+    ...(options.spans ? { spans: options.spans } : {}),
+    ...(options.wireFormat ? { wireFormat: options.wireFormat } : {}),
     ...(options.speed !== undefined ? { speed: options.speed } : {}),
     ...(options.lab ? { lab: options.lab } : {}),
     ...(options.heartbeatMs !== undefined ? { heartbeatMs: options.heartbeatMs } : {}),
@@ -127,10 +147,12 @@ export async function createWebActor(options: WebActorOptions): Promise<WebActor
     app,
     view,
     groupId,
+    lagHistory,
     crashed: host.crashed,
     async start() {
       await host.start();
       sweep = clock.setTimeout(retention, RETENTION_SWEEP_MS);
+      lagHistory.start();
       logger.info(`web view consuming as group ${groupId}`);
     },
     async listen(port, hostname = '127.0.0.1') {
@@ -142,11 +164,15 @@ export async function createWebActor(options: WebActorOptions): Promise<WebActor
       const actual = app.server?.port ?? port;
       return `http://${hostname}:${actual}`;
     },
-    idle: () => host.idle(),
+    async idle() {
+      await host.idle();
+      await lagHistory.idle();
+    },
     async stop() {
       if (stopped) return;
       stopped = true;
       if (sweep !== undefined) clock.clearTimeout(sweep);
+      lagHistory.stop();
       await host.stop();
       // live streams never finish by themselves: end them, then let requests in flight finish
       for (const close of [...liveStreams]) close();

@@ -4,6 +4,7 @@ import { ShopError } from '../errors.ts';
 import { errorBody, HttpError, htmlResponse, jsonResponse, toShopError, wantsJson } from './httpErrors.ts';
 import { ErrorPage } from './pages/ErrorPage.tsx';
 import { assetsPlugin } from './plugins/assetsPlugin.ts';
+import { consolePlugin } from './plugins/consolePlugin.tsx';
 import { flowPlugin } from './plugins/flowPlugin.tsx';
 import { guardPlugin } from './plugins/guardPlugin.ts';
 import { healthPlugin } from './plugins/healthPlugin.ts';
@@ -94,6 +95,7 @@ export function createWebApp(deps: WebDeps) {
     .use(kitchenPlugin(ctx))
     .use(flowPlugin(ctx))
     .use(labPlugin(ctx, deps.lab))
+    .use(consolePlugin(ctx))
     .use(metricsPlugin(ctx));
 }
 

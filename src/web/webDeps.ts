@@ -2,7 +2,10 @@ import type { Clock } from '../clock.ts';
 import type { ShopConfig } from '../config/shopConfig.ts';
 import type { AnalyticsDb } from '../lab/analyticsSink.ts';
 import type { InventoryDb } from '../lab/inventory.ts';
+import type { WireFormat } from '../events/wireFormat.ts';
 import type { Logger } from '../log/logger.ts';
+import type { LagHistory } from './console/consumerGroups.ts';
+import type { SpanExporter } from '../runtime/otlpExporter.ts';
 import type { Producer, Transport } from '../transport/transport.ts';
 import type { ShopMachines } from './diagram/shopMachines.ts';
 import type { SessionCodec } from './session/sessionCookie.ts';
@@ -29,8 +32,14 @@ export interface WebConsumerStats {
 export interface WebDeps {
   config: ShopConfig;
   producer: Producer;
-  /** for /metrics: end offsets and committed offsets (consumer lag) */
-  transport: Pick<Transport, 'endOffsets' | 'committedOffsets'>;
+  /** for /metrics and the console: end and committed offsets (lag), reads without a group, group members */
+  transport: Pick<Transport, 'endOffsets' | 'committedOffsets' | 'read' | 'capabilities'>;
+  /** to show Avro values in the message browser (default: values are JSON or text) */
+  wireFormat?: WireFormat;
+  /** lag of the shop's groups over the last minutes (the console's groups page); sampled by the web actor */
+  lagHistory?: LagHistory;
+  /** where the root span of each order goes (OTLP export); default none */
+  spans?: SpanExporter;
   view: WebView;
   clock: Clock;
   logger: Logger;

@@ -18,7 +18,7 @@ async function urlOf(shop: RunningCommand): Promise<string> {
   let url: string | undefined;
   await waitFor(
     () => {
-      url = /^open (\S+)/m.exec(shop.output())?.[1];
+      url = /open (http:\/\/127\.0\.0\.1:\d+)/.exec(shop.output())?.[1];
       return url !== undefined || shop.child.exitCode !== null;
     },
     { timeoutMs: 30_000, message: () => `the shop printed no URL:\n${shop.output()}` },

@@ -138,7 +138,17 @@ describe('layoutGraph and StateDiagram', () => {
 
   it('draws the flow of actors and topics from the topology with message counts', () => {
     const g = topologyGraph(shopTopology(config), new Map([[config.topics.pizzaOrdered, 12]]));
-    expect(g.nodes.map((n) => n.key)).toEqual(['web', 'assemble', 'bake', 'delivery', 'status', 'transactions', 'inventory', 'processor', 'analytics']);
+    expect(g.nodes.map((n) => n.key)).toEqual([
+      'web',
+      'assemble',
+      'bake',
+      'delivery',
+      'status',
+      'transactions',
+      'inventory',
+      'processor',
+      'analytics',
+    ]);
     // the lab's flow: orders → transactions → processor (with the inventory) → analytics
     expect(g.edges.find((e) => e.from === 'web' && e.to === 'transactions')?.labels).toEqual([`${config.topics.pizzaOrdered} · 12`]);
     expect(g.edges.find((e) => e.from === 'transactions' && e.to === 'processor')?.labels).toEqual([`${config.topics.transactions} · 0`]);

@@ -563,7 +563,17 @@ describe('kitchen, flow, metrics', () => {
       actors: { actor: string }[];
       messages: Record<string, number>;
     };
-    expect(flow.actors.map((a) => a.actor)).toEqual(['web', 'assemble', 'bake', 'delivery', 'status', 'transactions', 'inventory', 'processor', 'analytics']);
+    expect(flow.actors.map((a) => a.actor)).toEqual([
+      'web',
+      'assemble',
+      'bake',
+      'delivery',
+      'status',
+      'transactions',
+      'inventory',
+      'processor',
+      'analytics',
+    ]);
     expect(flow.messages[h.config.topics.pizzaOrdered]).toBe(1);
     const page = await (await request(h, 'GET', '/flow', { cookie })).text();
     expect(page).toContain('pizza-ordered · 1');

@@ -17,10 +17,11 @@ import { crashSignal } from '../crashSignal.ts';
 import { deadLetters } from '../middleware/deadLetter.ts';
 import { type MessageHandler, type Middleware, wrap } from '../middleware/handler.ts';
 import { type ActorMetrics, createActorMetrics, metrics } from '../middleware/metrics.ts';
-import { childTraceparent, TRACEPARENT, tracing } from '../middleware/tracing.ts';
+import { effectHeaders, TRACEPARENT, tracing } from '../middleware/tracing.ts';
 import type { RunningActor } from '../supervisor.ts';
 import type { ActorLogic, ActorSpec, KeyedEvent, LocalState, Produced, Row } from './actorSpec.ts';
 import type { StateCache } from './stateCache.ts';
+import { type SpanExporter, spanOfMessage } from '../otlpExporter.ts';
 
 /** How the host cuts batches into transactions. */
 export interface BatchingOptions {
@@ -56,6 +57,8 @@ export interface ActorHostDeps {
    * before they are sent. Default: JSON only.
    */
   wire?: WireFormat;
+  /** where the span of every committed output goes (OTLP export); default none */
+  spans?: SpanExporter;
 }
 
 export interface ActorHost<X extends KeyedEvent = KeyedEvent> extends RunningActor {
@@ -214,7 +217,7 @@ export function createActorHost<E extends KeyedEvent, X extends KeyedEvent>(spec
         counters.deadLettered += 1;
       },
     }),
-    tracing(traces),
+    tracing(traces, spec.name),
   );
 
   /** Routes what a step produced and the rows it touched into their tasks' pending transactions. */
@@ -402,6 +405,13 @@ export function createActorHost<E extends KeyedEvent, X extends KeyedEvent>(spec
       counters.transactions += 1;
       counters.written += p.produced.length + p.rows.size;
       counters.pending -= p.inputs;
+      if (deps.spans) {
+        const at = clock.now();
+        for (const { topic, message } of p.produced) {
+          const span = spanOfMessage(spec.name, topic, message, at);
+          if (span) deps.spans.export(span);
+        }
+      }
       if (p.rows.size > 0) deps.cache?.write(task.partition, p.rows, clock.now());
       if (p.emitted.length > 0) spec.committed?.(p.emitted);
     };
@@ -455,8 +465,7 @@ export function createActorHost<E extends KeyedEvent, X extends KeyedEvent>(spec
         const key = p.message.key;
         const parent = key ? traces.get(key) : undefined;
         // the same trace as the input that set the deadline, as a span of its own
-        if (parent && !p.message.headers?.[TRACEPARENT])
-          p.message.headers = { ...p.message.headers, [TRACEPARENT]: childTraceparent(parent) };
+        if (parent && !p.message.headers?.[TRACEPARENT]) p.message.headers = { ...p.message.headers, ...effectHeaders(parent, spec.name) };
         // what a timer produces passes no middleware: count it here (a station's main output)
         counters.produced.set(p.topic, (counters.produced.get(p.topic) ?? 0) + 1);
       }

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { AssignerProtocol, type GroupMember, type PartitionAssigner } from 'kafkajs';
 import { assignCoPartitioned } from '../assignCoPartitioned.ts';
 import type { TopicPartition } from '../transport.ts';
@@ -54,10 +55,26 @@ export const coPartitionedAssigner: PartitionAssigner = ({ cluster, logger }) =>
   protocol({ topics }) {
     return {
       name: CO_PARTITIONED_ASSIGNER,
-      metadata: AssignerProtocol.MemberMetadata.encode({ version: VERSION, topics, userData: Buffer.alloc(0) }),
+      // user data: which process this member is (the console's groups page shows it)
+      metadata: AssignerProtocol.MemberMetadata.encode({ version: VERSION, topics, userData: Buffer.from(memberProcess()) }),
     };
   },
 });
+
+/** `host pid 1234`: the process a member runs in, sent with its subscription. */
+export function memberProcess(): string {
+  return `${hostname()} pid ${process.pid}`;
+}
+
+/** The process a member announced in its JoinGroup metadata, if it is one of ours. */
+export function processOf(memberMetadata: Buffer): string | undefined {
+  try {
+    const text = AssignerProtocol.MemberMetadata.decode(memberMetadata)?.userData?.toString('utf8');
+    return text && /^\S+ pid \d+$/.test(text) ? text : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** The topics a member subscribed to, from its JoinGroup metadata (the leader's when unreadable). */
 function subscriptionOf(member: GroupMember, fallback: string[]): string[] {

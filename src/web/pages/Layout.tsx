@@ -5,7 +5,7 @@ export interface LayoutProps {
   title: string;
   session?: SignedIn | undefined;
   /** which nav entry is current */
-  active?: 'menu' | 'orders' | 'kitchen' | 'flow' | 'analytics' | 'login';
+  active?: 'menu' | 'orders' | 'kitchen' | 'flow' | 'analytics' | 'console' | 'login';
   /** page scripts under /public (the live updates) */
   scripts?: string[];
   children?: JSX.Element | JSX.Element[];
@@ -44,6 +44,7 @@ export function Layout(props: LayoutProps): JSX.Element {
                   {nav('/kitchen', 'kitchen', 'Kitchen')}
                   {nav('/flow', 'flow', 'Flow')}
                   {nav('/analytics', 'analytics', 'Analytics')}
+                  {nav('/console', 'console', 'Console')}
                   <span class="who">
                     <span safe>{props.session.username}</span> ·{' '}
                     <form method="post" action="/logout" class="logout">

@@ -3,6 +3,7 @@ import type { MachineDiagram } from '../diagram/machineDiagram.ts';
 import { StateDiagram } from '../diagram/StateDiagram.tsx';
 import type { SignedIn } from '../plugins/guardPlugin.ts';
 import type { OrderView } from '../view/orderView.ts';
+import { type OrderTrace, refText } from '../console/orderTrace.ts';
 import { Layout, Time } from './Layout.tsx';
 
 export interface OrderPageProps {
@@ -15,6 +16,90 @@ export interface OrderPageProps {
   /** why cancelling is refused now, or undefined when the customer may cancel */
   cancelRefusal: string | undefined;
   speed?: number | undefined;
+  /** cause and effect, read from the log when the page was made */
+  trace?: OrderTrace | undefined;
+  /** what the scrubber lights at each step: the service flow's stage of a topic, the statechart's state of a status */
+  traceView?: { stageOf(topic: string): string | undefined; stateOf(status: number): string | undefined } | undefined;
+}
+
+/** Every message of the order as a list: who wrote it, what caused it, who read it and what each emitted. */
+function CauseAndEffect(props: {
+  trace: OrderTrace;
+  label: (code: number | null) => string;
+  view?: OrderPageProps['traceView'];
+}): JSX.Element {
+  const t = props.trace;
+  const last = Math.max(0, t.steps.length - 1);
+  return (
+    <section class="cause-effect" id="cause-effect">
+      <h2>Cause and effect</h2>
+      <p class="muted">
+        {t.traceIds.length === 1 ? (
+          <>
+            One trace: <code safe>{t.traceIds[0] ?? ''}</code>.{' '}
+          </>
+        ) : (
+          <span safe>{`${t.traceIds.length} traces. `}</span>
+        )}
+        Every message about this order, linked by its <code>traceparent</code> and <code>span.parent</code> headers: which actor wrote it,
+        which actors read it and what each emitted because of it.
+      </p>
+      <div class="scrubber">
+        <label for="trace-scrubber">Replay</label>{' '}
+        <input type="range" id="trace-scrubber" min="0" max={String(last)} value={String(last)} step="1" />{' '}
+        <output id="trace-at" for="trace-scrubber" safe>
+          {`step ${last + 1} of ${t.steps.length}`}
+        </output>
+        <span class="muted"> — the statechart, the service flow and this list follow the step.</span>
+      </div>
+      <ol class="trace-steps" id="trace-steps">
+        {t.steps.map((s) => (
+          <li
+            id={`step-${s.topic}-${s.partition}-${s.offset}`}
+            data-stage={props.view?.stageOf(s.topic) ?? ''}
+            data-state={s.statusChange ? (props.view?.stateOf(s.statusChange.to) ?? '') : ''}
+          >
+            <Time ms={s.timestamp} /> <strong safe>{s.actor}</strong> wrote <code safe>{refText(s)}</code>
+            {s.causedBy ? (
+              <span class="muted">
+                {' '}
+                because of <code safe>{refText(s.causedBy)}</code>
+              </span>
+            ) : (
+              ''
+            )}
+            {s.statusChange ? (
+              <span class="status-change" safe>
+                {` · status ${s.statusChange.from ?? '–'} → ${s.statusChange.to} (${props.label(s.statusChange.to)})`}
+              </span>
+            ) : (
+              ''
+            )}
+            {s.readBy.length > 0 ? (
+              <ul class="readers">
+                {s.readBy.map((r) => (
+                  <li>
+                    read by <strong safe>{r.actor}</strong> →{' '}
+                    {r.emitted.length === 0 ? (
+                      <span class="muted">emitted nothing</span>
+                    ) : (
+                      r.emitted.map((e) => (
+                        <>
+                          <code safe>{refText(e)}</code>{' '}
+                        </>
+                      ))
+                    )}
+                  </li>
+                ))}
+              </ul>
+            ) : (
+              ''
+            )}
+          </li>
+        ))}
+      </ol>
+    </section>
+  );
 }
 
 const STAGES = [
@@ -34,7 +119,7 @@ export function OrderPage(props: OrderPageProps): JSX.Element {
   const o = props.order;
   const p = o.pizza;
   return (
-    <Layout title={`Order ${o.orderId}`} session={props.session} active="orders" scripts={['/public/live.js']}>
+    <Layout title={`Order ${o.orderId}`} session={props.session} active="orders" scripts={['/public/live.js', '/public/scrubber.js']}>
       <section class="card order" data-live-order={`/api/orders/${o.orderId}/events`} data-order-id={o.orderId}>
         <div class="order-head">
           <div>
@@ -165,6 +250,8 @@ export function OrderPage(props: OrderPageProps): JSX.Element {
             </table>
           </div>
         </div>
+
+        {props.trace ? <CauseAndEffect trace={props.trace} label={props.label} view={props.traceView} /> : ''}
 
         <h2>Log lines about this order</h2>
         <ol class="logs" id="logs-body">

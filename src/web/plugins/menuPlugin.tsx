@@ -16,7 +16,8 @@ export function menuPlugin(ctx: WebContext) {
     .use(guardPlugin(ctx))
     .get(
       '/',
-      async ({ session }) => htmlResponse(await (<MenuPage session={session} menu={menu} idempotencyKey={newIdempotencyKey()} promotions={promotions()} />)),
+      async ({ session }) =>
+        htmlResponse(await (<MenuPage session={session} menu={menu} idempotencyKey={newIdempotencyKey()} promotions={promotions()} />)),
       {
         signedIn: 'page',
         detail: { hide: true },
@@ -24,7 +25,13 @@ export function menuPlugin(ctx: WebContext) {
     )
     .get(
       '/api/menu',
-      () => ({ sauce: menu.sauce, cheese: menu.cheese, main_topping: menu.mainTopping, extra_toppings: menu.extraToppings, promotions: promotions() }),
+      () => ({
+        sauce: menu.sauce,
+        cheese: menu.cheese,
+        main_topping: menu.mainTopping,
+        extra_toppings: menu.extraToppings,
+        promotions: promotions(),
+      }),
       {
         signedIn: 'api',
         response: {
@@ -33,7 +40,9 @@ export function menuPlugin(ctx: WebContext) {
             cheese: t.Array(t.String()),
             main_topping: t.Array(t.String()),
             extra_toppings: t.Array(t.String()),
-            promotions: t.Array(t.Object({ item: t.String(), discount: t.Union([t.Number(), t.Null()]), why: t.String() }, { additionalProperties: true })),
+            promotions: t.Array(
+              t.Object({ item: t.String(), discount: t.Union([t.Number(), t.Null()]), why: t.String() }, { additionalProperties: true }),
+            ),
           }),
           401: errorSchema,
         },

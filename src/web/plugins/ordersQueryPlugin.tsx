@@ -9,6 +9,14 @@ import { cancelRefusal, type OrderView } from '../view/orderView.ts';
 import { errorSchema, orderIdParams, orderSchema, ordersSchema, timelineSchema } from '../schemas.ts';
 import type { WebContext } from '../webContext.ts';
 import { guardPlugin } from './guardPlugin.ts';
+import { type OrderTrace, orderTrace } from '../console/orderTrace.ts';
+import { allTopics } from '../../topology.ts';
+
+/** Cause and effect for an order (`src/web/console/orderTrace.ts`) over every topic but the log lines. */
+export function traceOf(ctx: WebContext, orderId: string): Promise<OrderTrace> {
+  const topics = allTopics(ctx.config).filter((t) => t !== ctx.config.topics.logs);
+  return orderTrace(ctx.transport, ctx.topology, topics, orderId, ctx.wireFormat, ctx.config.topics.pizzaStatus);
+}
 
 /** The state of the order machine that stands for an order's status (what the diagram lights). */
 export function orderState(ctx: WebContext, order: Pick<OrderView, 'status'>): string | undefined {
@@ -21,6 +29,14 @@ export function orderState(ctx: WebContext, order: Pick<OrderView, 'status'>): s
  * own orders: any other id is a 404.
  */
 export function ordersQueryPlugin(ctx: WebContext) {
+  const t = ctx.config.topics;
+  /** the service flow's stages, by the topic that records them (the scrubber lights them) */
+  const stageOfTopic = new Map([
+    [t.pizzaOrdered, 'ordered'],
+    [t.pizzaAssembled, 'assembled'],
+    [t.pizzaBaked, 'baked'],
+    [t.pizzaDelivered, 'delivered'],
+  ]);
   const page = { signedIn: 'page' as const, detail: { hide: true } };
   const api = <S,>(summary: string, ok: S) => ({
     signedIn: 'api' as const,
@@ -39,6 +55,8 @@ export function ordersQueryPlugin(ctx: WebContext) {
       '/orders/:id',
       async ({ session, params }) => {
         const order = ownOrder(ctx, session, params.id);
+        // the page shows without it when the log cannot be read now
+        const trace = await traceOf(ctx, order.orderId).catch(() => undefined);
         return htmlResponse(
           await (
             <OrderPage
@@ -49,6 +67,11 @@ export function ordersQueryPlugin(ctx: WebContext) {
               currentState={orderState(ctx, order)}
               cancelRefusal={cancelRefusal(order, ctx.statusIds)}
               speed={ctx.speed}
+              trace={trace}
+              traceView={{
+                stageOf: (topic) => stageOfTopic.get(topic),
+                stateOf: (status) => orderState(ctx, { status }),
+              }}
             />
           ),
         );
@@ -64,6 +87,38 @@ export function ordersQueryPlugin(ctx: WebContext) {
       ...api('One of your orders', orderSchema),
       params: orderIdParams,
     })
+    .get(
+      '/api/orders/:id/trace',
+      async ({ session, params }) => {
+        const trace = await traceOf(ctx, ownOrder(ctx, session, params.id).orderId);
+        return {
+          order_id: trace.orderId,
+          trace_ids: trace.traceIds,
+          steps: trace.steps.map((s) => ({
+            topic: s.topic,
+            partition: s.partition,
+            offset: s.offset,
+            timestamp: s.timestamp,
+            actor: s.actor,
+            trace_id: s.traceId,
+            span_id: s.spanId,
+            value: s.value,
+            caused_by: s.causedBy,
+            read_by: s.readBy,
+            ...(s.statusChange ? { status_change: s.statusChange } : {}),
+          })),
+        };
+      },
+      {
+        signedIn: 'api',
+        params: orderIdParams,
+        detail: {
+          summary:
+            'Cause and effect: every message of the order, the message that caused it, and what each reader emitted because of it (linked by traceparent and span.parent)',
+          tags: ['orders'],
+        },
+      },
+    )
     .get('/api/orders/:id/timeline', ({ session, params }) => orderTimelineJson(ownOrder(ctx, session, params.id)), {
       ...api("An order's messages and log lines", timelineSchema),
       params: orderIdParams,

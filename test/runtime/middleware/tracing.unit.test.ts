@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { Produced } from '../../../src/runtime/host/actorSpec.ts';
-import { childTraceparent, TRACEPARENT, tracing } from '../../../src/runtime/middleware/tracing.ts';
+import {
+  childTraceparent,
+  effectHeaders,
+  orderTraceparent,
+  parseTraceparent,
+  SPAN_HEADERS,
+  TRACEPARENT,
+  tracing,
+} from '../../../src/runtime/middleware/tracing.ts';
 import type { DeliveredMessage } from '../../../src/transport/transport.ts';
 
 const PARENT = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
@@ -74,5 +82,25 @@ describe('tracing middleware', () => {
     const a = parts(childTraceparent(undefined));
     const b = parts(childTraceparent(undefined));
     expect(a.trace).not.toBe(b.trace);
+  });
+});
+
+describe('cause and effect headers', () => {
+  it('name the input’s span as span.parent and the producing actor as span.actor', () => {
+    const out = tracing(undefined, 'bake')(outputs(2))(message({ [TRACEPARENT]: PARENT }), 0);
+    for (const p of out) {
+      expect(p.message.headers?.[SPAN_HEADERS.parent]).toBe('b7ad6b7169203331');
+      expect(p.message.headers?.[SPAN_HEADERS.actor]).toBe('bake');
+    }
+  });
+
+  it('an order’s root trace id follows from its order id, so the web’s messages of one order share it', () => {
+    const a = parseTraceparent(orderTraceparent('1a2b3c4d'));
+    const b = parseTraceparent(orderTraceparent('1a2b3c4d'));
+    const other = parseTraceparent(orderTraceparent('1a2b3c4e'));
+    expect(a?.traceId).toBe(b?.traceId);
+    expect(a?.spanId).not.toBe(b?.spanId);
+    expect(other?.traceId).not.toBe(a?.traceId);
+    expect(effectHeaders(orderTraceparent('1a2b3c4d'), undefined)[SPAN_HEADERS.actor]).toBeUndefined();
   });
 });
