@@ -5,7 +5,7 @@ import { ConsumerGroup } from './embedded/consumerGroup.ts';
 import { type EmbeddedConsumer, GroupMember } from './embedded/groupMember.ts';
 import { lockFile } from './embedded/lockFile.ts';
 import { type LogCore, tpKey } from './embedded/logCore.ts';
-import { type LogStore, memoryLogStore, type StoredCommit, type StoredMessage } from './embedded/logStore.ts';
+import { deliveredCopy, type LogStore, memoryLogStore, type StoredCommit, type StoredMessage } from './embedded/logStore.ts';
 import { PartitionLog } from './embedded/partitionLog.ts';
 import { openSqliteLogStore } from './embedded/sqliteLogStore.ts';
 import { WriteBuffer } from './embedded/writeBuffer.ts';
@@ -405,15 +405,7 @@ export function createEmbeddedLog(options: EmbeddedLogOptions = {}): EmbeddedLog
       return core
         .partitionLog(topic, partition)
         .read(Math.max(0, from), max)
-        .map((m) => ({
-          topic,
-          partition,
-          offset: m.offset,
-          key: m.key,
-          value: new Uint8Array(m.value),
-          headers: { ...m.headers },
-          timestamp: m.timestamp,
-        }));
+        .map((m) => deliveredCopy(topic, partition, m));
     },
 
     async endOffsets(topic: string): Promise<Map<number, number>> {

@@ -1,7 +1,7 @@
 import { ShopError } from '../../errors.ts';
 import type { BatchHandler, Consumer, DeliveredMessage, OffsetCommit, RebalanceListener, TopicPartition } from '../transport.ts';
 import type { ConsumerGroup } from './consumerGroup.ts';
-import type { StoredCommit, StoredMessage } from './logStore.ts';
+import { deliveredCopy, type StoredCommit, type StoredMessage } from './logStore.ts';
 import { type LogCore, tpKey } from './logCore.ts';
 import type { PartitionLog } from './partitionLog.ts';
 
@@ -279,18 +279,7 @@ export class GroupMember implements EmbeddedConsumer {
 
   private deliver(fetcher: PartitionFetcher, stored: StoredMessage[]): Promise<void> {
     const { topic, partition } = fetcher.tp;
-    const messages = stored.map(
-      (m): DeliveredMessage => ({
-        topic,
-        partition,
-        offset: m.offset,
-        key: m.key,
-        // each delivery gets its own copy: a handler may keep or change it without touching the log
-        value: new Uint8Array(m.value),
-        headers: { ...m.headers },
-        timestamp: m.timestamp,
-      }),
-    );
+    const messages = stored.map((m) => deliveredCopy(topic, partition, m));
     const last = (stored[stored.length - 1] as StoredMessage).offset;
     let handled: Promise<void>;
     try {

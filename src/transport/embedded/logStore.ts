@@ -1,4 +1,4 @@
-import type { Headers } from '../transport.ts';
+import type { DeliveredMessage, Headers } from '../transport.ts';
 
 /** One message as the embedded log keeps it (the value is the log's own copy: never mutate it). */
 export interface StoredMessage {
@@ -7,6 +7,22 @@ export interface StoredMessage {
   value: Uint8Array;
   headers: Headers;
   timestamp: number;
+}
+
+/**
+ * A stored message as a reader gets it: its own copy of the value and headers, so a handler may keep
+ * or change it without touching the log.
+ */
+export function deliveredCopy(topic: string, partition: number, m: StoredMessage): DeliveredMessage {
+  return {
+    topic,
+    partition,
+    offset: m.offset,
+    key: m.key,
+    value: new Uint8Array(m.value),
+    headers: { ...m.headers },
+    timestamp: m.timestamp,
+  };
 }
 
 export interface StoredAppend {
