@@ -268,7 +268,7 @@ export function createActorHost<E extends KeyedEvent, X extends KeyedEvent>(spec
   /** Values in the wire format, for the topics it writes (JSON text otherwise). */
   const writeWire = async (topic: string, messages: OutgoingMessage[]): Promise<OutgoingMessage[]> => {
     const wire = deps.wire;
-    if (!wire || !wire.encodes(topic)) return messages;
+    if (!wire?.encodes(topic)) return messages;
     return Promise.all(
       messages.map(async (m) => {
         if (typeof m.value !== 'string') return m;

@@ -1,5 +1,5 @@
 import { ShopError } from '../../errors.ts';
-import type { BatchHandler, Consumer, DeliveredMessage, OffsetCommit, RebalanceListener, TopicPartition } from '../transport.ts';
+import type { BatchHandler, Consumer, OffsetCommit, RebalanceListener, TopicPartition } from '../transport.ts';
 import type { ConsumerGroup } from './consumerGroup.ts';
 import { deliveredCopy, type StoredCommit, type StoredMessage } from './logStore.ts';
 import { type LogCore, tpKey } from './logCore.ts';
