@@ -1,21 +1,14 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/loadConfig.ts';
 import { type Shop, startShop } from '../../src/app/startShop.ts';
+import { browserTestsRun, launchChromium } from '../support/chromium.ts';
 
 // Issue 10 (2, 3, 5) in a real Chromium: a page served from another port of the same host (same
 // site, another origin; SameSite=Lax cookies still go along) tries to order, cancel, log the
 // customer out and log them in as someone else, and frames the shop. Also: the shop's own pages
 // run under its CSP without a single violation (no inline script or style left), live updates and
 // the API reference page included. Runs under Bun.
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const available = existsSync(CHROMIUM);
-const mustRun = process.env.CI === 'true';
-if (!available && !mustRun) console.warn(`CSRF browser test skipped: no Chromium at ${CHROMIUM}; with CI=true this fails`);
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -43,18 +36,17 @@ function attackerPage(shop: string, path: string): string {
   return 'nothing here';
 }
 
-describe.skipIf(!available && !mustRun)('cross-origin attacks from another port, in Chromium', () => {
+describe.skipIf(!browserTestsRun())('cross-origin attacks from another port, in Chromium', () => {
   let shop: Shop;
   let attacker: ReturnType<typeof Bun.serve>;
   let browser: BrowserContext;
+  let closeBrowser: (() => Promise<void>) | undefined;
   let page: Page;
-  let profile: string;
   let url: string;
   let evil: string;
   const cspViolations: string[] = [];
 
   beforeAll(async () => {
-    if (!available) throw new Error(`CI=true but no Chromium at ${CHROMIUM}: install it (apt-get install -y chromium)`);
     shop = await startShop({ config: loadConfig(), memory: true, speed: 1, port: 0, logFormat: 'silent' });
     url = shop.url ?? '';
     attacker = Bun.serve({
@@ -69,12 +61,9 @@ describe.skipIf(!available && !mustRun)('cross-origin attacks from another port,
         ),
     });
     evil = `http://127.0.0.1:${attacker.port}`;
-    profile = mkdtempSync(join(tmpdir(), 'pizza-chromium-csrf-'));
-    browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-sync'],
-    });
+    const launched = await launchChromium();
+    browser = launched.browser;
+    closeBrowser = launched.close;
     page = browser.pages()[0] ?? (await browser.newPage());
     page.on('console', (m) => {
       if (/Content Security Policy/i.test(m.text())) cspViolations.push(`${page.url()}: ${m.text()}`);
@@ -87,10 +76,9 @@ describe.skipIf(!available && !mustRun)('cross-origin attacks from another port,
   }, 60_000);
 
   afterAll(async () => {
-    await browser?.close();
+    await closeBrowser?.();
     attacker?.stop(true);
     await shop?.stop();
-    if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
   const sessionCookie = async () => (await browser.cookies(url)).find((c) => c.name === 'pizza_session')?.value ?? '';

@@ -1,64 +1,39 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/loadConfig.ts';
 import { type Shop, startShop } from '../../src/app/startShop.ts';
-import { isCi } from '../support/ci.ts';
+import { browserTestsRun, launchChromium } from '../support/chromium.ts';
 
 // The whole shop (web, stations, status) in this process on the in-memory embedded log, driven by
 // a real headless Chromium. Runs under Bun (the web listens with Bun's server).
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOTS = 'test-output/screenshots';
 const SPEED = 10;
-const available = existsSync(CHROMIUM);
-const mustRun = isCi();
-if (!available && !mustRun) {
-  console.warn(
-    `browser test skipped: no Chromium at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH); under CI (CI=true or CI=1) this fails`,
-  );
-}
 
-describe.skipIf(!available && !mustRun)('the shop in a browser', () => {
+describe.skipIf(!browserTestsRun())('the shop in a browser', () => {
   const config = loadConfig();
   let shop: Shop;
   let browser: BrowserContext;
+  let closeBrowser: (() => Promise<void>) | undefined;
   let page: Page;
-  let profile: string;
   let url: string;
 
   beforeAll(async () => {
-    if (!available) throw new Error(`CI is set but no Chromium at ${CHROMIUM}: install it (apt-get install -y chromium)`);
     mkdirSync(SCREENSHOTS, { recursive: true });
     shop = await startShop({ config, memory: true, speed: SPEED, port: 0, logFormat: 'silent' });
     url = shop.url ?? '';
     expect(url).toMatch(/^http:\/\//);
-    profile = mkdtempSync(join(tmpdir(), 'pizza-chromium-'));
-    // a fresh profile directory each run (Playwright passes it as --user-data-dir)
-    browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1280, height: 900 },
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    const launched = await launchChromium();
+    browser = launched.browser;
+    closeBrowser = launched.close;
     page = browser.pages()[0] ?? (await browser.newPage());
   }, 60_000);
 
   afterAll(async () => {
-    await browser?.close();
+    await closeBrowser?.();
     await shop?.stop();
-    if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
   const shot = (name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });

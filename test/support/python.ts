@@ -2,6 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { isCi } from './ci.ts';
 
 /** The Python the interop tests run their peers with, or why there is none. */
 export interface PythonPeers {
@@ -19,7 +20,6 @@ export function pythonVenvDir(): string {
   return process.env.PIZZA_PYTHON_VENV ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'pizza-shop', 'python-venv');
 }
 
-const isCi = () => process.env.CI === 'true' || process.env.CI === '1';
 let found: PythonPeers | undefined;
 
 /**
