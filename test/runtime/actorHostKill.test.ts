@@ -1,10 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { changelogTopic } from '../../src/runtime/host/createActorHost.ts';
 import { createEmbeddedLog } from '../../src/transport/embeddedLog.ts';
+import { bunJsonLines } from '../support/jsonLinesProcess.ts';
 import { waitFor } from '../support/waitFor.ts';
 import { changelogRows, counterTopics, json, readAll } from './fixtures/counterActor.ts';
 
@@ -17,31 +18,9 @@ afterEach(() => {
 
 /** Starts the counter host process and collects its JSON lines. */
 function counterProcess(dataDir: string, total: number) {
-  const child = spawn('bun', ['test/runtime/fixtures/counterHostProcess.ts'], {
-    env: { ...process.env, DATA_DIR: dataDir, TOTAL: String(total) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  const lines: Record<string, unknown>[] = [];
-  let buffer = '';
-  let stderr = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    buffer += chunk.toString();
-    const parts = buffer.split('\n');
-    buffer = parts.pop() ?? '';
-    for (const p of parts) {
-      try {
-        lines.push(JSON.parse(p));
-      } catch {
-        // not a JSON line
-      }
-    }
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, lines, exited, stderr: () => stderr };
+  const p = bunJsonLines('test/runtime/fixtures/counterHostProcess.ts', { DATA_DIR: dataDir, TOTAL: String(total) });
+  children.push(p.child);
+  return p;
 }
 
 /** What a reader of the log file sees (the process is gone, so the file can be opened). */

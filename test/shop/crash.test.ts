@@ -1,10 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/loadConfig.ts';
 import { createEmbeddedLog } from '../../src/transport/embeddedLog.ts';
+import { bunJsonLines } from '../support/jsonLinesProcess.ts';
 import { readTopic } from '../support/shopHarness.ts';
 import { waitFor } from '../support/waitFor.ts';
 
@@ -18,31 +19,9 @@ afterEach(() => {
 
 /** Starts the kitchen in a child process and collects its JSON log lines. */
 function kitchen(dataDir: string, env: Record<string, string> = {}) {
-  const child = spawn('bun', ['test/shop/fixtures/kitchenProcess.ts'], {
-    env: { ...process.env, DATA_DIR: dataDir, SPEED: '20', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  const lines: Record<string, unknown>[] = [];
-  let buffer = '';
-  let stderr = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    buffer += chunk.toString();
-    const parts = buffer.split('\n');
-    buffer = parts.pop() ?? '';
-    for (const p of parts) {
-      try {
-        lines.push(JSON.parse(p));
-      } catch {
-        // not a log line
-      }
-    }
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, lines, exited, stderr: () => stderr };
+  const p = bunJsonLines('test/shop/fixtures/kitchenProcess.ts', { DATA_DIR: dataDir, SPEED: '20', ...env });
+  children.push(p.child);
+  return p;
 }
 
 /** Every line the process wrote so far, counted: kills land after a random number of them. */
