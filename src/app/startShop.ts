@@ -271,7 +271,7 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
         start: async () => {
           const log = logger.child(name);
           const cache = await cacheOf(name);
-          const h = createActorHost(make(log), { ...hostDeps, logger: log, instance: webInstanceId, ...(cache ? { cache } : {}) });
+          const h = createActorHost(make(log), { ...hostDeps, logger: log, ...(cache ? { cache } : {}) });
           hosts.set(name, h as unknown as ActorHost);
           try {
             await h.start();
@@ -334,11 +334,7 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
         name: 'inventory',
         start: async () => {
           const log = logger.child('inventory');
-          const stock = createActorHost(stockSpec({ config, inventory: inventoryDb }), {
-            ...hostDeps,
-            logger: log,
-            instance: webInstanceId,
-          });
+          const stock = createActorHost(stockSpec({ config, inventory: inventoryDb }), { ...hostDeps, logger: log });
           hosts.set('inventory', stock as unknown as ActorHost);
           await stock.start();
           const started = await startInventorySource({

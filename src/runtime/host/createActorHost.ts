@@ -44,8 +44,6 @@ export interface ActorHostDeps {
   deadLetterTopic: string;
   /** partitions of the actor's input topics (and so of its changelog) */
   partitions: number;
-  /** names this process's instance in log lines */
-  instance?: string;
   batching?: Partial<BatchingOptions>;
   /** more middleware, outermost first, around dead letters, metrics and tracing */
   middleware?: Middleware[];
@@ -73,8 +71,6 @@ export interface ActorHost<X extends KeyedEvent = KeyedEvent> extends RunningAct
   inspect(): unknown;
   /** Reads the logic's state of some keys (the web and tests look at it). */
   rows(keys: Iterable<string>): Map<string, Row | null>;
-  /** Everything the logic emitted since the host started is also handed here, after commit. */
-  readonly emittedType?: X;
 }
 
 /** The changelog of an actor: its state rows, compacted. */
