@@ -1,5 +1,6 @@
 import { ShopError } from '../errors.ts';
 import { encode, type PizzaOrdered, type StatusChanged } from '../events/messages.ts';
+import { partitionForKey } from '../transport/partitioner.ts';
 import type { RecordMetadata } from '../transport/transport.ts';
 import { orderTraceparent, SPAN_HEADERS, TRACEPARENT } from '../runtime/middleware/tracing.ts';
 import { spanOfMessage } from '../runtime/otlpExporter.ts';
@@ -31,7 +32,7 @@ export interface PizzaChoice {
 }
 
 /** Placements in flight by order id: a retry arriving while the first is producing waits for it. */
-const inFlight = new WeakMap<WebContext, Map<string, Promise<OrderView>>>();
+const inFlight = new WeakMap<WebContext, Map<string, Promise<unknown>>>();
 
 /**
  * Places an order at most once per idempotency key: the order id is derived from the customer
@@ -51,12 +52,20 @@ export async function placeOrderOnce(
   key: string,
 ): Promise<{ order: OrderView; replayed: boolean }> {
   const orderId = idempotentOrderId(ctx, session, key);
-  const pending = inFlight.get(ctx) ?? new Map<string, Promise<OrderView>>();
+  const pending = inFlight.get(ctx) ?? new Map<string, Promise<unknown>>();
   inFlight.set(ctx, pending);
-  const earlier = pending.get(orderId);
-  if (earlier) await earlier.catch(() => undefined);
-  const known = ctx.view.store.getOrder(orderId);
-  if (known) {
+  const previous = pending.get(orderId);
+  // Registered before anything is awaited: concurrent retries with one key queue behind each other.
+  const attempt = (async (): Promise<{ order: OrderView; replayed: boolean }> => {
+    if (previous) await previous.catch(() => undefined);
+    let known = ctx.view.store.getOrder(orderId);
+    // Not in the view: maybe placed by a web that died before it answered, its message still on
+    // its way into this view. Decide only once the view has applied the log as far as it goes now.
+    if (!known) {
+      await viewCaughtUp(ctx, orderId);
+      known = ctx.view.store.getOrder(orderId);
+    }
+    if (!known) return { order: await produceOrder(ctx, session, choice, orderId), replayed: false };
     if (known.customerId !== session.customerId) {
       // a clash of 32-bit ids with another customer's order: vanishingly rare, never a leak
       throw new HttpError('IDEMPOTENCY_KEY_CLASH', 'this Idempotency-Key cannot be used: send the order with another key', 409);
@@ -72,13 +81,36 @@ export async function placeOrderOnce(
       );
     }
     return { order: known, replayed: true };
-  }
-  const placing = produceOrder(ctx, session, choice, orderId);
-  pending.set(orderId, placing);
+  })();
+  pending.set(orderId, attempt);
   try {
-    return { order: await placing, replayed: false };
+    return await attempt;
   } finally {
-    pending.delete(orderId);
+    if (pending.get(orderId) === attempt) pending.delete(orderId);
+  }
+}
+
+/** How long a placement waits for the view to catch up with the log before answering 503. */
+const CATCH_UP_MS = 5_000;
+
+/**
+ * Waits until this instance's view has applied the order's partition of pizza-ordered up to the
+ * log's end as it is now (the view keeps the positions it applied with its rows). Without it, a
+ * retried placement that reaches a freshly restarted web would be placed a second time.
+ */
+async function viewCaughtUp(ctx: WebContext, orderId: string): Promise<void> {
+  const topic = ctx.config.topics.pizzaOrdered;
+  const ends = await ctx.transport.endOffsets(topic);
+  const partition = partitionForKey(orderId, ends.size);
+  const end = ends.get(partition) ?? 0;
+  const deadline = Date.now() + CATCH_UP_MS;
+  while ((ctx.view.store.position(topic, partition) ?? 0) < end) {
+    if (Date.now() > deadline) {
+      throw new HttpError('VIEW_BEHIND', 'the shop is catching up after a restart: try again in a moment', 503, {
+        headers: { 'retry-after': '1' },
+      });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
 

@@ -7,6 +7,8 @@ export interface Outage {
   commits?: boolean;
   /** called before every send: a promise returned is awaited first (reject it to fail the send) */
   beforeSend?: (topic: string) => Promise<void> | undefined;
+  /** called before a consumer is handed a batch: a promise returned holds the delivery back */
+  beforeDeliver?: (topic: string) => Promise<void> | undefined;
 }
 
 /**
@@ -60,7 +62,11 @@ export function outageTransport(inner: Transport, outage: Outage): Transport {
     consumer(options: ConsumerOptions): Consumer {
       const consumer = inner.consumer(options);
       return {
-        run: (handler, listener) => consumer.run(handler, listener),
+        run: (handler, listener) =>
+          consumer.run(async (batch) => {
+            await outage.beforeDeliver?.(batch.topic);
+            await handler(batch);
+          }, listener),
         commit: async (offsets) => {
           if (outage.commits)
             throw new ShopError('COMMIT_FAILED', 'commit failed: Connection error: connect ECONNREFUSED', { retriable: true });

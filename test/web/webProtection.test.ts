@@ -2,6 +2,7 @@ import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log/logger.ts';
 import { createWebActor } from '../../src/web/createWebActor.ts';
+import { outageTransport } from '../support/outageTransport.ts';
 import {
   formToken,
   login,
@@ -298,6 +299,54 @@ describe('idempotent order placement (issue 10, 7)', () => {
       expect(((await retry.json()) as { order_id: string }).order_id).toBe(first.order_id);
       expect(await messageCount(h, h.config.topics.pizzaOrdered)).toBe(1);
     } finally {
+      await web2.stop();
+    }
+  });
+
+  it('a retry at a restarted web whose view has not applied the first placement yet waits for it, then returns it', async () => {
+    h = await startWeb();
+    const { cookie } = await login(h, 'ada');
+    const headers = { 'idempotency-key': 'lost-answer-2' };
+    const first = (await (await request(h, 'POST', '/api/orders', { cookie, json: PIZZA, headers })).json()) as { order_id: string };
+    await h.settle();
+    // the new web's view gets nothing from the log until the test lets it
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const web2 = await createWebActor({
+      config: h.config,
+      transport: outageTransport(h.log, { beforeDeliver: () => held }),
+      clock: h.clock,
+      logger: createLogger({ actor: 'web', clock: h.clock, format: 'silent' }),
+      instanceId: 'restarted-behind',
+      sessionSecret: TEST_SESSION_SECRET,
+    });
+    await web2.start();
+    try {
+      let answered = false;
+      const retry = web2.app
+        .handle(
+          new Request('http://localhost/api/orders', {
+            method: 'POST',
+            headers: { cookie, 'content-type': 'application/json', ...headers, 'content-length': String(JSON.stringify(PIZZA).length) },
+            body: JSON.stringify(PIZZA),
+          }),
+        )
+        .finally(() => {
+          answered = true;
+        });
+      // while its view is behind, the retry neither answers nor places the order again
+      for (let i = 0; i < 20; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+      expect(answered, 'the retry waits for the view').toBe(false);
+      expect(await messageCount(h, h.config.topics.pizzaOrdered)).toBe(1);
+      release();
+      const answer = await retry;
+      expect(answer.status).toBe(200);
+      expect(((await answer.json()) as { order_id: string }).order_id).toBe(first.order_id);
+      expect(await messageCount(h, h.config.topics.pizzaOrdered)).toBe(1);
+    } finally {
+      release();
       await web2.stop();
     }
   });
