@@ -90,6 +90,12 @@ export interface RebalanceListener {
   onAssigned?(partitions: TopicPartition[]): void | Promise<void>;
   /** called with the partitions this member is about to lose; commit what is finished here */
   onRevoked?(partitions: TopicPartition[]): void | Promise<void>;
+  /**
+   * called when the member stopped by itself (the transport gave up on it, e.g. Kafka's group
+   * coordinator could not be found after a broker restart): it hands over nothing more, so its
+   * owner must start a new one
+   */
+  onStopped?(error: Error): void;
 }
 
 export interface ConsumerOptions {

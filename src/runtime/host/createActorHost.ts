@@ -593,7 +593,12 @@ export function createActorHost<E extends KeyedEvent, X extends KeyedEvent>(spec
             throw error;
           });
         },
-        { onAssigned: (a) => onAssigned(a).catch((e) => fail(e)), onRevoked: (r) => onRevoked(r).catch(() => undefined) },
+        {
+          onAssigned: (a) => onAssigned(a).catch((e) => fail(e)),
+          onRevoked: (r) => onRevoked(r).catch(() => undefined),
+          // the transport gave up on the member: crash, so that the supervisor starts a new one
+          onStopped: (e) => fail(e),
+        },
       );
       if (sweepEvery > 0) sweepTimer = clock.setTimeout(sweep, sweepEvery);
     },

@@ -344,6 +344,14 @@ export class KafkaGroupMember implements KafkaConsumer {
     this.markDead();
     if (error !== undefined) this.options.onError(error, context);
     this.options.forget(this);
+    // the owner must know: a member that stopped by itself would otherwise sit there consuming nothing
+    if (error !== undefined) {
+      try {
+        this.listener.onStopped?.(error instanceof Error ? error : new Error(String(error)));
+      } catch (listenerError) {
+        this.options.onError(listenerError, `onStopped of kafka consumer of group ${this.groupId}`);
+      }
+    }
     return (async () => {
       await this.started$;
       await this.consumer?.disconnect().catch(() => {});
