@@ -32,7 +32,10 @@
       const res = await fetch('/api/analytics', { headers: { accept: 'application/json' } });
       if (!res.ok) return;
       const data = await res.json();
-      items('current-promotions', data.current, (p) => `${p.item}: ${p.discount ?? 0} % off (${p.why})`);
+      items('current-promotions', data.current, (p) => `${p.item}: ${p.discount} % off (${p.why})`);
+      rows('clicks', data.clicks.by_product, (c) => [c.prod_id, String(c.clicks)]);
+      const views = document.getElementById('menu-views');
+      if (views) views.textContent = `${data.clicks.views} menu views; item clicks from the clicks topic:`;
       rows('windows', data.windows, (w) => [
         w.prod_id,
         `${time(w.window_start)}–${time(w.window_end)}`,

@@ -52,5 +52,19 @@
         : 'Choose a sauce, a cheese and a main topping.';
   };
   form.addEventListener('change', draw);
+  // The lab's clickstream: picking an item is a click on it (POST /api/clicks); a failed beacon
+  // changes nothing for the customer.
+  const ITEM_FIELDS = ['sauce', 'cheese', 'main_topping', 'extra_toppings'];
+  form.addEventListener('change', (event) => {
+    const input = event.target;
+    if (!(input instanceof HTMLInputElement) || !input.checked || !ITEM_FIELDS.includes(input.name)) return;
+    fetch('/api/clicks', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ prod_id: input.value }),
+      credentials: 'same-origin',
+      keepalive: true,
+    }).catch(() => undefined);
+  });
   draw();
 })();

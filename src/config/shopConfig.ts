@@ -25,6 +25,10 @@ export interface Topics {
   productTxnPerHour: string;
   /** added (the lab): PROMOTIONS, window updates of products with high stock and few sales */
   promotions: string;
+  /** added (the lab): the web's menu views and item clicks, as the lab's clicks stream */
+  clicks: string;
+  /** added (the lab): the price an order was placed at, keyed by order id (not part of pizza-ordered's contract) */
+  pizzaPriced: string;
 }
 
 /** The actors of the shop, by the names the command line uses. */
@@ -126,6 +130,8 @@ export interface WebLimits {
   ordersPerMinutePerAddress: number;
   loginsPerMinutePerAddress: number;
   streamsPerMinutePerAddress: number;
+  /** click beacons from the menu page (`POST /api/clicks`) per session */
+  clicksPerMinutePerSession: number;
   /** live streams open at once, per session and in total */
   streamsPerSession: number;
   streamsTotal: number;
@@ -138,6 +144,7 @@ export const DEFAULT_WEB_LIMITS: WebLimits = {
   ordersPerMinutePerAddress: 600,
   loginsPerMinutePerAddress: 60,
   streamsPerMinutePerAddress: 600,
+  clicksPerMinutePerSession: 120,
   streamsPerSession: 6,
   streamsTotal: 1000,
   streamBufferKib: 256,

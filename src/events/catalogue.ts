@@ -1,8 +1,12 @@
 import type { ActorName, ShopConfig, Topics } from '../config/shopConfig.ts';
 import {
+  type Click,
   type InventoryRow,
+  type PizzaPriced,
   type Promotion,
+  parseClick,
   parseInventoryRow,
+  parsePizzaPriced,
   parsePromotion,
   parseTransaction,
   parseWindowResult,
@@ -177,7 +181,7 @@ export const CATALOGUE = {
     codec: jsonCodec<InventoryRow>(parseInventoryRow),
     keyedByOrder: false,
     producers: ['inventory'],
-    consumers: ['processor'],
+    consumers: ['processor', 'web'],
     observers: [],
     meaning: "a product's stock and prices as the inventory table holds them, compacted: the lab's source connector (added)",
   },
@@ -186,7 +190,7 @@ export const CATALOGUE = {
     codec: jsonCodec<WindowResult>(parseWindowResult),
     keyedByOrder: false,
     producers: ['processor'],
-    consumers: ['analytics'],
+    consumers: ['analytics', 'web'],
     observers: [],
     meaning: "a product's transactions in a 1-hour window advancing by 5 minutes, joined with its inventory (added)",
   },
@@ -195,9 +199,27 @@ export const CATALOGUE = {
     codec: jsonCodec<Promotion>(parsePromotion),
     keyedByOrder: false,
     producers: ['processor'],
-    consumers: ['analytics'],
+    consumers: ['analytics', 'web'],
     observers: [],
     meaning: 'a window of a product with fewer sales than expected and stock above 80 % (added)',
+  },
+  clicks: {
+    alias: 'clicks',
+    codec: jsonCodec<Click>(parseClick),
+    keyedByOrder: false,
+    producers: ['web'],
+    consumers: [],
+    observers: ['web'],
+    meaning: "a menu view or an item click, keyed by customer: the lab's clicks stream (added)",
+  },
+  pizzaPriced: {
+    alias: 'pizza_priced',
+    codec: jsonCodec<PizzaPriced>(parsePizzaPriced),
+    keyedByOrder: true,
+    producers: ['web'],
+    consumers: [],
+    observers: ['web'],
+    meaning: 'the price each item of an order was placed at, promotions applied (added)',
   },
   deadLetter: {
     alias: 'dead_letter',
@@ -222,7 +244,7 @@ export const CATALOGUE = {
 export type TopicKey = keyof typeof CATALOGUE;
 export const TOPIC_KEYS = Object.keys(CATALOGUE) as TopicKey[];
 /** The stream-processing lab's topics (keyed by product, not by order). */
-export type LabTopicKey = 'transactions' | 'inventory' | 'productTxnPerHour' | 'promotions';
+export type LabTopicKey = 'transactions' | 'inventory' | 'productTxnPerHour' | 'promotions' | 'clicks' | 'pizzaPriced';
 
 /** Decoded value of each topic. */
 export type ValueOf<K extends TopicKey> = (typeof CATALOGUE)[K]['codec'] extends Codec<infer V> ? V : never;

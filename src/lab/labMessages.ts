@@ -129,3 +129,72 @@ export function parsePromotion(value: Uint8Array | string): Promotion {
 export function formatTimestamp(ms: number): string {
   return new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
 }
+
+/**
+ * A menu view or an item click on the web (topic `clicks`, keyed by the customer id): the lab's
+ * clicks stream, with its columns. A menu view has no product (`prod_id: null`) and `bytes` is
+ * the size of the page served; an item click names the item and has `bytes: 0` (the beacon's
+ * answer carries nothing). `referrer` and `agent` are `'-'` when the browser sent none, as in a
+ * web server's access log, from which the lab's clickstream came.
+ */
+export interface Click {
+  ip: string;
+  /** the customer id of the session */
+  userid: string;
+  prod_id: string | null;
+  bytes: number;
+  referrer: string;
+  agent: string;
+  /** ms since epoch */
+  click_ts: number;
+}
+
+export function parseClick(value: Uint8Array | string): Click {
+  const o = object(value);
+  const prod = o.prod_id;
+  if (prod !== null && (typeof prod !== 'string' || prod.length === 0)) throw malformed("field 'prod_id' must be a non-empty string or null");
+  return {
+    ip: str(o, 'ip'),
+    userid: str(o, 'userid'),
+    prod_id: prod,
+    bytes: num(o, 'bytes'),
+    referrer: str(o, 'referrer'),
+    agent: str(o, 'agent'),
+    click_ts: num(o, 'click_ts'),
+  };
+}
+
+/** One item of an order as it was priced when the customer placed it. */
+export interface PricedItem {
+  prod_id: string;
+  list_price: number;
+  /** percent off the list price (0: not promoted at the time) */
+  discount: number;
+  /** what the customer pays for it: list price less the discount, in cents precision */
+  price: number;
+}
+
+/**
+ * The price an order was placed at (topic `pizza-priced`, keyed by the order id), produced by the
+ * web just before the order's `pizza-ordered`. It is a topic of its own rather than a field of
+ * pizza-ordered, whose wire format (JSON and Avro) is a contract with the original's services.
+ */
+export interface PizzaPriced {
+  items: PricedItem[];
+  total: number;
+  /** true when some item cost its quoted price, lower than at placement (a promotion that ended since the menu showed it) */
+  quoted: boolean;
+  timestamp: number;
+}
+
+export function parsePizzaPriced(value: Uint8Array | string): PizzaPriced {
+  const o = object(value);
+  if (!Array.isArray(o.items) || o.items.length === 0) throw malformed("field 'items' must be a non-empty list");
+  const items = o.items.map((item: unknown): PricedItem => {
+    if (item === null || typeof item !== 'object' || Array.isArray(item)) throw malformed('each item must be an object');
+    const i = item as Record<string, unknown>;
+    return { prod_id: str(i, 'prod_id'), list_price: num(i, 'list_price'), discount: num(i, 'discount'), price: num(i, 'price') };
+  });
+  if (typeof o.quoted !== 'boolean') throw malformed("field 'quoted' must be true or false");
+  return { items, total: num(o, 'total'), quoted: o.quoted, timestamp: num(o, 'timestamp') };
+}

@@ -1,10 +1,12 @@
 import { ShopError } from '../errors.ts';
+import { CATALOGUE } from '../events/catalogue.ts';
 import { encode, type PizzaOrdered, type StatusChanged } from '../events/messages.ts';
 import { partitionForKey } from '../transport/partitioner.ts';
 import type { RecordMetadata } from '../transport/transport.ts';
 import { orderTraceparent, SPAN_HEADERS, TRACEPARENT } from '../runtime/middleware/tracing.ts';
 import { spanOfMessage } from '../runtime/otlpExporter.ts';
 import { HttpError, orderNotFound } from './httpErrors.ts';
+import { priceOrder } from './pricing.ts';
 import type { Session } from './session/sessionCookie.ts';
 import { cancelRefusal, type OrderView } from './view/orderView.ts';
 import type { WebContext } from './webContext.ts';
@@ -29,6 +31,8 @@ export interface PizzaChoice {
   cheese: string;
   main_topping: string;
   extra_toppings: string[];
+  /** the signed price quote the menu showed (see pricing.ts); absent: current prices */
+  quote?: string | undefined;
 }
 
 /** Placements in flight by order id: a retry arriving while the first is producing waits for it. */
@@ -134,6 +138,9 @@ function sameChoice(order: OrderView, choice: PizzaChoice): boolean {
 
 async function produceOrder(ctx: WebContext, session: Session, choice: PizzaChoice, orderId: string): Promise<OrderView> {
   const timestamp = ctx.clock.now();
+  const items = [choice.sauce, choice.cheese, choice.main_topping, ...choice.extra_toppings];
+  // priced first: a refused quote (422) produces nothing
+  const price = priceOrder(ctx, session, items, choice.quote, timestamp);
   // field order as the original Python service wrote it
   const value: PizzaOrdered = {
     status: ctx.statusIds.order_placed,
@@ -147,6 +154,20 @@ async function produceOrder(ctx: WebContext, session: Session, choice: PizzaChoi
       main_topping: choice.main_topping,
     },
   };
+  if (price) {
+    // Its own topic, just before the order (pizza-ordered's wire format is the original's
+    // contract). Should the order then fail to reach the log, the price stays an orphan that no
+    // page shows; a retry prices the order again and the later price wins.
+    const pricedTopic = ctx.config.topics.pizzaPriced;
+    const at = await produce(ctx, pricedTopic, orderId, CATALOGUE.pizzaPriced.codec.encode(price), timestamp);
+    ctx.view.apply({
+      type: 'OrderPriced',
+      orderId,
+      at: timestamp,
+      price,
+      source: { topic: pricedTopic, partition: at.partition, offset: at.offset, timestamp, actor: 'web' },
+    });
+  }
   const topic = ctx.config.topics.pizzaOrdered;
   const meta = await produce(ctx, topic, orderId, encode(value), timestamp);
   const change = ctx.view.apply({

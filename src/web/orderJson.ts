@@ -38,6 +38,14 @@ export function orderJson(config: ShopConfig, o: OrderView) {
       offset: h.source.offset,
     })),
     stages: o.stages,
+    price: o.price
+      ? {
+          items: o.price.items.map((i) => ({ prod_id: i.prod_id, list_price: i.list_price, discount: i.discount, price: i.price })),
+          total: o.price.total,
+          quoted: o.price.quoted,
+          priced_at: o.price.timestamp,
+        }
+      : null,
   };
 }
 

@@ -36,6 +36,8 @@ export function orderSchemas(menu: Menu) {
     cheese: oneOf(menu.cheese, 'cheese'),
     main_topping: oneOf(menu.mainTopping, 'main topping'),
     extra_toppings: t.Optional(extras),
+    // the signed prices the menu showed (GET /api/menu's `quote`): honoured for QUOTE_TTL_MS
+    quote: t.Optional(t.String({ maxLength: 3000, error: 'the price quote from the menu, as it was given' })),
   };
   return {
     /** `POST /api/orders` */
@@ -50,6 +52,12 @@ export function orderSchemas(menu: Menu) {
       { additionalProperties: false },
     ),
   };
+}
+
+/** `POST /api/clicks`: the menu page's beacon when a customer picks an item */
+export function clickSchema(menu: Menu) {
+  const items = [...new Set([...menu.sauce, ...menu.cheese, ...menu.mainTopping, ...menu.extraToppings])];
+  return t.Object({ prod_id: oneOf(items, 'item of the menu') }, { additionalProperties: false });
 }
 
 const username = t.String({ minLength: 1, maxLength: 4 * USERNAME_MAX, error: `a name of 1 to ${USERNAME_MAX} characters` });
@@ -167,6 +175,17 @@ export const orderSchema = t.Composite([
       }),
     ),
     stages: t.Record(t.String(), t.Number(), { description: 'when each stage was recorded on its topic' }),
+    price: t.Nullable(
+      t.Object(
+        {
+          items: t.Array(t.Object({ prod_id: t.String(), list_price: t.Number(), discount: t.Number(), price: t.Number() })),
+          total: t.Number(),
+          quoted: t.Boolean(),
+          priced_at: t.Number(),
+        },
+        { description: 'what the order was placed at (topic pizza-priced); null when the web knew no prices' },
+      ),
+    ),
   }),
 ]);
 

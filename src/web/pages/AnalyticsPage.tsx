@@ -6,7 +6,7 @@ const time = (ms: number) => new Date(ms).toISOString().slice(11, 19);
 
 /**
  * The lab's analytics: per product its latest windows (orders against the expected rate), stock
- * levels, and the promotions feed. `/public/analytics.js` refreshes the tables from
+ * levels, clicks per product, and the promotions feed. `/public/analytics.js` refreshes the tables from
  * `/api/analytics` every two seconds (text only: nothing it shows is parsed as HTML).
  */
 export function AnalyticsPage(props: { session: SignedIn; data: ReturnType<typeof analyticsJson> }): JSX.Element {
@@ -19,7 +19,7 @@ export function AnalyticsPage(props: { session: SignedIn; data: ReturnType<typeo
         <h2>Current promotions</h2>
         <ul id="current-promotions">
           {data.current.map((p) => (
-            <li safe>{`${p.item}: ${p.discount ?? 0} % off (${p.why})`}</li>
+            <li safe>{`${p.item}: ${p.discount} % off (${p.why})`}</li>
           ))}
         </ul>
         <h2>Windows</h2>
@@ -62,6 +62,26 @@ export function AnalyticsPage(props: { session: SignedIn; data: ReturnType<typeo
                 <td safe>{String(i.available)}</td>
                 <td safe>{String(i.capacity)}</td>
                 <td safe>{String(i.txn_hour)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <h2>Clicks</h2>
+        <p class="muted" id="menu-views" safe>
+          {`${data.clicks.views} menu views; item clicks from the clicks topic:`}
+        </p>
+        <table id="clicks">
+          <thead>
+            <tr>
+              <th>product</th>
+              <th>clicks</th>
+            </tr>
+          </thead>
+          <tbody>
+            {data.clicks.by_product.map((c) => (
+              <tr>
+                <td safe>{c.prod_id}</td>
+                <td safe>{String(c.clicks)}</td>
               </tr>
             ))}
           </tbody>

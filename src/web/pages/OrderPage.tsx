@@ -162,6 +162,14 @@ export function OrderPage(props: OrderPageProps): JSX.Element {
             <dd safe>{p.main_topping}</dd>
             <dt>Extras</dt>
             <dd safe>{p.extra_toppings.length ? p.extra_toppings.join(', ') : 'none'}</dd>
+            <dt>Price</dt>
+            <dd id="order-price" safe>
+              {o.price
+                ? `${o.price.total.toFixed(2)} (${o.price.items
+                    .map((i) => `${i.prod_id} ${i.price.toFixed(2)}${i.discount > 0 ? ` at ${i.discount} % off` : ''}`)
+                    .join(', ')})`
+                : 'not priced (no inventory known when it was placed)'}
+            </dd>
           </dl>
         ) : (
           ''

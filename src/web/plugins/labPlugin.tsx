@@ -4,51 +4,42 @@ import { AnalyticsPage } from '../pages/AnalyticsPage.tsx';
 import { errorSchema } from '../schemas.ts';
 import type { WebContext } from '../webContext.ts';
 import type { WebLab } from '../webDeps.ts';
+import { type PromotionView, promotionsAt } from '../view/labView.ts';
 import { guardPlugin } from './guardPlugin.ts';
 
-/** A promotion as customers see it: the item, its discount, and why. */
-export interface PromotionView {
-  item: string;
-  name: string | null;
-  discount: number | null;
-  stock_level: number;
-  orders_this_hour: number;
-  expected_per_hour: number;
-  why: string;
-  window_start: number;
-  window_end: number;
+/** The products promoted now, as this web's view knows them from the lab's topics (the menu, `GET /api/promotions`). */
+export function promotionsNow(ctx: WebContext, now: number = ctx.clock.now()): PromotionView[] {
+  return promotionsAt(ctx.view.store.products(), now);
 }
 
-/** The products promoted now (the PROMOTIONS condition on each product's latest window), for the menu. */
-export function promotionsNow(lab: WebLab, now: number): PromotionView[] {
-  return lab.analytics.currentPromotions(now).map((p) => ({
-    item: p.prod_id,
-    name: p.name,
-    discount: p.discount,
-    stock_level: Math.round(p.stock_level),
-    orders_this_hour: p.txn_per_hour,
-    expected_per_hour: p.expected_txn_per_hour,
-    why: `${Math.round(p.stock_level)} % in stock, ${p.txn_per_hour} ordered this hour of ${p.expected_txn_per_hour} expected`,
-    window_start: p.window_start,
-    window_end: p.window_end,
-  }));
+/** Clicks per product and menu views, counted from the clicks topic, most clicked first. */
+export function clicksJson(ctx: WebContext) {
+  const counts = ctx.view.store.getClicks();
+  return {
+    views: counts.views,
+    last: counts.last,
+    by_product: Object.entries(counts.byProduct)
+      .map(([prod_id, clicks]) => ({ prod_id, clicks }))
+      .sort((a, b) => b.clicks - a.clicks || a.prod_id.localeCompare(b.prod_id)),
+  };
 }
 
 /** Everything the analytics page shows, as JSON (the page polls it). */
-export function analyticsJson(lab: WebLab, now: number) {
+export function analyticsJson(ctx: WebContext, lab: WebLab, now: number) {
   return {
     now,
     windows: lab.analytics.latestWindows(3),
     inventory: lab.inventory.all(),
     promotions: lab.analytics.promotionFeed(20),
-    current: promotionsNow(lab, now),
+    current: promotionsNow(ctx, now),
+    clicks: clicksJson(ctx),
   };
 }
 
 const promotionSchema = t.Object({
   item: t.String(),
   name: t.Union([t.String(), t.Null()]),
-  discount: t.Union([t.Number(), t.Null()]),
+  discount: t.Number(),
   stock_level: t.Number(),
   orders_this_hour: t.Number(),
   expected_per_hour: t.Number(),
@@ -58,7 +49,8 @@ const promotionSchema = t.Object({
 });
 
 /**
- * The stream-processing lab on the web (issue 11): `GET /api/promotions` (current promotions),
+ * The stream-processing lab on the web (issue 11): `GET /api/promotions` (current promotions, from
+ * this web's view of the lab's topics: no lab database needed),
  * `GET /analytics` and `GET /api/analytics` (windows against the expected rate, stock, the
  * promotions feed; the page polls the JSON), `POST /api/inventory/restock` (refill to capacity;
  * the inventory source publishes the change).
@@ -70,18 +62,18 @@ export function labPlugin(ctx: WebContext, lab: WebLab | undefined) {
   };
   return new Elysia({ name: 'web.lab', seed: ctx })
     .use(guardPlugin(ctx))
-    .get('/api/promotions', () => ({ promotions: promotionsNow(need(), ctx.clock.now()) }), {
+    .get('/api/promotions', () => ({ promotions: promotionsNow(ctx) }), {
       signedIn: 'api',
-      response: { 200: t.Object({ promotions: t.Array(promotionSchema) }), 401: errorSchema, 503: errorSchema },
+      response: { 200: t.Object({ promotions: t.Array(promotionSchema) }), 401: errorSchema },
       detail: { summary: 'Current promotions: items with high stock and fewer orders than expected this hour', tags: ['lab'] },
     })
-    .get('/api/analytics', () => analyticsJson(need(), ctx.clock.now()), {
+    .get('/api/analytics', () => analyticsJson(ctx, need(), ctx.clock.now()), {
       signedIn: 'api',
       detail: { summary: 'Live windows per product, stock and the promotions feed', tags: ['lab'] },
     })
     .get(
       '/analytics',
-      async ({ session }) => htmlResponse(await (<AnalyticsPage session={session} data={analyticsJson(need(), ctx.clock.now())} />)),
+      async ({ session }) => htmlResponse(await (<AnalyticsPage session={session} data={analyticsJson(ctx, need(), ctx.clock.now())} />)),
       {
         signedIn: 'page',
         detail: { hide: true },

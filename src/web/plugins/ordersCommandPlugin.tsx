@@ -4,6 +4,7 @@ import { formBody } from '../formBody.ts';
 import { HttpError, htmlResponse, redirectTo } from '../httpErrors.ts';
 import { cancelOrder, type PizzaChoice, placeOrder, placeOrderOnce } from '../orderCommands.ts';
 import { MenuPage } from '../pages/MenuPage.tsx';
+import { menuOffers } from '../pricing.ts';
 import { errorSchema, idempotencyHeaders, orderIdParams, orderPlacedSchema, orderSchemas, problemsOf, tokenForm } from '../schemas.ts';
 import type { WebContext } from '../webContext.ts';
 import { guardPlugin } from './guardPlugin.ts';
@@ -22,11 +23,18 @@ export const newIdempotencyKey = () => randomBytes(12).toString('base64url');
 export function ordersCommandPlugin(ctx: WebContext) {
   const label = ctx.label;
   const { order: orderBody, orderForm } = orderSchemas(ctx.config.menu);
-  const choiceOf = (body: { sauce: string; cheese: string; main_topping: string; extra_toppings?: string[] | undefined }): PizzaChoice => ({
+  const choiceOf = (body: {
+    sauce: string;
+    cheese: string;
+    main_topping: string;
+    extra_toppings?: string[] | undefined;
+    quote?: string | undefined;
+  }): PizzaChoice => ({
     sauce: body.sauce,
     cheese: body.cheese,
     main_topping: body.main_topping,
     extra_toppings: body.extra_toppings ?? [],
+    ...(body.quote ? { quote: body.quote } : {}),
   });
   return new Elysia({ name: 'web.orders.command', seed: ctx })
     .use(guardPlugin(ctx))
@@ -56,7 +64,14 @@ export function ordersCommandPlugin(ctx: WebContext) {
           const chosen = body !== null && typeof body === 'object' ? (body as Record<string, unknown>) : {};
           return htmlResponse(
             await (
-              <MenuPage session={session} menu={ctx.config.menu} chosen={chosen} problems={problems} idempotencyKey={newIdempotencyKey()} />
+              <MenuPage
+                session={session}
+                menu={ctx.config.menu}
+                chosen={chosen}
+                problems={problems}
+                idempotencyKey={newIdempotencyKey()}
+                {...menuOffers(ctx, session)}
+              />
             ),
             422,
           );

@@ -4,6 +4,7 @@ import { malformed, parseOrderId, parsePizzaAssembled, parsePizzaOrdered, parseS
 import type { LogLevel } from '../../log/logger.ts';
 import { type ActorTopology, producerOf } from '../../topology.ts';
 import type { DeliveredMessage } from '../../transport/transport.ts';
+import type { LabViewEvent } from './labView.ts';
 import type { LogPosition, Stage, ViewEvent } from './viewEvent.ts';
 
 const LEVELS: readonly string[] = ['debug', 'info', 'warn', 'error'];
@@ -20,7 +21,7 @@ const LEVELS: readonly string[] = ['debug', 'info', 'warn', 'error'];
 export function viewEventDecoder(
   config: Pick<ShopConfig, 'topics'>,
   topology: ActorTopology[],
-): (message: DeliveredMessage) => ViewEvent | null {
+): (message: DeliveredMessage) => ViewEvent | LabViewEvent | null {
   const t = config.topics;
   const stages = new Map<string, Exclude<Stage, 'ordered'>>([
     [t.pizzaAssembled, 'assembled'],
@@ -38,6 +39,8 @@ export function viewEventDecoder(
       actor: producerOf(topology, message.topic) ?? 'unknown',
     };
     if (message.topic === t.logs) return decodeLogLine(message, source);
+    const lab = decodeLabMessage(t, message);
+    if (lab !== undefined) return lab;
     const orderId = parseOrderId(message.key);
     if (message.topic === t.stationWork) {
       const v = CATALOGUE.stationWork.codec.decode(message.value);
@@ -46,6 +49,10 @@ export function viewEventDecoder(
     if (message.topic === t.pizzaOrdered) {
       const v = parsePizzaOrdered(message.value);
       return { type: 'OrderPlaced', orderId, at: v.timestamp, status: v.status, order: v.order, source };
+    }
+    if (message.topic === t.pizzaPriced) {
+      const price = CATALOGUE.pizzaPriced.codec.decode(message.value);
+      return { type: 'OrderPriced', orderId, at: price.timestamp, price, source };
     }
     if (message.topic === t.pizzaStatus) {
       const v = parseStatusChanged(message.value);
@@ -60,6 +67,23 @@ export function viewEventDecoder(
     const v = parseStatusChanged(message.value);
     return { type: 'StageReached', orderId, at: v.timestamp, status: v.status, stage, source };
   };
+}
+
+/** The lab's topics (keyed by product or customer, not by order); undefined for any other topic. */
+function decodeLabMessage(t: ShopConfig['topics'], message: DeliveredMessage): LabViewEvent | undefined {
+  const product = () => {
+    if (message.key === null || message.key.length === 0) throw malformed('a product message needs its product id as key');
+    return message.key;
+  };
+  if (message.topic === t.inventory) {
+    const productId = product();
+    return { type: 'InventoryChanged', productId, row: message.value.length === 0 ? null : CATALOGUE.inventory.codec.decode(message.value) };
+  }
+  if (message.topic === t.productTxnPerHour)
+    return { type: 'WindowCounted', productId: product(), window: CATALOGUE.productTxnPerHour.codec.decode(message.value) };
+  if (message.topic === t.promotions) return { type: 'WindowCounted', productId: product(), window: CATALOGUE.promotions.codec.decode(message.value) };
+  if (message.topic === t.clicks) return { type: 'ClickRecorded', click: CATALOGUE.clicks.codec.decode(message.value) };
+  return undefined;
 }
 
 function decodeLogLine(message: DeliveredMessage, source: LogPosition): ViewEvent | null {

@@ -1,5 +1,6 @@
 import type { StatusName } from '../../config/shopConfig.ts';
 import type { OrderDetails } from '../../events/messages.ts';
+import type { PizzaPriced } from '../../lab/labMessages.ts';
 import type { StationName } from './kitchenBoard.ts';
 import type { LogPosition, Stage, ViewEvent } from './viewEvent.ts';
 
@@ -65,6 +66,12 @@ export interface OrderView {
    * original's Python stations reports nothing).
    */
   work?: Partial<Record<StationName, WorkMark>>;
+  /**
+   * The price the order was placed at (topic `pizza-priced`), with its position on the log;
+   * absent when the web that placed it knew no prices (no inventory on the log yet) or for an
+   * order placed by the original's web.
+   */
+  price?: PizzaPriced & { partition: number; offset: number };
   updatedAt: number;
 }
 
@@ -158,6 +165,12 @@ export function evolveOrder(view: OrderView | undefined, event: ViewEvent): Orde
   if (event.type === 'WorkReported') {
     const work = markWork(current.work, event);
     return work === current.work ? current : { ...current, work, updatedAt: Math.max(current.updatedAt, event.at) };
+  }
+  if (event.type === 'OrderPriced') {
+    // a retried placement may price the order again before its pizza-ordered: the last price wins
+    const { partition, offset } = event.source;
+    if (current.price && current.price.partition === partition && current.price.offset === offset) return current;
+    return { ...current, price: { ...event.price, partition, offset }, updatedAt: Math.max(current.updatedAt, event.at) };
   }
   if (current.timeline.some((t) => t.topic === event.source.topic && samePosition(t, event.source))) return current;
   const entry: TimelineEntry = {

@@ -1,4 +1,5 @@
 import type { OrderDetails } from '../../events/messages.ts';
+import type { PizzaPriced } from '../../lab/labMessages.ts';
 import type { LogLevel } from '../../log/logger.ts';
 
 /** Where a message sits in the log, and which actor wrote it (from the topology). */
@@ -22,6 +23,8 @@ export type Stage = 'ordered' | 'assembled' | 'baked' | 'delivered' | 'pending' 
 export type ViewEvent =
   /** `pizza-ordered`: a customer placed an order (from this or another web instance) */
   | { type: 'OrderPlaced'; orderId: string; at: number; status: number; order: OrderDetails; source: LogPosition }
+  /** `pizza-priced`: the web priced the order as it was placed (promotions applied) */
+  | { type: 'OrderPriced'; orderId: string; at: number; price: PizzaPriced; source: LogPosition }
   /** `pizza-status`: the status actor decided the order's status */
   | { type: 'StatusChanged'; orderId: string; at: number; status: number; source: LogPosition }
   /** a stage topic: a station (or the web, for `cancelled`) recorded progress */

@@ -2,7 +2,9 @@ import type { ShopConfig } from '../../config/shopConfig.ts';
 import type { ActorSpec } from '../../runtime/host/actorSpec.ts';
 import { readsOf, shopTopology } from '../../topology.ts';
 import { viewEventDecoder } from './decodeViewEvent.ts';
+import { evolveClicks, evolveProduct, isLabViewEvent, type LabViewEvent } from './labView.ts';
 import type { ViewEvent } from './viewEvent.ts';
+import type { WebViewStore } from './viewStore.ts';
 import type { ViewChange, WebView } from './webView.ts';
 
 /** A change of the view, keyed by its order for the host. */
@@ -20,8 +22,11 @@ export type KeyedViewChange = ViewChange & { type: 'view.changed'; orderId: stri
  * | stage topics | `OrderPlaced`, `StageReached` | timeline, kitchen board |
  * | station-work | `WorkReported` | who works on which pizza |
  * | logs | `LineLogged` | the order page's log lines |
+ * | pizza-priced | `OrderPriced` | the price the order was placed at |
+ * | inventory, product_txn_per_hour, promotions | `InventoryChanged`, `WindowCounted` | prices and current promotions (the menu) |
+ * | clicks | `ClickRecorded` | clicks per product (the analytics page) |
  */
-export function webViewSpec(deps: { config: ShopConfig; view: WebView; groupId: string }): ActorSpec<ViewEvent, KeyedViewChange> {
+export function webViewSpec(deps: { config: ShopConfig; view: WebView; groupId: string }): ActorSpec<ViewEvent | LabViewEvent, KeyedViewChange> {
   const { config, view } = deps;
   const topology = shopTopology(config);
   const web = topology.find((a) => a.actor === 'web');
@@ -35,6 +40,10 @@ export function webViewSpec(deps: { config: ShopConfig; view: WebView; groupId: 
     decode: (message) => decode(message),
     logic: () => ({
       apply(event) {
+        if (isLabViewEvent(event)) {
+          applyLab(store, event);
+          return [];
+        }
         const change = view.evolve(event);
         return change ? [{ ...change, type: 'view.changed', orderId: event.orderId }] : [];
       },
@@ -54,4 +63,15 @@ export function webViewSpec(deps: { config: ShopConfig; view: WebView; groupId: 
       setPosition: (topic, partition, next) => store.setPosition(topic, partition, next),
     },
   };
+}
+
+/** The lab's events change the products and click counts; nobody listens live (pages read them when asked). */
+function applyLab(store: WebViewStore, event: LabViewEvent): void {
+  if (event.type === 'ClickRecorded') {
+    store.putClicks(evolveClicks(store.getClicks(), event.click));
+    return;
+  }
+  const before = store.getProduct(event.productId);
+  const after = evolveProduct(before, event);
+  if (after !== before) store.putProduct(after);
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { StateStore } from '../../store/stateStore.ts';
 import { type KitchenBoard, kitchenFromStore } from './kitchenBoard.ts';
+import { type ClickCounts, noClicks, type ProductView } from './labView.ts';
 import type { OrderView } from './orderView.ts';
 
 /**
@@ -27,6 +28,12 @@ export interface WebViewStore {
   /** number of orders by status code (null: status not known yet) */
   countByStatus(): Map<number | null, number>;
   getKitchen(): KitchenBoard;
+  /** the lab's products as the web knows them (inventory, recent windows) */
+  getProduct(productId: string): ProductView | undefined;
+  putProduct(product: ProductView): void;
+  products(): ProductView[];
+  getClicks(): ClickCounts;
+  putClicks(counts: ClickCounts): void;
   putKitchen(board: KitchenBoard): void;
   /** the next offset the view applies of a partition (stored with the view: restarts resume exactly there) */
   position(topic: string, partition: number): number | undefined;
@@ -47,7 +54,8 @@ type Positions = Record<string, number>;
 
 export function createViewStore(store: StateStore): WebViewStore {
   const orders = store.collection<OrderView>('web_orders');
-  const meta = store.collection<Meta | KitchenBoard | Positions>('web_meta');
+  const meta = store.collection<Meta | KitchenBoard | Positions | ClickCounts>('web_meta');
+  const products = store.collection<ProductView>('web_products');
   const positions: Positions = { ...((meta.get('positions') as Positions | undefined) ?? {}) };
   let viewId = (meta.get('view') as Meta | undefined)?.viewId;
   if (!viewId) {
@@ -84,6 +92,19 @@ export function createViewStore(store: StateStore): WebViewStore {
     putKitchen(board) {
       meta.put('kitchen', board);
       kitchen = board;
+    },
+    getProduct: (id) => products.get(id),
+    putProduct(product) {
+      products.put(product.productId, product);
+    },
+    products: () =>
+      products
+        .list()
+        .map((e) => e.doc)
+        .sort((a, b) => a.productId.localeCompare(b.productId)),
+    getClicks: () => (meta.get('clicks') as ClickCounts | undefined) ?? noClicks(),
+    putClicks(counts) {
+      meta.put('clicks', counts);
     },
     position: (topic, partition) => positions[`${topic}:${partition}`],
     setPosition(topic, partition, next) {
