@@ -187,8 +187,10 @@ describe('menu', () => {
       cheese: h.config.menu.cheese,
       main_topping: h.config.menu.mainTopping,
       extra_toppings: h.config.menu.extraToppings,
-      // no lab databases with this web instance: no promotions (test/lab/labShop.test.ts has them)
+      // nothing on the lab's topics yet: no promotions, no prices, no quote (test/lab/labWeb.test.ts has them)
       promotions: [],
+      prices: {},
+      quote: '',
     });
   });
 
