@@ -201,7 +201,7 @@ describe('the lab on the web', () => {
     expect(await clicks()).toHaveLength(2);
 
     // the web counts them from the topic (the analytics page's clicks table)
-    const counts = shop.web()?.view.store.getClicks();
+    const counts = h.web.view.store.getClicks();
     expect(counts).toMatchObject({ views: 1, byProduct: { Ham: 1 } });
   });
 
