@@ -68,8 +68,14 @@ describe.skipIf(!broker.available)('the stream-processing lab on Kafka', () => {
     expect(windows).toEqual({ top: 3, n: 12 });
     const web = { web: s.web() } as unknown as WebHarness;
     const { cookie } = await login(web, 'kafka lab');
-    const menu = (await (await request(web, 'GET', '/api/menu', { cookie })).json()) as { promotions: { item: string; why: string }[] };
-    expect(menu.promotions.find((p) => p.item === 'Chicken')?.why).toMatch(/3 ordered this hour of 6 expected/);
+    // the menu knows promotions from the web's own view of the topics: it may be a moment behind the sink
+    let why = '';
+    const menuShows = async () => {
+      const menu = (await (await request(web, 'GET', '/api/menu', { cookie })).json()) as { promotions: { item: string; why: string }[] };
+      why = menu.promotions.find((p) => p.item === 'Chicken')?.why ?? '(none)';
+      return /3 ordered this hour of 6 expected/.test(why);
+    };
+    await waitFor(menuShows, { timeoutMs: 30_000, message: () => `the menu's promotion of Chicken: ${why}` });
     rmSync(dir, { recursive: true, force: true });
   });
 });
