@@ -18,7 +18,9 @@ import { runId, Scratch, writeScaleoutConfig } from '../scaleout/fixtures/scaleo
 const broker = await findKafkaBroker();
 const scratch = new Scratch();
 let shop: Shop | undefined;
+let webOnly: Shop | undefined;
 afterAll(async () => {
+  await webOnly?.stop();
   await shop?.stop();
   await scratch.cleanup();
 });
@@ -76,6 +78,33 @@ describe.skipIf(!broker.available)('the stream-processing lab on Kafka', () => {
       return /3 ordered this hour of 6 expected/.test(why);
     };
     await waitFor(menuShows, { timeoutMs: 30_000, message: () => `the menu's promotion of Chicken: ${why}` });
+
+    // a web in a process of its own, with none of the lab's actors and an empty analytics database,
+    // shows the same promotion: it reads the lab's topics from the broker
+    webOnly = await startShop({
+      config,
+      kafka: broker.config,
+      speed: 10,
+      memory: true,
+      logFormat: 'silent',
+      listen: false,
+      instanceId: 'labkafka-web',
+      actors: ['web'],
+    });
+    const front = { web: webOnly.web() } as unknown as WebHarness;
+    const other = await login(front, 'other web');
+    let seen = '';
+    await waitFor(
+      async () => {
+        const menu = (await (await request(front, 'GET', '/api/menu', { cookie: other.cookie })).json()) as {
+          promotions: { item: string; why: string }[];
+        };
+        seen = menu.promotions.find((p) => p.item === 'Chicken')?.why ?? '(none)';
+        return /3 ordered this hour of 6 expected/.test(seen);
+      },
+      { timeoutMs: 30_000, message: () => `the web-only process's promotion of Chicken: ${seen}` },
+    );
+    expect(webOnly.lab.analytics.promotionFeed(10)).toEqual([]);
     rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -54,7 +54,9 @@ async function splitShop() {
 }
 
 const orderJson = async (h: WebHarness, cookie: string, id: string) =>
-  (await (await request(h, 'GET', `/api/orders/${id}`, { cookie })).json()) as { price: (Omit<PizzaPriced, 'timestamp'> & { priced_at: number }) | null };
+  (await (await request(h, 'GET', `/api/orders/${id}`, { cookie })).json()) as {
+    price: (Omit<PizzaPriced, 'timestamp'> & { priced_at: number }) | null;
+  };
 
 describe('the lab on the web', () => {
   it('a web without the lab actors shows promotions and prices from the topics, not from a database; orders record their price with and without a promotion', async () => {
@@ -80,7 +82,14 @@ describe('the lab on the web', () => {
 
     // one order of each item this hour, 6 expected, all in stock: promoted (from the topics)
     const menu = (await (await request(h, 'GET', '/api/menu', { cookie })).json()) as {
-      promotions: { item: string; discount: number; why: string; stock_level: number; orders_this_hour: number; expected_per_hour: number }[];
+      promotions: {
+        item: string;
+        discount: number;
+        why: string;
+        stock_level: number;
+        orders_this_hour: number;
+        expected_per_hour: number;
+      }[];
       prices: Record<string, { list_price: number; discount: number; price: number }>;
     };
     const ham = menu.promotions.find((p) => p.item === 'Ham');
@@ -125,7 +134,10 @@ describe('the lab on the web', () => {
     // the promotion ends: the inventory table (edited by hand) takes the discount away
     lab.lab.inventory.db.prepare('UPDATE inventory SET discount = 0').run();
     await advance(1_000);
-    const now = (await (await request(h, 'GET', '/api/menu', { cookie })).json()) as { promotions: unknown[]; prices: Record<string, { price: number }> };
+    const now = (await (await request(h, 'GET', '/api/menu', { cookie })).json()) as {
+      promotions: unknown[];
+      prices: Record<string, { price: number }>;
+    };
     expect(now.promotions).toEqual([]);
     expect(now.prices.Ham?.price).toBe(list);
 
@@ -164,7 +176,8 @@ describe('the lab on the web', () => {
     cleanups.push(() => shop.stop());
     const h = { web: shop.web() } as unknown as WebHarness;
     const { cookie, customerId } = await login(h, 'clicker');
-    const clicks = async () => (await readTopic(shop.transport, shop.config.topics.clicks)).map((m) => ({ key: m.key, ...decode<Click>(m.value) }));
+    const clicks = async () =>
+      (await readTopic(shop.transport, shop.config.topics.clicks)).map((m) => ({ key: m.key, ...decode<Click>(m.value) }));
 
     const agent = `Mozilla/5.0 ${'x'.repeat(500)}`;
     const page = await request(h, 'GET', '/', { cookie, headers: { 'user-agent': agent, referer: 'http://localhost/orders' } });
@@ -192,7 +205,11 @@ describe('the lab on the web', () => {
       await request(h, 'POST', '/api/clicks', { cookie, json: { prod_id: 'Ham', extra: 1 } }),
       await request(h, 'POST', '/api/clicks', { cookie, json: {} }),
       await request(h, 'POST', '/api/clicks', { cookie, body: '{"prod_id":', headers: { 'content-type': 'application/json' } }),
-      await request(h, 'POST', '/api/clicks', { cookie, body: 'prod_id=Ham', headers: { 'content-type': 'application/x-www-form-urlencoded' } }),
+      await request(h, 'POST', '/api/clicks', {
+        cookie,
+        body: 'prod_id=Ham',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      }),
       await request(h, 'POST', '/api/clicks', { json: { prod_id: 'Ham' } }),
     ];
     expect(refused.map((r) => r.status)).toEqual([422, 422, 422, 400, 415, 401]);
