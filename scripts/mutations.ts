@@ -180,4 +180,28 @@ export const MUTATIONS: Mutation[] = [
     tests: ['test/lab/labShop.test.ts'],
     why: 'the inventory source would publish every row again after a restart',
   },
+  {
+    id: 'quote-not-honoured',
+    file: 'src/web/pricing.ts',
+    original: 'const p = q && q.price < nowPrice.price ? q : nowPrice;',
+    replacement: 'const p = nowPrice;',
+    tests: ['test/lab/labWeb.test.ts'],
+    why: 'README: an order placed with the menu\'s quote pays the quoted price after the promotion ended',
+  },
+  {
+    id: 'quote-unsigned',
+    file: 'src/web/pricing.ts',
+    original: 'if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw',
+    replacement: 'if (false) throw',
+    tests: ['test/lab/labWeb.test.ts'],
+    why: 'a customer could write their own prices into the quote',
+  },
+  {
+    id: 'lab-view-window-regresses',
+    file: 'src/web/view/labView.ts',
+    original: 'if (known && known.txn_per_hour > w.txn_per_hour) return current;',
+    replacement: 'if (false) return current;',
+    tests: ['test/web/labView.unit.test.ts'],
+    why: 'a promotion row arriving after the window update that ended it would promote the product again',
+  },
 ];
