@@ -23,6 +23,8 @@ import type { WebContext } from './webContext.ts';
  */
 
 export const QUOTE_TTL_MS = 30 * 60_000;
+/** The longest quote an order may carry (about 80 items); a menu too long for it gets no quote, never a refused order. */
+export const QUOTE_MAX = 3000;
 
 export type ItemPrice = Omit<PricedItem, 'prod_id'>;
 
@@ -68,7 +70,8 @@ export function makeQuote(ctx: WebContext, session: Session, now: number = ctx.c
     p: Object.fromEntries(Object.entries(prices).map(([item, p]) => [item, [p.list_price, p.discount, p.price]])),
   };
   const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
-  return { prices, token: `${body}.${sign(ctx, body)}` };
+  const token = `${body}.${sign(ctx, body)}`;
+  return { prices, token: token.length <= QUOTE_MAX ? token : '' };
 }
 
 const badQuote = (why: string) =>

@@ -1,4 +1,5 @@
 import { t } from 'elysia';
+import { QUOTE_MAX } from './pricing.ts';
 import type { Menu } from '../config/shopConfig.ts';
 import type { Problem } from './httpErrors.ts';
 
@@ -37,7 +38,7 @@ export function orderSchemas(menu: Menu) {
     main_topping: oneOf(menu.mainTopping, 'main topping'),
     extra_toppings: t.Optional(extras),
     // the signed prices the menu showed (GET /api/menu's `quote`): honoured for QUOTE_TTL_MS
-    quote: t.Optional(t.String({ maxLength: 3000, error: 'the price quote from the menu, as it was given' })),
+    quote: t.Optional(t.String({ maxLength: QUOTE_MAX, error: 'the price quote from the menu, as it was given' })),
   };
   return {
     /** `POST /api/orders` */
