@@ -3,13 +3,14 @@ import { VirtualClock } from '../../src/clock.ts';
 import { applyClockChange, type ClockChange, createShopClock, INITIAL_CLOCK_STATE, shopTimeAt } from '../../src/runtime/shopClock.ts';
 
 const T0 = 1_700_000_000_000;
+/** a change issued now */
+type ChangeNow = ClockChange extends infer C ? (C extends ClockChange ? Omit<C, 'at'> : never) : never;
 
 function setup() {
   const wall = new VirtualClock(T0);
   const clock = createShopClock(wall);
   const fired: string[] = [];
-  const change = (c: Omit<ClockChange, 'at'> & { at?: number }) =>
-    clock.set(applyClockChange(clock.state(), { at: wall.now(), ...c } as ClockChange));
+  const change = (c: ChangeNow) => clock.set(applyClockChange(clock.state(), { at: wall.now(), ...c } as ClockChange));
   const at = (name: string) => () => fired.push(`${name}@${clock.now()}`);
   return { wall, clock, fired, change, at };
 }
