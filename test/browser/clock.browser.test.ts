@@ -42,7 +42,7 @@ describe.skipIf(!browserTestsRun())('the shop clock in the header, in Chromium',
     await shop?.stop();
   });
 
-  const state = (p: Page) => p.locator('#shop-clock [data-field="clock-state"]').innerText();
+  const state = (p: Page) => p.locator('#shop-clock [data-field="clock-state"]').textContent();
   const shownTime = (p: Page) => p.locator('#shop-clock [data-field="clock-time"]').getAttribute('datetime');
 
   it('pauses, steps and resumes the shop from the header; another tab follows live', async () => {
