@@ -162,13 +162,23 @@ export function createShopClock(wall: Clock, initial: ClockState = INITIAL_CLOCK
     set(next) {
       if (next === state) return;
       state = next;
-      const current = now();
-      const all = [...timers.values()].sort((a, b) => a.at - b.at || a.id - b.id);
-      for (const t of all) {
-        if (t.at > current || !timers.has(t.id)) continue;
-        if (t.wall !== undefined) wall.clearTimeout(t.wall);
-        timers.delete(t.id);
-        t.fn();
+      // what falls due at the new shop time fires now, in deadline order, including what those
+      // timers set for the same instant (a paused clock would otherwise hold them until the resume)
+      for (;;) {
+        const current = now();
+        let due: ShopTimer | undefined;
+        for (const t of timers.values()) if (t.at <= current && (!due || t.at < due.at || (t.at === due.at && t.id < due.id))) due = t;
+        if (!due) break;
+        if (due.wall !== undefined) wall.clearTimeout(due.wall);
+        timers.delete(due.id);
+        try {
+          due.fn();
+        } catch (error) {
+          // a failing timer must not keep the others from firing or being re-armed: report it as a timer would
+          queueMicrotask(() => {
+            throw error;
+          });
+        }
       }
       for (const t of [...timers.values()]) arm(t);
       for (const l of listeners) l(state);
