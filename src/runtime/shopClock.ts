@@ -10,12 +10,15 @@ import type { Clock, TimerHandle } from '../clock.ts';
  *
  * Who reads which clock — shop time is the shop's *behaviour*, wall time its *plumbing*:
  * - shop clock: actor hosts' deadline timers (stations, the status watchdog, retention of state
- *   rows), the timestamps in message values, the lab's restock schedule and window clock, the
- *   web's kitchen board, order timestamps and promotions;
- * - wall clock: the transports (Kafka's broker checks record timestamps against its own clock,
- *   sessions and heartbeats are real time), the supervisor's backoff, rate limits, sessions, SSE
- *   keep-alives, lag sampling, the lab's inventory poll (a connector polling a table) and log line
- *   times (they say when something happened in the world).
+ *   rows), the times actors write (message values, and the record timestamps they set
+ *   explicitly, which the lab's windows read as event time), the lab's restock schedule, the web's
+ *   kitchen board, order timestamps and promotions;
+ * - wall clock: the transports (group sessions and heartbeats are real time; a record sent
+ *   without a timestamp, e.g. a log line, gets the wall time; Kafka holds record timestamps at
+ *   most 55 min ahead of it, since the broker refuses records over an hour ahead of its own
+ *   clock), the supervisor's backoff, rate limits, sessions, SSE keep-alives, lag sampling, the
+ *   lab's inventory poll (a connector polling a table) and log line times (they say when
+ *   something happened in the world).
  */
 export interface ClockState {
   paused: boolean;
