@@ -161,6 +161,14 @@ describe('clock control on the web (GET/POST /api/clock, the header)', () => {
     expect(entity).toContain('name="back" value="/?a=1&amp;quot=2"');
   });
 
+  it('sessions run on real time: a login after a pause longer than a session is not born expired', async () => {
+    const first = await login('ada');
+    expect((await request('POST', '/api/clock', { cookie: first, json: { action: 'pause' } })).status).toBe(200);
+    await clock.advance(86_400_000 + 60_000); // a day and a minute of real time, none of shop time
+    const cookie = await login('bob');
+    expect((await request('GET', '/api/session', { cookie })).status).toBe(200);
+  });
+
   it('streams the clock live (Server-Sent Events): the state at once, then every change', async () => {
     const cookie = await login();
     const res = await request('GET', '/api/clock/events');
