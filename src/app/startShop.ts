@@ -26,6 +26,9 @@ import type { KeyedEvent } from '../runtime/host/actorSpec.ts';
 import { type CountingProducer, countingProducer } from '../runtime/countingProducer.ts';
 import { createLogShipper } from '../runtime/logShipper.ts';
 import { createOtlpExporter } from '../runtime/otlpExporter.ts';
+import { createShopClock, type ShopClock } from '../runtime/shopClock.ts';
+import { connectClock } from '../control/clockControl.ts';
+import { type ControlChannel, createControlChannel } from '../control/controlChannel.ts';
 import { createSupervisor, type RunningActor, type SupervisedActor, type Supervisor } from '../runtime/supervisor.ts';
 import { openConfiguredStateStore, openStateStore } from '../store/createStateStore.ts';
 import { type StateCache, stateCache } from '../runtime/host/stateCache.ts';
@@ -42,6 +45,7 @@ export interface StartShopOptions {
   kafka?: KafkaClientConfig;
   /** run on this transport (tests); the shop does not close it */
   transport?: Transport;
+  /** the wall clock (tests: a VirtualClock); the shop clock runs on it */
   clock?: Clock;
   /** default config.shop.speed */
   speed?: number;
@@ -69,7 +73,11 @@ export interface Shop {
   config: ShopConfig;
   transport: Transport;
   producer: CountingProducer;
-  clock: Clock;
+  /** shop time: pausable, steppable, with a speed multiplier (the control topic's clock commands) */
+  clock: ShopClock;
+  wallClock: Clock;
+  /** this process's control channel: every process applies the control topic's commands */
+  control: ControlChannel;
   speed: number;
   logger: Logger;
   supervisor: Supervisor;
@@ -141,7 +149,10 @@ const STATIONS: readonly StationName[] = ['assemble', 'bake', 'delivery'];
  */
 export async function startShop(options: StartShopOptions): Promise<Shop> {
   const { config } = options;
+  // the wall clock; the shop's behaviour runs on the shop clock made on it (src/runtime/shopClock.ts
+  // says which user reads which)
   const clock = options.clock ?? systemClock;
+  const shopClock = createShopClock(clock);
   const speed = options.speed ?? config.shop.speed;
   const memory = options.memory ?? false;
   const dataDir = options.dataDir ?? config.shop.dataDir;
@@ -190,9 +201,11 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
       // the inventory topic is a table: compacted, like the lab's source connector's topic
       ...Object.values(config.topics).map((topic) => ({
         topic,
-        partitions,
+        // the control topic has one order of commands for every process
+        partitions: topic === config.topics.control ? 1 : partitions,
         replicationFactor,
-        ...(topic === config.topics.inventory ? { cleanupPolicy: 'compact' as const } : {}),
+        // compacted with unique keys (one per command): nothing is ever dropped
+        ...(topic === config.topics.inventory || topic === config.topics.control ? { cleanupPolicy: 'compact' as const } : {}),
       })),
       { topic: sourceOffsetsTopic(config.groupIds.inventory), partitions: 1, replicationFactor, cleanupPolicy: 'compact' as const },
       // each actor's state, compacted (its partitions are its input partitions)
@@ -228,12 +241,35 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
       consoleLogger.info(`exporting spans to ${config.tracing.otlpEndpoint} (OTLP/HTTP)`);
     }
 
+    // Clock commands before any actor starts: a process started while the shop is paused starts paused.
+    const control = createControlChannel({
+      transport,
+      producer,
+      topic: config.topics.control,
+      wall: clock,
+      logger: logger.child('control'),
+      processId: `shop-${webInstanceId}`,
+    });
+    connectClock(control, shopClock);
+    closers.push(() => control.stop());
+    await control.start();
+    {
+      const s = shopClock.state();
+      logger
+        .child('control')
+        .info(`shop clock ${s.paused ? 'paused' : `running ×${s.rate}`} at ${new Date(shopClock.now()).toISOString()}`, {
+          paused: s.paused,
+          rate: s.rate,
+          shopTime: shopClock.now(),
+        });
+    }
+
     const storePath = (name: string) => (memory ? ':memory:' : join(dataDir, name));
 
     const hosts = new Map<string, ActorHost>();
     const hostDeps = {
       transport,
-      clock,
+      clock: shopClock,
       deadLetterTopic: config.topics.deadLetter,
       partitions,
       wire: wireFormat,
@@ -320,7 +356,7 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
         analyticsSinkSpec({
           config,
           analytics: analyticsDb,
-          now: () => clock.now(),
+          now: () => shopClock.now(),
           onWritten: (written) => {
             for (const l of writtenListeners) l(written);
           },
@@ -339,7 +375,7 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
           await stock.start();
           const started = await startInventorySource({
             transport,
-            clock,
+            clock, // the poll is a connector reading a table: plumbing, wall time
             logger: log,
             inventory: inventoryDb,
             topic: config.topics.inventory,
@@ -350,7 +386,12 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
             throw error;
           });
           source = started;
-          const stopRestock = restockSchedule(clock, inventoryDb, lab.restockEveryMinutes > 0 ? labMs(lab.restockEveryMinutes) : 0, log);
+          const stopRestock = restockSchedule(
+            shopClock,
+            inventoryDb,
+            lab.restockEveryMinutes > 0 ? labMs(lab.restockEveryMinutes) : 0,
+            log,
+          );
           return {
             crashed: Promise.race([stock.crashed, started.crashed]),
             async stop() {
@@ -389,7 +430,9 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
             config,
             transport,
             producer,
-            clock,
+            clock: shopClock,
+            wallClock: clock,
+            control,
             logger: logger.child('web'),
             instanceId: webInstanceId,
             speed,
@@ -443,7 +486,9 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
       config,
       transport,
       producer,
-      clock,
+      clock: shopClock,
+      wallClock: clock,
+      control,
       speed,
       logger,
       supervisor: started,

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { configError, ShopError } from '../errors.ts';
 import { type IniSections, parseIni, parseList } from './ini.ts';
 import { type ActorName, DEFAULT_WEB_LIMITS, type ShopConfig, STATUS_NAMES, type StatusName } from './shopConfig.ts';
+import { MAX_STEP_MS } from '../runtime/shopClock.ts';
 
 export const DEFAULT_CONFIG_FILE = 'config_sys/default.ini';
 
@@ -49,6 +50,7 @@ const ADDED_DEFAULTS: Record<string, Record<string, string>> = {
     promotions: 'pizza-promotions',
     clicks: 'pizza-clicks',
     pizza_priced: 'pizza-priced',
+    control: 'pizza-control',
   },
   'kafka-consumer-group-id': { webapp: 'pizza-webapp', ...LAB_IDS },
   'kafka-client-id': { webapp: 'pizza-webapp', ...LAB_IDS },
@@ -66,7 +68,15 @@ const ADDED_DEFAULTS: Record<string, Record<string, string>> = {
     discount: '20',
   },
   'state-store-orders': { table_customers: 'customers' },
-  shop: { speed: '1', data_dir: './data', web_port: '8000', local_partitions: '6', batch_max_messages: '500', batch_linger_ms: '5' },
+  shop: {
+    speed: '1',
+    data_dir: './data',
+    web_port: '8000',
+    local_partitions: '6',
+    batch_max_messages: '500',
+    batch_linger_ms: '5',
+    clock_step_ms: '1000',
+  },
   'station-capacity': { assemble: '1', bake: '1', delivery: '1' },
   timings: {
     assemble_modulo: '8',
@@ -197,6 +207,7 @@ export function parseConfig(text: string, file: string): ShopConfig {
       promotions: r.str('kafka-topics', 'promotions'),
       clicks: r.str('kafka-topics', 'clicks'),
       pizzaPriced: r.str('kafka-topics', 'pizza_priced'),
+      control: r.str('kafka-topics', 'control'),
     },
     topicConfig: {
       numPartitions: r.int('kafka-topic-config', 'num_partitions', { min: 1 }),
@@ -235,6 +246,7 @@ export function parseConfig(text: string, file: string): ShopConfig {
       localPartitions: r.int('shop', 'local_partitions', { min: 1 }),
       batchMaxMessages: r.int('shop', 'batch_max_messages', { min: 1 }),
       batchLingerMs: r.int('shop', 'batch_linger_ms', { min: 0 }),
+      clockStepMs: r.int('shop', 'clock_step_ms', { min: 1, max: MAX_STEP_MS }),
     },
     capacity: {
       assemble: r.int('station-capacity', 'assemble', { min: 1 }),
@@ -262,6 +274,11 @@ export function parseConfig(text: string, file: string): ShopConfig {
       loginsPerMinutePerAddress: r.optInt('web-limits', 'logins_per_minute_per_address', DEFAULT_WEB_LIMITS.loginsPerMinutePerAddress),
       streamsPerMinutePerAddress: r.optInt('web-limits', 'streams_per_minute_per_address', DEFAULT_WEB_LIMITS.streamsPerMinutePerAddress),
       clicksPerMinutePerSession: r.optInt('web-limits', 'clicks_per_minute_per_session', DEFAULT_WEB_LIMITS.clicksPerMinutePerSession),
+      clockCommandsPerMinutePerSession: r.optInt(
+        'web-limits',
+        'clock_commands_per_minute_per_session',
+        DEFAULT_WEB_LIMITS.clockCommandsPerMinutePerSession,
+      ),
       streamsPerSession: r.optInt('web-limits', 'streams_per_session', DEFAULT_WEB_LIMITS.streamsPerSession),
       streamsTotal: r.optInt('web-limits', 'streams_total', DEFAULT_WEB_LIMITS.streamsTotal),
       streamBufferKib: r.optInt('web-limits', 'stream_buffer_kib', DEFAULT_WEB_LIMITS.streamBufferKib, 1),

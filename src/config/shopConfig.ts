@@ -29,6 +29,8 @@ export interface Topics {
   clicks: string;
   /** added (the lab): the price an order was placed at, keyed by order id (not part of pizza-ordered's contract) */
   pizzaPriced: string;
+  /** added: commands to every process of the shop (clock control; fault injection builds on it), one partition */
+  control: string;
 }
 
 /** The actors of the shop, by the names the command line uses. */
@@ -94,6 +96,8 @@ export interface ShopConfig {
     batchMaxMessages: number;
     /** ... or this long (real ms) after the first; 0 = after every batch the transport hands over */
     batchLingerMs: number;
+    /** shop time one step of a paused clock moves (the header's Step button; the API's default) */
+    clockStepMs: number;
   };
   capacity: { assemble: number; bake: number; delivery: number };
   /** `[lab]` (added, optional): the stream-processing lab; durations scale with speed */
@@ -132,6 +136,8 @@ export interface WebLimits {
   streamsPerMinutePerAddress: number;
   /** click beacons from the menu page (`POST /api/clicks`) per session */
   clicksPerMinutePerSession: number;
+  /** clock commands (pause, resume, step, speed) per session */
+  clockCommandsPerMinutePerSession: number;
   /** live streams open at once, per session and in total */
   streamsPerSession: number;
   streamsTotal: number;
@@ -145,6 +151,7 @@ export const DEFAULT_WEB_LIMITS: WebLimits = {
   loginsPerMinutePerAddress: 60,
   streamsPerMinutePerAddress: 600,
   clicksPerMinutePerSession: 120,
+  clockCommandsPerMinutePerSession: 60,
   streamsPerSession: 6,
   streamsTotal: 1000,
   streamBufferKib: 256,

@@ -14,6 +14,7 @@ import {
   type WindowResult,
 } from '../lab/labMessages.ts';
 import type { DeliveredMessage } from '../transport/transport.ts';
+import { type ControlCommand, parseControlCommand } from '../control/controlCommands.ts';
 import {
   encode,
   parseOrderId,
@@ -229,6 +230,17 @@ export const CATALOGUE = {
     consumers: [],
     observers: [],
     meaning: 'a message no actor could read, unchanged, with the reason and its position in headers (added)',
+  },
+  control: {
+    alias: 'control',
+    codec: jsonCodec<ControlCommand>(parseControlCommand),
+    keyedByOrder: false,
+    producers: ['web'],
+    // every process reads it (src/control), whatever actors it hosts: no actor's job subscribes
+    consumers: [],
+    observers: [],
+    meaning:
+      'a command to every process of the shop: pause, resume, step or speed up the shop clock (added; one partition, keyed by command id)',
   },
   logs: {
     alias: 'logs',

@@ -152,7 +152,8 @@ export interface Click {
 export function parseClick(value: Uint8Array | string): Click {
   const o = object(value);
   const prod = o.prod_id;
-  if (prod !== null && (typeof prod !== 'string' || prod.length === 0)) throw malformed("field 'prod_id' must be a non-empty string or null");
+  if (prod !== null && (typeof prod !== 'string' || prod.length === 0))
+    throw malformed("field 'prod_id' must be a non-empty string or null");
   return {
     ip: str(o, 'ip'),
     userid: str(o, 'userid'),

@@ -89,7 +89,9 @@ export function readQuote(ctx: WebContext, session: Session, token: string, now:
   const payload = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as QuotePayload;
   if (payload.c !== session.customerId) throw badQuote('was made for another customer');
   if (now - payload.t > QUOTE_TTL_MS || payload.t > now) return undefined;
-  return Object.fromEntries(Object.entries(payload.p).map(([item, [list_price, discount, price]]) => [item, { list_price, discount, price }]));
+  return Object.fromEntries(
+    Object.entries(payload.p).map(([item, [list_price, discount, price]]) => [item, { list_price, discount, price }]),
+  );
 }
 
 /**
@@ -120,7 +122,10 @@ export function priceOrder(
 }
 
 /** What the menu shows of the lab (issue 11), from this web's view of the lab's topics: promotions, prices and their quote. */
-export function menuOffers(ctx: WebContext, session: Session): { promotions: PromotionView[]; prices: Record<string, ItemPrice>; quote: string } {
+export function menuOffers(
+  ctx: WebContext,
+  session: Session,
+): { promotions: PromotionView[]; prices: Record<string, ItemPrice>; quote: string } {
   const now = ctx.clock.now();
   const quote = makeQuote(ctx, session, now);
   return { promotions: promotionsAt(ctx.view.store.products(), now), prices: quote.prices, quote: quote.token };

@@ -77,11 +77,16 @@ function decodeLabMessage(t: ShopConfig['topics'], message: DeliveredMessage): L
   };
   if (message.topic === t.inventory) {
     const productId = product();
-    return { type: 'InventoryChanged', productId, row: message.value.length === 0 ? null : CATALOGUE.inventory.codec.decode(message.value) };
+    return {
+      type: 'InventoryChanged',
+      productId,
+      row: message.value.length === 0 ? null : CATALOGUE.inventory.codec.decode(message.value),
+    };
   }
   if (message.topic === t.productTxnPerHour)
     return { type: 'WindowCounted', productId: product(), window: CATALOGUE.productTxnPerHour.codec.decode(message.value) };
-  if (message.topic === t.promotions) return { type: 'WindowCounted', productId: product(), window: CATALOGUE.promotions.codec.decode(message.value) };
+  if (message.topic === t.promotions)
+    return { type: 'WindowCounted', productId: product(), window: CATALOGUE.promotions.codec.decode(message.value) };
   if (message.topic === t.clicks) return { type: 'ClickRecorded', click: CATALOGUE.clicks.codec.decode(message.value) };
   return undefined;
 }

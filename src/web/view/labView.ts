@@ -124,7 +124,10 @@ export function promotionsAt(products: readonly ProductView[], now: number): Pro
 export const cents = (amount: number): number => Math.round(amount * 100) / 100;
 
 /** An item's price at `now`: its list price, less the discount while it is promoted; undefined when the inventory is not known. */
-export function priceOf(product: ProductView | undefined, now: number): { list_price: number; discount: number; price: number } | undefined {
+export function priceOf(
+  product: ProductView | undefined,
+  now: number,
+): { list_price: number; discount: number; price: number } | undefined {
   if (!product?.inventory) return undefined;
   const list = product.inventory.list_price;
   const discount = promotionOf(product, now)?.discount ?? 0;

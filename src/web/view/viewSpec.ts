@@ -26,7 +26,11 @@ export type KeyedViewChange = ViewChange & { type: 'view.changed'; orderId: stri
  * | inventory, product_txn_per_hour, promotions | `InventoryChanged`, `WindowCounted` | prices and current promotions (the menu) |
  * | clicks | `ClickRecorded` | clicks per product (the analytics page) |
  */
-export function webViewSpec(deps: { config: ShopConfig; view: WebView; groupId: string }): ActorSpec<ViewEvent | LabViewEvent, KeyedViewChange> {
+export function webViewSpec(deps: {
+  config: ShopConfig;
+  view: WebView;
+  groupId: string;
+}): ActorSpec<ViewEvent | LabViewEvent, KeyedViewChange> {
   const { config, view } = deps;
   const topology = shopTopology(config);
   const web = topology.find((a) => a.actor === 'web');
