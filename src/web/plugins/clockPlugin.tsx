@@ -134,6 +134,20 @@ export function ClockHeader(props: { clock: ReturnType<typeof clockJson>; sessio
  * - `GET /api/clock/events` — the clock, live (Server-Sent Events: `clock` at once and on every change);
  * - every HTML page gets the clock in its header (the layout's `CLOCK_SLOT`).
  */
+/**
+ * Fills a page's clock slot (see Layout) with the header's clock. Every HTML response passes through
+ * it (the plugin's global response mapper); a route that must know the exact bytes it serves (the
+ * menu, whose views are clicks with their size) fills the slot itself first.
+ */
+export async function withClockHeader(ctx: WebContext, request: Request, html: string): Promise<string> {
+  if (!ctx.control || !html.includes(CLOCK_SLOT)) return html;
+  const url = new URL(request.url);
+  const header = await (
+    <ClockHeader clock={clockJson(ctx, ctx.control)} session={ctx.sessionOf(request)} back={localPath(`${url.pathname}${url.search}`)} />
+  );
+  return html.replace(CLOCK_SLOT, header);
+}
+
 export function clockPlugin(ctx: WebContext) {
   const control = ctx.control;
   const need = (): WebControl => {
@@ -178,17 +192,7 @@ export function clockPlugin(ctx: WebContext) {
       if (!(responseValue instanceof Response) || !control) return;
       if (!(responseValue.headers.get('content-type') ?? '').startsWith('text/html')) return;
       const text = await responseValue.text();
-      const url = new URL(request.url);
-      const header = text.includes(CLOCK_SLOT)
-        ? await (
-            <ClockHeader
-              clock={clockJson(ctx, control)}
-              session={ctx.sessionOf(request)}
-              back={localPath(`${url.pathname}${url.search}`)}
-            />
-          )
-        : '';
-      return new Response(text.replace(CLOCK_SLOT, header), {
+      return new Response(await withClockHeader(ctx, request, text), {
         status: responseValue.status,
         statusText: responseValue.statusText,
         headers: responseValue.headers,

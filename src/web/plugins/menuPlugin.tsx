@@ -5,6 +5,7 @@ import { MenuPage } from '../pages/MenuPage.tsx';
 import { menuOffers } from '../pricing.ts';
 import { clickSchema, errorSchema } from '../schemas.ts';
 import type { WebContext } from '../webContext.ts';
+import { withClockHeader } from './clockPlugin.tsx';
 import { guardPlugin } from './guardPlugin.ts';
 import { newIdempotencyKey } from './ordersCommandPlugin.tsx';
 
@@ -22,7 +23,8 @@ export function menuPlugin(ctx: WebContext) {
     .get(
       '/',
       async ({ session, request, server }) => {
-        const html = await (<MenuPage session={session} menu={menu} idempotencyKey={newIdempotencyKey()} {...menuOffers(ctx, session)} />);
+        const page = await (<MenuPage session={session} menu={menu} idempotencyKey={newIdempotencyKey()} {...menuOffers(ctx, session)} />);
+        const html = await withClockHeader(ctx, request, page);
         // a menu view is the lab's click without a product; its bytes are the page's size
         await recordClick(ctx, request, server?.requestIP(request)?.address, session, null, Buffer.byteLength(html));
         return htmlResponse(html);
