@@ -25,6 +25,7 @@ import { type ActorHost, type BatchingOptions, changelogTopic, createActorHost }
 import type { KeyedEvent } from '../runtime/host/actorSpec.ts';
 import { type CountingProducer, countingProducer } from '../runtime/countingProducer.ts';
 import { createLogShipper } from '../runtime/logShipper.ts';
+import { createPresence, type Presence } from '../runtime/presence.ts';
 import { createOtlpExporter } from '../runtime/otlpExporter.ts';
 import { createSupervisor, type RunningActor, type SupervisedActor, type Supervisor } from '../runtime/supervisor.ts';
 import { openConfiguredStateStore, openStateStore } from '../store/createStateStore.ts';
@@ -62,6 +63,8 @@ export interface StartShopOptions {
   batching?: Partial<BatchingOptions>;
   /** how values look on the wire (default: from `kafka`'s [schema-registry], else JSON) */
   wireFormat?: WireFormat;
+  /** the presence heartbeat (wall clock; default 2 s) and clock (tests) */
+  presence?: { heartbeatMs?: number; now?: () => number; heartbeat?: boolean };
 }
 
 /** A running shop (or the part of it this process hosts). */
@@ -86,12 +89,33 @@ export interface Shop {
   messagesWritten(): number;
   /** what the status actor here knows of an order (its machine's context), if it owns the order */
   order(orderId: string): OrderContext | undefined;
+  /** what this process publishes on the presence topic (the console's process map) */
+  presence: Presence;
+  /** the controls the console's faults use on the actors of this process */
+  controls: ShopControls;
   /**
    * Lets everything in flight finish: messages delivered, machine steps done, outputs produced.
    * With a VirtualClock this is the `settle` step between timers (`clock.advance(ms, shop.settle)`).
    */
   settle(): Promise<void>;
   stop(): Promise<void>;
+}
+
+/**
+ * What the console's fault injection does to the actors of one process (issue 12). Each says
+ * whether the actor runs here (false: nothing done).
+ */
+export interface ShopControls {
+  /** actors running in this process */
+  hosted(): string[];
+  /** crashes an actor as a failure would; the supervisor restarts it with backoff */
+  kill(actor: string, reason: string): boolean;
+  /** stops an actor gracefully and starts it again */
+  restart(actor: string): Promise<boolean>;
+  /** holds (true) or releases a station's work topics; kept across its restarts */
+  pause(station: string, paused: boolean): boolean;
+  /** stations whose work is held */
+  paused(): string[];
 }
 
 /** The stream-processing lab's databases and controls, for the web and tests. */
@@ -190,9 +214,10 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
       // the inventory topic is a table: compacted, like the lab's source connector's topic
       ...Object.values(config.topics).map((topic) => ({
         topic,
-        partitions,
+        // presence is a handful of keys (one per process): one partition keeps its readers simple
+        partitions: topic === config.topics.processes ? 1 : partitions,
         replicationFactor,
-        ...(topic === config.topics.inventory ? { cleanupPolicy: 'compact' as const } : {}),
+        ...(topic === config.topics.inventory || topic === config.topics.processes ? { cleanupPolicy: 'compact' as const } : {}),
       })),
       { topic: sourceOffsetsTopic(config.groupIds.inventory), partitions: 1, replicationFactor, cleanupPolicy: 'compact' as const },
       // each actor's state, compacted (its partitions are its input partitions)
@@ -229,6 +254,20 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
     }
 
     const storePath = (name: string) => (memory ? ':memory:' : join(dataDir, name));
+
+    // what this process hosts, for the console's process map (a plain producer: JSON, no transaction)
+    const presence = createPresence({
+      producer: transport.producer(),
+      topic: config.topics.processes,
+      transport: options.kafka ? 'kafka' : 'embedded',
+      logger: consoleLogger.child('presence'),
+      ...options.presence,
+    });
+    closers.push(() => presence.stop());
+    /** what the console's faults do here; set once the supervisor runs */
+    let controls: ShopControls | undefined;
+    /** stations paused from the console: a restarted instance starts held too */
+    const held = new Set<string>();
 
     const hosts = new Map<string, ActorHost>();
     const hostDeps = {
@@ -271,14 +310,25 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
         start: async () => {
           const log = logger.child(name);
           const cache = await cacheOf(name);
-          const h = createActorHost(make(log), { ...hostDeps, logger: log, ...(cache ? { cache } : {}) });
+          const spec = make(log);
+          presence.started(name, spec.groupId);
+          const h = createActorHost(spec, {
+            ...hostDeps,
+            logger: log,
+            ...(cache ? { cache } : {}),
+            held: held.has(name),
+            onPartitions: (ps, rebalancing) => presence.assigned(name, ps, rebalancing),
+            onRestored: (rows) => presence.restored(name, rows),
+          });
           hosts.set(name, h as unknown as ActorHost);
           try {
             await h.start();
           } catch (error) {
             await h.stop().catch(() => undefined);
+            presence.crashed(name, error as Error);
             throw error;
           }
+          h.crashed.then((error) => presence.crashed(name, error));
           return h;
         },
       });
@@ -334,7 +384,13 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
         name: 'inventory',
         start: async () => {
           const log = logger.child('inventory');
-          const stock = createActorHost(stockSpec({ config, inventory: inventoryDb }), { ...hostDeps, logger: log });
+          const spec = stockSpec({ config, inventory: inventoryDb });
+          presence.started('inventory', spec.groupId);
+          const stock = createActorHost(spec, {
+            ...hostDeps,
+            logger: log,
+            onPartitions: (ps, rebalancing) => presence.assigned('inventory', ps, rebalancing),
+          });
           hosts.set('inventory', stock as unknown as ActorHost);
           await stock.start();
           const started = await startInventorySource({
@@ -351,8 +407,10 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
           });
           source = started;
           const stopRestock = restockSchedule(clock, inventoryDb, lab.restockEveryMinutes > 0 ? labMs(lab.restockEveryMinutes) : 0, log);
+          const crashed = Promise.race([stock.crashed, started.crashed]);
+          crashed.then((error) => presence.crashed('inventory', error));
           return {
-            crashed: Promise.race([stock.crashed, started.crashed]),
+            crashed,
             async stop() {
               stopRestock();
               await started.stop();
@@ -385,7 +443,15 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
         start: async () => {
           // Loaded only where the web runs: kitchen-only processes never load Elysia.
           const { createWebActor } = await import('../web/createWebActor.ts');
+          presence.started('web', `${config.groupIds.web}-${webInstanceId}`);
           running.web = await createWebActor({
+            onPartitions: (ps, rebalancing) => presence.assigned('web', ps, rebalancing),
+            // this process's actors for now; other processes' over the control channel (issue 12)
+            controls: {
+              kill: async (actor, reason) => (controls?.kill(actor, reason) ? [presence.processId] : []),
+              restart: async (actor) => ((await controls?.restart(actor)) ? [presence.processId] : []),
+              pause: async (station, on) => (controls?.pause(station, on) ? [presence.processId] : []),
+            },
             config,
             transport,
             producer,
@@ -401,6 +467,7 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
             ...(memory ? {} : { store: await webStore() }),
           });
           await running.web.start();
+          running.web.crashed.then((error) => presence.crashed('web', error));
           // After a restart by the supervisor, serve again on the port the first one got.
           if (listenedPort !== undefined) await running.web.listen(listenedPort);
           return running.web;
@@ -416,7 +483,28 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
     if (running.web && options.listen !== false) {
       url = await running.web.listen(options.port ?? config.shop.webPort);
       listenedPort = Number(new URL(url).port);
+      presence.webUrl(url);
     }
+    await presence.publish();
+
+    controls = {
+      hosted: () =>
+        started
+          .states()
+          .filter((s) => s.state !== 'stopped')
+          .map((s) => s.name),
+      kill: (actor, reason) => started.kill(actor, new Error(reason)),
+      restart: (actor) => started.restart(actor),
+      pause(station, on) {
+        if (!(STATIONS as readonly string[]).includes(station) || !started.states().some((s) => s.name === station)) return false;
+        if (on) held.add(station);
+        else held.delete(station);
+        hosts.get(station)?.hold(on);
+        presence.paused(station, on);
+        return true;
+      },
+      paused: () => [...held],
+    };
 
     /** messages produced so far, in transactions or not: settle waits until this stops moving */
     const activity = () => {
@@ -452,6 +540,8 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
       actor: (name) => hosts.get(name),
       messagesWritten: () => producer.total() + [...hosts.values()].reduce((n, h) => n + h.metrics().written, 0),
       lab: shopLab,
+      presence,
+      controls: controls as ShopControls,
       stationLoad: (name) => {
         const context = hosts.get(name)?.inspect() as StationContext | undefined;
         return context ? stationLoad(context) : undefined;
@@ -465,6 +555,7 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
         if (stopped) return;
         stopped = true;
         await started.stop();
+        for (const s of started.states()) presence.stopped(s.name);
         await shipper.close();
         for (const s of stores) s.close();
         for (const close of closers.reverse()) await close();

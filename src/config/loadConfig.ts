@@ -47,6 +47,7 @@ const ADDED_DEFAULTS: Record<string, Record<string, string>> = {
     inventory: 'pizza-inventory',
     product_txn_per_hour: 'pizza-product-txn-per-hour',
     promotions: 'pizza-promotions',
+    processes: 'pizza-processes',
   },
   'kafka-consumer-group-id': { webapp: 'pizza-webapp', ...LAB_IDS },
   'kafka-client-id': { webapp: 'pizza-webapp', ...LAB_IDS },
@@ -193,6 +194,7 @@ export function parseConfig(text: string, file: string): ShopConfig {
       inventory: r.str('kafka-topics', 'inventory'),
       productTxnPerHour: r.str('kafka-topics', 'product_txn_per_hour'),
       promotions: r.str('kafka-topics', 'promotions'),
+      processes: r.str('kafka-topics', 'processes'),
     },
     topicConfig: {
       numPartitions: r.int('kafka-topic-config', 'num_partitions', { min: 1 }),

@@ -25,6 +25,8 @@ export interface Topics {
   productTxnPerHour: string;
   /** added (the lab): PROMOTIONS, window updates of products with high stock and few sales */
   promotions: string;
+  /** added: each process's presence (what it hosts, its partitions, a heartbeat), compacted, keyed by process id */
+  processes: string;
 }
 
 /** The actors of the shop, by the names the command line uses. */

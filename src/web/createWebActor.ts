@@ -15,6 +15,7 @@ import type { LiveStreams } from './sse.ts';
 import { createViewStore } from './view/viewStore.ts';
 import { createWebView, type WebView } from './view/webView.ts';
 import type { WebConsumerStats, WebLab } from './webDeps.ts';
+import type { FaultControls } from './console/faults.ts';
 import { createActorHost } from '../runtime/host/createActorHost.ts';
 import { webViewSpec } from './view/viewSpec.ts';
 
@@ -50,6 +51,10 @@ export interface WebActorOptions {
   spans?: SpanExporter;
   /** how often the console samples the groups' lag (default 5 s on `clock`) */
   lagSampleMs?: number;
+  /** hears of the view consumer's partitions after each rebalance (the process map) */
+  onPartitions?(partitions: number[], rebalancing: boolean): void;
+  /** kills, restarts and pauses of actors for the console's faults */
+  controls?: FaultControls;
 }
 
 export interface WebActor {
@@ -121,6 +126,7 @@ export async function createWebActor(options: WebActorOptions): Promise<WebActor
     ...(options.wireFormat ? { wireFormat: options.wireFormat } : {}),
     ...(options.speed !== undefined ? { speed: options.speed } : {}),
     ...(options.lab ? { lab: options.lab } : {}),
+    ...(options.controls ? { controls: options.controls } : {}),
     ...(options.heartbeatMs !== undefined ? { heartbeatMs: options.heartbeatMs } : {}),
     ...(options.secureCookies !== undefined ? { secureCookies: options.secureCookies } : {}),
   });
@@ -132,6 +138,7 @@ export async function createWebActor(options: WebActorOptions): Promise<WebActor
     deadLetterTopic: config.topics.deadLetter,
     partitions: config.shop.localPartitions,
     ...(options.wireFormat ? { wire: options.wireFormat } : {}),
+    ...(options.onPartitions ? { onPartitions: options.onPartitions } : {}),
   });
   let sweep: TimerHandle | undefined;
   let stopped = false;

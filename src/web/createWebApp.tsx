@@ -5,6 +5,7 @@ import { errorBody, HttpError, htmlResponse, jsonResponse, toShopError, wantsJso
 import { ErrorPage } from './pages/ErrorPage.tsx';
 import { assetsPlugin } from './plugins/assetsPlugin.ts';
 import { consolePlugin } from './plugins/consolePlugin.tsx';
+import { faultsPlugin } from './plugins/faultsPlugin.tsx';
 import { flowPlugin } from './plugins/flowPlugin.tsx';
 import { guardPlugin } from './plugins/guardPlugin.ts';
 import { healthPlugin } from './plugins/healthPlugin.ts';
@@ -96,6 +97,7 @@ export function createWebApp(deps: WebDeps) {
     .use(flowPlugin(ctx))
     .use(labPlugin(ctx, deps.lab))
     .use(consolePlugin(ctx))
+    .use(faultsPlugin(ctx))
     .use(metricsPlugin(ctx));
 }
 

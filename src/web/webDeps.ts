@@ -5,6 +5,7 @@ import type { InventoryDb } from '../lab/inventory.ts';
 import type { WireFormat } from '../events/wireFormat.ts';
 import type { Logger } from '../log/logger.ts';
 import type { LagHistory } from './console/consumerGroups.ts';
+import type { FaultControls } from './console/faults.ts';
 import type { SpanExporter } from '../runtime/otlpExporter.ts';
 import type { Producer, Transport } from '../transport/transport.ts';
 import type { ShopMachines } from './diagram/shopMachines.ts';
@@ -62,6 +63,8 @@ export interface WebDeps {
   speed?: number;
   /** the stream-processing lab: promotions on the menu, the analytics page, restocking */
   lab?: WebLab;
+  /** kills, restarts and pauses of actors wherever they run (the console's faults); absent: those faults answer 503 */
+  controls?: FaultControls;
 }
 
 /** What the web reads and does of the lab (src/lab): the analytics database and the inventory table. */
