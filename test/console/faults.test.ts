@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseStatusChanged } from '../../src/events/messages.ts';
 import type { DeliveredMessage } from '../../src/transport/transport.ts';
+import type { WebActor } from '../../src/web/createWebActor.ts';
 import { placeOrder, randomCustomerId, randomOrderId, readTopic, virtualShop } from '../support/shopHarness.ts';
 
 // Fault injection and the process map (issue 12) on the whole shop — kitchen, status and web in
@@ -25,7 +26,7 @@ const call = async (method: string, path: string, options: { json?: unknown; for
     headers['content-type'] = 'application/x-www-form-urlencoded';
   }
   if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
-  const web = v.shop.web();
+  const web = v.shop.web() as WebActor | undefined;
   if (!web) throw new Error('no web in this shop');
   return web.app.handle(new Request(`http://localhost${path}`, { method, headers, ...(body !== undefined ? { body } : {}) }));
 };
