@@ -27,6 +27,9 @@ import { type CountingProducer, countingProducer } from '../runtime/countingProd
 import { createLogShipper } from '../runtime/logShipper.ts';
 import { createPresence, type Presence } from '../runtime/presence.ts';
 import { createOtlpExporter } from '../runtime/otlpExporter.ts';
+import { createShopClock, type ShopClock } from '../runtime/shopClock.ts';
+import { connectClock } from '../control/clockControl.ts';
+import { type ControlChannel, createControlChannel } from '../control/controlChannel.ts';
 import { createSupervisor, type RunningActor, type SupervisedActor, type Supervisor } from '../runtime/supervisor.ts';
 import { openConfiguredStateStore, openStateStore } from '../store/createStateStore.ts';
 import { type StateCache, stateCache } from '../runtime/host/stateCache.ts';
@@ -43,6 +46,7 @@ export interface StartShopOptions {
   kafka?: KafkaClientConfig;
   /** run on this transport (tests); the shop does not close it */
   transport?: Transport;
+  /** the wall clock (tests: a VirtualClock); the shop clock runs on it */
   clock?: Clock;
   /** default config.shop.speed */
   speed?: number;
@@ -72,7 +76,11 @@ export interface Shop {
   config: ShopConfig;
   transport: Transport;
   producer: CountingProducer;
-  clock: Clock;
+  /** shop time: pausable, steppable, with a speed multiplier (the control topic's clock commands) */
+  clock: ShopClock;
+  wallClock: Clock;
+  /** this process's control channel: every process applies the control topic's commands */
+  control: ControlChannel;
   speed: number;
   logger: Logger;
   supervisor: Supervisor;
@@ -165,7 +173,10 @@ const STATIONS: readonly StationName[] = ['assemble', 'bake', 'delivery'];
  */
 export async function startShop(options: StartShopOptions): Promise<Shop> {
   const { config } = options;
+  // the wall clock; the shop's behaviour runs on the shop clock made on it (src/runtime/shopClock.ts
+  // says which user reads which)
   const clock = options.clock ?? systemClock;
+  const shopClock = createShopClock(clock);
   const speed = options.speed ?? config.shop.speed;
   const memory = options.memory ?? false;
   const dataDir = options.dataDir ?? config.shop.dataDir;
@@ -214,10 +225,14 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
       // the inventory topic is a table: compacted, like the lab's source connector's topic
       ...Object.values(config.topics).map((topic) => ({
         topic,
-        // presence is a handful of keys (one per process): one partition keeps its readers simple
-        partitions: topic === config.topics.processes ? 1 : partitions,
+        // the control topic has one order of commands for every process; presence is a handful of
+        // keys (one per process): one partition keeps its readers simple
+        partitions: topic === config.topics.control || topic === config.topics.processes ? 1 : partitions,
         replicationFactor,
-        ...(topic === config.topics.inventory || topic === config.topics.processes ? { cleanupPolicy: 'compact' as const } : {}),
+        // compacted: control with unique keys (one per command, nothing is ever dropped), presence the latest per process
+        ...(topic === config.topics.inventory || topic === config.topics.control || topic === config.topics.processes
+          ? { cleanupPolicy: 'compact' as const }
+          : {}),
       })),
       { topic: sourceOffsetsTopic(config.groupIds.inventory), partitions: 1, replicationFactor, cleanupPolicy: 'compact' as const },
       // each actor's state, compacted (its partitions are its input partitions)
@@ -253,8 +268,6 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
       consoleLogger.info(`exporting spans to ${config.tracing.otlpEndpoint} (OTLP/HTTP)`);
     }
 
-    const storePath = (name: string) => (memory ? ':memory:' : join(dataDir, name));
-
     // what this process hosts, for the console's process map (a plain producer: JSON, no transaction)
     const presence = createPresence({
       producer: transport.producer(),
@@ -268,11 +281,50 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
     let controls: ShopControls | undefined;
     /** stations paused from the console: a restarted instance starts held too */
     const held = new Set<string>();
-
     const hosts = new Map<string, ActorHost>();
+    /** Holds or releases a station's work here (a later instance of it starts held too). */
+    const pauseStation = (station: string, on: boolean): boolean => {
+      if (!(STATIONS as readonly string[]).includes(station) || !actors.has(station as ActorName)) return false;
+      if (on) held.add(station);
+      else held.delete(station);
+      hosts.get(station)?.hold(on);
+      presence.paused(station, on);
+      return true;
+    };
+
+    // Clock commands before any actor starts: a process started while the shop is paused starts paused.
+    const control = createControlChannel({
+      transport,
+      producer,
+      topic: config.topics.control,
+      wall: clock,
+      logger: logger.child('control'),
+      processId: `shop-${webInstanceId}`,
+    });
+    connectClock(control, shopClock);
+    // fault injection (the console): to this process when addressed to it or to every process
+    const here = (command: { process?: string }) => command.process === undefined || command.process === presence.processId;
+    control.on('actor.kill', (command, delivery) => {
+      if (!delivery.replay && here(command)) controls?.kill(command.actor, `killed from the console by ${command.issuer}`);
+    });
+    control.on('actor.restart', (command, delivery) => {
+      // not awaited: a graceful restart takes a rebalance, the channel goes on with the next command
+      if (!delivery.replay && here(command)) void controls?.restart(command.actor);
+    });
+    control.on('station.pause', (command) => {
+      if (here(command)) pauseStation(command.station, true);
+    });
+    control.on('station.resume', (command) => {
+      if (here(command)) pauseStation(command.station, false);
+    });
+    closers.push(() => control.stop());
+    await control.start();
+
+    const storePath = (name: string) => (memory ? ':memory:' : join(dataDir, name));
+
     const hostDeps = {
       transport,
-      clock,
+      clock: shopClock,
       deadLetterTopic: config.topics.deadLetter,
       partitions,
       wire: wireFormat,
@@ -370,7 +422,7 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
         analyticsSinkSpec({
           config,
           analytics: analyticsDb,
-          now: () => clock.now(),
+          now: () => shopClock.now(),
           onWritten: (written) => {
             for (const l of writtenListeners) l(written);
           },
@@ -395,7 +447,7 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
           await stock.start();
           const started = await startInventorySource({
             transport,
-            clock,
+            clock, // the poll is a connector reading a table: plumbing, wall time
             logger: log,
             inventory: inventoryDb,
             topic: config.topics.inventory,
@@ -406,9 +458,14 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
             throw error;
           });
           source = started;
-          const stopRestock = restockSchedule(clock, inventoryDb, lab.restockEveryMinutes > 0 ? labMs(lab.restockEveryMinutes) : 0, log);
           const crashed = Promise.race([stock.crashed, started.crashed]);
           crashed.then((error) => presence.crashed('inventory', error));
+          const stopRestock = restockSchedule(
+            shopClock,
+            inventoryDb,
+            lab.restockEveryMinutes > 0 ? labMs(lab.restockEveryMinutes) : 0,
+            log,
+          );
           return {
             crashed,
             async stop() {
@@ -446,16 +503,12 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
           presence.started('web', `${config.groupIds.web}-${webInstanceId}`);
           running.web = await createWebActor({
             onPartitions: (ps, rebalancing) => presence.assigned('web', ps, rebalancing),
-            // this process's actors for now; other processes' over the control channel (issue 12)
-            controls: {
-              kill: async (actor, reason) => (controls?.kill(actor, reason) ? [presence.processId] : []),
-              restart: async (actor) => ((await controls?.restart(actor)) ? [presence.processId] : []),
-              pause: async (station, on) => (controls?.pause(station, on) ? [presence.processId] : []),
-            },
             config,
             transport,
             producer,
-            clock,
+            clock: shopClock,
+            wallClock: clock,
+            control,
             logger: logger.child('web'),
             instanceId: webInstanceId,
             speed,
@@ -495,14 +548,7 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
           .map((s) => s.name),
       kill: (actor, reason) => started.kill(actor, new Error(reason)),
       restart: (actor) => started.restart(actor),
-      pause(station, on) {
-        if (!(STATIONS as readonly string[]).includes(station) || !started.states().some((s) => s.name === station)) return false;
-        if (on) held.add(station);
-        else held.delete(station);
-        hosts.get(station)?.hold(on);
-        presence.paused(station, on);
-        return true;
-      },
+      pause: pauseStation,
       paused: () => [...held],
     };
 
@@ -531,7 +577,9 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
       config,
       transport,
       producer,
-      clock,
+      clock: shopClock,
+      wallClock: clock,
+      control,
       speed,
       logger,
       supervisor: started,

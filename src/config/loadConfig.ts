@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { configError, ShopError } from '../errors.ts';
 import { type IniSections, parseIni, parseList } from './ini.ts';
 import { type ActorName, DEFAULT_WEB_LIMITS, type ShopConfig, STATUS_NAMES, type StatusName } from './shopConfig.ts';
+import { MAX_STEP_MS } from '../runtime/shopClock.ts';
 
 export const DEFAULT_CONFIG_FILE = 'config_sys/default.ini';
 
@@ -48,6 +49,7 @@ const ADDED_DEFAULTS: Record<string, Record<string, string>> = {
     product_txn_per_hour: 'pizza-product-txn-per-hour',
     promotions: 'pizza-promotions',
     processes: 'pizza-processes',
+    control: 'pizza-control',
   },
   'kafka-consumer-group-id': { webapp: 'pizza-webapp', ...LAB_IDS },
   'kafka-client-id': { webapp: 'pizza-webapp', ...LAB_IDS },
@@ -65,7 +67,15 @@ const ADDED_DEFAULTS: Record<string, Record<string, string>> = {
     discount: '20',
   },
   'state-store-orders': { table_customers: 'customers' },
-  shop: { speed: '1', data_dir: './data', web_port: '8000', local_partitions: '6', batch_max_messages: '500', batch_linger_ms: '5' },
+  shop: {
+    speed: '1',
+    data_dir: './data',
+    web_port: '8000',
+    local_partitions: '6',
+    batch_max_messages: '500',
+    batch_linger_ms: '5',
+    clock_step_ms: '1000',
+  },
   'station-capacity': { assemble: '1', bake: '1', delivery: '1' },
   timings: {
     assemble_modulo: '8',
@@ -195,6 +205,7 @@ export function parseConfig(text: string, file: string): ShopConfig {
       productTxnPerHour: r.str('kafka-topics', 'product_txn_per_hour'),
       promotions: r.str('kafka-topics', 'promotions'),
       processes: r.str('kafka-topics', 'processes'),
+      control: r.str('kafka-topics', 'control'),
     },
     topicConfig: {
       numPartitions: r.int('kafka-topic-config', 'num_partitions', { min: 1 }),
@@ -233,6 +244,7 @@ export function parseConfig(text: string, file: string): ShopConfig {
       localPartitions: r.int('shop', 'local_partitions', { min: 1 }),
       batchMaxMessages: r.int('shop', 'batch_max_messages', { min: 1 }),
       batchLingerMs: r.int('shop', 'batch_linger_ms', { min: 0 }),
+      clockStepMs: r.int('shop', 'clock_step_ms', { min: 1, max: MAX_STEP_MS }),
     },
     capacity: {
       assemble: r.int('station-capacity', 'assemble', { min: 1 }),

@@ -27,6 +27,8 @@ export interface Topics {
   promotions: string;
   /** added: each process's presence (what it hosts, its partitions, a heartbeat), compacted, keyed by process id */
   processes: string;
+  /** added: commands to every process of the shop (clock control; fault injection builds on it), one partition */
+  control: string;
 }
 
 /** The actors of the shop, by the names the command line uses. */
@@ -92,6 +94,8 @@ export interface ShopConfig {
     batchMaxMessages: number;
     /** ... or this long (real ms) after the first; 0 = after every batch the transport hands over */
     batchLingerMs: number;
+    /** shop time one step of a paused clock moves (the header's Step button; the API's default) */
+    clockStepMs: number;
   };
   capacity: { assemble: number; bake: number; delivery: number };
   /** `[lab]` (added, optional): the stream-processing lab; durations scale with speed */

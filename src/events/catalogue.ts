@@ -11,6 +11,7 @@ import {
 } from '../lab/labMessages.ts';
 import type { DeliveredMessage } from '../transport/transport.ts';
 import { parsePresence, type ProcessPresence } from './processPresence.ts';
+import { type ControlCommand, parseControlCommand } from '../control/controlCommands.ts';
 import {
   encode,
   parseOrderId,
@@ -208,6 +209,17 @@ export const CATALOGUE = {
     consumers: [],
     observers: [],
     meaning: 'a message no actor could read, unchanged, with the reason and its position in headers (added)',
+  },
+  control: {
+    alias: 'control',
+    codec: jsonCodec<ControlCommand>(parseControlCommand),
+    keyedByOrder: false,
+    producers: ['web'],
+    // every process reads it (src/control), whatever actors it hosts: no actor's job subscribes
+    consumers: [],
+    observers: [],
+    meaning:
+      'a command to every process of the shop: pause, resume, step or speed up the shop clock (added; one partition, keyed by command id)',
   },
   logs: {
     alias: 'logs',

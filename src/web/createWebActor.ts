@@ -1,4 +1,6 @@
 import type { Clock, TimerHandle } from '../clock.ts';
+import type { ControlChannel } from '../control/controlChannel.ts';
+import { isShopClock } from '../runtime/shopClock.ts';
 import type { WireFormat } from '../events/wireFormat.ts';
 import type { ShopConfig } from '../config/shopConfig.ts';
 import type { Logger } from '../log/logger.ts';
@@ -15,7 +17,6 @@ import type { LiveStreams } from './sse.ts';
 import { createViewStore } from './view/viewStore.ts';
 import { createWebView, type WebView } from './view/webView.ts';
 import type { WebConsumerStats, WebLab } from './webDeps.ts';
-import type { FaultControls } from './console/faults.ts';
 import { createActorHost } from '../runtime/host/createActorHost.ts';
 import { webViewSpec } from './view/viewSpec.ts';
 
@@ -29,7 +30,12 @@ export interface WebActorOptions {
    * view is rebuilt from the log at every start. A durable store resumes its consumer group.
    */
   store?: StateStore;
+  /** shop time (pausable) */
   clock: Clock;
+  /** real time (sessions, lag sampling, retention sweeps, SSE keep-alives); default `clock` */
+  wallClock?: Clock;
+  /** clock control: the process's control channel (default: none, no clock controls) */
+  control?: ControlChannel;
   logger: Logger;
   /** names this web instance; its consumer group is `<groupIds.web>-<instanceId>-<viewId>` */
   instanceId: string;
@@ -53,8 +59,6 @@ export interface WebActorOptions {
   lagSampleMs?: number;
   /** hears of the view consumer's partitions after each rebalance (the process map) */
   onPartitions?(partitions: number[], rebalancing: boolean): void;
-  /** kills, restarts and pauses of actors for the console's faults */
-  controls?: FaultControls;
 }
 
 export interface WebActor {
@@ -91,8 +95,9 @@ const RETENTION_SWEEP_MS = 10 * 60_000;
  */
 export async function createWebActor(options: WebActorOptions): Promise<WebActor> {
   const { config, transport, clock, logger } = options;
+  const wall = options.wallClock ?? clock;
   const ownsStore = options.store === undefined;
-  const store = createViewStore(options.store ?? new SqliteStateStore({ path: ':memory:', clock }));
+  const store = createViewStore(options.store ?? new SqliteStateStore({ path: ':memory:', clock: wall }));
   const view = createWebView(store, config.status.ids);
   const groupId = `${config.groupIds.web}-${options.instanceId}-${store.viewId}`;
   const stats = (): WebConsumerStats => {
@@ -104,7 +109,7 @@ export async function createWebActor(options: WebActorOptions): Promise<WebActor
 
   const watched = shopGroups(shopTopology(config), groupId);
   const lagHistory = createLagHistory({
-    clock,
+    clock: wall,
     ...(options.lagSampleMs !== undefined ? { everyMs: options.lagSampleMs } : {}),
     sample: async () => new Map((await Promise.all(watched.map((g) => groupReport(transport, g)))).map((r) => [r.groupId, r.lag])),
     onError: (error) => logger.debug(`lag sample failed: ${(error as Error).message}`),
@@ -116,8 +121,10 @@ export async function createWebActor(options: WebActorOptions): Promise<WebActor
     transport,
     view,
     clock,
+    wallClock: wall,
+    ...(options.control && isShopClock(clock) ? { control: { channel: options.control, clock } } : {}),
     logger,
-    sessions: createSessionCodec(secret, { now: () => clock.now() }),
+    sessions: createSessionCodec(secret, { now: () => wall.now() }),
     groupId,
     consumerStats: () => stats(),
     liveStreams,
@@ -126,7 +133,6 @@ export async function createWebActor(options: WebActorOptions): Promise<WebActor
     ...(options.wireFormat ? { wireFormat: options.wireFormat } : {}),
     ...(options.speed !== undefined ? { speed: options.speed } : {}),
     ...(options.lab ? { lab: options.lab } : {}),
-    ...(options.controls ? { controls: options.controls } : {}),
     ...(options.heartbeatMs !== undefined ? { heartbeatMs: options.heartbeatMs } : {}),
     ...(options.secureCookies !== undefined ? { secureCookies: options.secureCookies } : {}),
   });
@@ -145,9 +151,10 @@ export async function createWebActor(options: WebActorOptions): Promise<WebActor
 
   const retention = () => {
     if (stopped) return;
+    // orders carry shop-time timestamps; the sweep itself is plumbing (wall time)
     const removed = store.purgeOlderThan(clock.now() - config.ordersStore.retentionHours * 3_600_000);
     if (removed) logger.info(`retention: removed ${removed} orders older than ${config.ordersStore.retentionHours} h from the web view`);
-    sweep = clock.setTimeout(retention, RETENTION_SWEEP_MS);
+    sweep = wall.setTimeout(retention, RETENTION_SWEEP_MS);
   };
 
   return {
@@ -158,7 +165,7 @@ export async function createWebActor(options: WebActorOptions): Promise<WebActor
     crashed: host.crashed,
     async start() {
       await host.start();
-      sweep = clock.setTimeout(retention, RETENTION_SWEEP_MS);
+      sweep = wall.setTimeout(retention, RETENTION_SWEEP_MS);
       lagHistory.start();
       logger.info(`web view consuming as group ${groupId}`);
     },
@@ -178,7 +185,7 @@ export async function createWebActor(options: WebActorOptions): Promise<WebActor
     async stop() {
       if (stopped) return;
       stopped = true;
-      if (sweep !== undefined) clock.clearTimeout(sweep);
+      if (sweep !== undefined) wall.clearTimeout(sweep);
       lagHistory.stop();
       await host.stop();
       // live streams never finish by themselves: end them, then let requests in flight finish

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Clock } from '../clock.ts';
 import { statusLabel } from '../config/shopConfig.ts';
 import { type ActorTopology, shopTopology } from '../topology.ts';
 import { type ShopMachines, shopMachines } from './diagram/shopMachines.ts';
@@ -10,6 +11,7 @@ import type { SignedIn } from './plugins/guardPlugin.ts';
 
 /** What every feature plugin gets: the dependencies plus a few helpers made from them once. */
 export interface WebContext extends WebDeps {
+  wallClock: Clock;
   machines: ShopMachines;
   statusIds: StatusIds;
   topology: ActorTopology[];
@@ -24,6 +26,7 @@ export function webContext(deps: WebDeps): WebContext {
   const ids = deps.ids ?? { orderId: () => randomBytes(4).toString('hex'), customerId: () => randomBytes(16).toString('hex') };
   return {
     ...deps,
+    wallClock: deps.wallClock ?? deps.clock,
     secureCookies: deps.secureCookies ?? deps.config.web.secureCookies,
     machines: deps.machines ?? shopMachines(deps.config),
     statusIds: deps.config.status.ids,

@@ -1,11 +1,12 @@
 import type { Clock } from '../clock.ts';
+import type { ControlChannel } from '../control/controlChannel.ts';
+import type { ShopClock } from '../runtime/shopClock.ts';
 import type { ShopConfig } from '../config/shopConfig.ts';
 import type { AnalyticsDb } from '../lab/analyticsSink.ts';
 import type { InventoryDb } from '../lab/inventory.ts';
 import type { WireFormat } from '../events/wireFormat.ts';
 import type { Logger } from '../log/logger.ts';
 import type { LagHistory } from './console/consumerGroups.ts';
-import type { FaultControls } from './console/faults.ts';
 import type { SpanExporter } from '../runtime/otlpExporter.ts';
 import type { Producer, Transport } from '../transport/transport.ts';
 import type { ShopMachines } from './diagram/shopMachines.ts';
@@ -42,7 +43,12 @@ export interface WebDeps {
   /** where the root span of each order goes (OTLP export); default none */
   spans?: SpanExporter;
   view: WebView;
+  /** shop time (pausable; see src/runtime/shopClock.ts): the kitchen board, order timestamps, promotions */
   clock: Clock;
+  /** real time: sessions, rate limits, SSE keep-alives, lag sampling; default `clock` */
+  wallClock?: Clock;
+  /** the control channel and the shop clock it steers (the header's clock controls, `/api/clock`); absent: no clock control */
+  control?: WebControl;
   logger: Logger;
   sessions: SessionCodec;
   /** this web instance's consumer group (for its lag) */
@@ -57,14 +63,18 @@ export interface WebDeps {
   ids?: { orderId(): string; customerId(): string };
   /** where open SSE streams register, so the actor can end them when it stops */
   liveStreams?: LiveStreams;
-  /** SSE keep-alive comment interval; default 15 s (on `clock`) */
+  /** SSE keep-alive comment interval; default 15 s (on `wallClock`) */
   heartbeatMs?: number;
   /** the speed factor the shop runs at, shown on pages */
   speed?: number;
   /** the stream-processing lab: promotions on the menu, the analytics page, restocking */
   lab?: WebLab;
-  /** kills, restarts and pauses of actors wherever they run (the console's faults); absent: those faults answer 503 */
-  controls?: FaultControls;
+}
+
+/** What the web steers: the process's control channel and its shop clock. */
+export interface WebControl {
+  channel: ControlChannel;
+  clock: ShopClock;
 }
 
 /** What the web reads and does of the lab (src/lab): the analytics database and the inventory table. */

@@ -78,6 +78,7 @@ describe('loadConfig', () => {
       localPartitions: 6,
       batchMaxMessages: 500,
       batchLingerMs: 5,
+      clockStepMs: 1000,
     });
     expect(config.capacity).toEqual({ assemble: 1, bake: 1, delivery: 1 });
     expect(config.groupIds.bake).toBe('pizza-baked');

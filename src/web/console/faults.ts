@@ -10,6 +10,7 @@ import { partitionForKey } from '../../transport/partitioner.ts';
 import type { DeliveredMessage, Headers, Producer, RecordMetadata, Transport } from '../../transport/transport.ts';
 import { HttpError } from '../httpErrors.ts';
 import type { ProcessMap } from './processMap.ts';
+import type { ControlChannel } from '../../control/controlChannel.ts';
 
 /**
  * Fault injection for the teaching console (issue 12): each fault is done to the running shop
@@ -35,14 +36,12 @@ export const POISON_KINDS: readonly PoisonKind[] = ['not-json', 'wrong-schema', 
 
 export type FaultKind = 'poison' | 'duplicate' | 'delay' | 'kill' | 'restart' | 'pause' | 'resume';
 
-/** Kills, restarts and pauses, wherever the actor runs (this process, or others over a control channel). */
-export interface FaultControls {
-  /** Crashes the actor in every process hosting it; resolves with the processes that were told. */
-  kill(actor: string, reason: string): Promise<string[]>;
-  restart(actor: string): Promise<string[]>;
-  /** Holds or releases a station's work topics in every process hosting it. */
-  pause(station: string, paused: boolean): Promise<string[]>;
-}
+/**
+ * Kills, restarts and pauses go to every process as commands on the control channel
+ * (`actor.kill`, `actor.restart`, `station.pause`, `station.resume`); each process acts on those
+ * addressed to it or to all. `send` resolves once this process applied it.
+ */
+export type FaultControls = Pick<ControlChannel, 'send'>;
 
 export interface Fault {
   id: string;
@@ -227,14 +226,17 @@ export function createFaults(deps: FaultDeps) {
     return deps.controls;
   };
 
-  /** Which live processes host `actor` now, and the restarts each reports. */
-  const hostsOf = (actor: string) => {
+  /** Which live processes host `actor` now (the map, read up to now), and the restarts each reports; 409 when none. */
+  const hosting = async (actor: string) => {
+    await deps.processMap.refresh();
     const restarts = new Map<string, number>();
     for (const p of deps.processMap.snapshot().processes) {
       if (p.stale) continue;
       const a = p.actors.find((x) => x.actor === actor);
       if (a && a.state !== 'stopped') restarts.set(p.process, a.restarts);
     }
+    if (restarts.size === 0) throw new HttpError('ACTOR_NOT_RUNNING', `no live process hosts ${actor} now (see the process map)`, 409);
+    controls();
     return restarts;
   };
 
@@ -314,13 +316,13 @@ export function createFaults(deps: FaultDeps) {
       return fault;
     },
 
-    async kill(actor: string): Promise<Fault> {
-      const before = hostsOf(actor);
+    async kill(actor: string, issuer: string): Promise<Fault> {
+      const before = await hosting(actor);
+      const processes = [...before.keys()];
       const marks = await mark(deps.topology.find((a) => a.actor === actor)?.produces ?? []);
       const at = clock.now();
       const wallAt = wall();
-      const processes = await controls().kill(actor, 'killed from the console');
-      if (processes.length === 0) throw new HttpError('ACTOR_NOT_RUNNING', `no process hosts ${actor} now`, 409);
+      await controls().send({ type: 'actor.kill', actor }, issuer);
       return remember({
         id: newId(),
         kind: 'kill',
@@ -334,12 +336,12 @@ export function createFaults(deps: FaultDeps) {
       });
     },
 
-    async restart(actor: string): Promise<Fault> {
-      const before = hostsOf(actor);
+    async restart(actor: string, issuer: string): Promise<Fault> {
+      const before = await hosting(actor);
+      const processes = [...before.keys()];
       const at = clock.now();
       const wallAt = wall();
-      const processes = await controls().restart(actor);
-      if (processes.length === 0) throw new HttpError('ACTOR_NOT_RUNNING', `no process hosts ${actor} now`, 409);
+      await controls().send({ type: 'actor.restart', actor }, issuer);
       return remember({
         id: newId(),
         kind: 'restart',
@@ -353,11 +355,11 @@ export function createFaults(deps: FaultDeps) {
       });
     },
 
-    async pause(station: string, paused: boolean): Promise<Fault> {
+    async pause(station: string, paused: boolean, issuer: string): Promise<Fault> {
       if (!stationNames.includes(station)) refuse('station', `must be one of ${stationNames.join(', ')}`);
+      const processes = [...(await hosting(station)).keys()];
       const lag = await workLag(station);
-      const processes = await controls().pause(station, paused);
-      if (processes.length === 0) throw new HttpError('ACTOR_NOT_RUNNING', `no process hosts ${station} now`, 409);
+      await controls().send({ type: paused ? 'station.pause' : 'station.resume', station }, issuer);
       return remember({
         id: newId(),
         kind: paused ? 'pause' : 'resume',

@@ -6,7 +6,7 @@ import { HttpError, htmlResponse, redirectTo } from '../httpErrors.ts';
 import { FaultList, FaultsPage } from '../pages/FaultsPage.tsx';
 import { ProcessesPage, ProcessMapView } from '../pages/ProcessesPage.tsx';
 import type { WebContext } from '../webContext.ts';
-import { guardPlugin } from './guardPlugin.ts';
+import { guardPlugin, type SignedIn } from './guardPlugin.ts';
 
 const STATIONS = ['assemble', 'bake', 'delivery'] as const;
 /** actors the console may kill or restart: those hosted by the actor host (not the web serving the page) */
@@ -116,7 +116,7 @@ export function faultsPlugin(ctx: WebContext) {
     speed: ctx.speed ?? 1,
     topology: ctx.topology,
     processMap,
-    controls: ctx.controls,
+    controls: ctx.control?.channel,
   });
   const deadLetterTopic = ctx.config.topics.deadLetter;
   const map = async () => {
@@ -137,6 +137,7 @@ export function faultsPlugin(ctx: WebContext) {
     );
   };
   const api = { signedIn: 'api' as const, parse: 'json' as const };
+  const issuer = (session: SignedIn) => `${session.username} via the console`;
   const done = (fault: Fault) => redirectTo(`/console/faults?done=${encodeURIComponent(fault.id)}`);
 
   return new Elysia({ name: 'web.faults', seed: ctx })
@@ -244,7 +245,8 @@ export function faultsPlugin(ctx: WebContext) {
     )
     .post(
       '/api/console/faults/kill',
-      async ({ body, status }) => status(202, faultJson((await explained([await faults.kill(body.actor)]))[0] as ExplainedFault)),
+      async ({ body, status, session }) =>
+        status(202, faultJson((await explained([await faults.kill(body.actor, issuer(session))]))[0] as ExplainedFault)),
       {
         ...api,
         body: bodies.actor,
@@ -256,7 +258,8 @@ export function faultsPlugin(ctx: WebContext) {
     )
     .post(
       '/api/console/faults/restart',
-      async ({ body, status }) => status(202, faultJson((await explained([await faults.restart(body.actor)]))[0] as ExplainedFault)),
+      async ({ body, status, session }) =>
+        status(202, faultJson((await explained([await faults.restart(body.actor, issuer(session))]))[0] as ExplainedFault)),
       {
         ...api,
         body: bodies.actor,
@@ -265,7 +268,8 @@ export function faultsPlugin(ctx: WebContext) {
     )
     .post(
       '/api/console/faults/pause',
-      async ({ body, status }) => status(202, faultJson((await explained([await faults.pause(body.station, true)]))[0] as ExplainedFault)),
+      async ({ body, status, session }) =>
+        status(202, faultJson((await explained([await faults.pause(body.station, true, issuer(session))]))[0] as ExplainedFault)),
       {
         ...api,
         body: bodies.station,
@@ -274,12 +278,14 @@ export function faultsPlugin(ctx: WebContext) {
     )
     .post(
       '/api/console/faults/resume',
-      async ({ body, status }) => status(202, faultJson((await explained([await faults.pause(body.station, false)]))[0] as ExplainedFault)),
+      async ({ body, status, session }) =>
+        status(202, faultJson((await explained([await faults.pause(body.station, false, issuer(session))]))[0] as ExplainedFault)),
       { ...api, body: bodies.station, detail: { summary: 'Releases a paused station', tags: ['console'] } },
     )
     .post(
       '/console/faults',
-      async ({ body }) => {
+      async ({ body, session }) => {
+        const by = issuer(session);
         const target = () => {
           const topic = oneOf(body.topic, faults.readTopics, 'topic');
           const orderIdValue = optionalOrder(body.order_id, 'order_id');
@@ -304,12 +310,12 @@ export function faultsPlugin(ctx: WebContext) {
             return done(await faults.delay(target(), seconds));
           }
           case 'kill':
-            return done(await faults.kill(oneOf(body.actor, KILLABLE, 'actor')));
+            return done(await faults.kill(oneOf(body.actor, KILLABLE, 'actor'), by));
           case 'restart':
-            return done(await faults.restart(oneOf(body.actor, KILLABLE, 'actor')));
+            return done(await faults.restart(oneOf(body.actor, KILLABLE, 'actor'), by));
           case 'pause':
           case 'resume':
-            return done(await faults.pause(oneOf(body.station, STATIONS, 'station'), body.fault === 'pause'));
+            return done(await faults.pause(oneOf(body.station, STATIONS, 'station'), body.fault === 'pause', by));
         }
       },
       { parse: ({ request }) => formBody(request), body: faultForm, signedIn: 'page', formToken: 'session', detail: { hide: true } },

@@ -59,7 +59,7 @@ const guards = new WeakMap<WebContext, ReturnType<typeof makeGuard>>();
 
 function makeGuard(ctx: WebContext) {
   const limits = ctx.config.webLimits;
-  const limiter = createRateLimiter(ctx.clock);
+  const limiter = createRateLimiter(ctx.wallClock);
   const signedIn = (value: unknown): SignedIn | undefined => {
     const session = ctx.sessions.decode(typeof value === 'string' ? value : undefined);
     return session ? { ...session, csrfToken: sessionFormToken(ctx.sessions, session) } : undefined;

@@ -57,7 +57,7 @@ export function livePlugin(ctx: WebContext) {
     total += 1;
     perSession.set(session.customerId, mine + 1);
     return sseResponse({
-      clock: ctx.clock,
+      clock: ctx.wallClock,
       signal: request.signal,
       ...(ctx.heartbeatMs !== undefined ? { heartbeatMs: ctx.heartbeatMs } : {}),
       ...(registry ? { registry } : {}),
