@@ -510,7 +510,8 @@ export function createFaults(deps: FaultDeps) {
             lines.push(`${process}: not on the map (yet).`);
             continue;
           }
-          const again = a.instance_started_at > fault.wallAt && a.state === 'running';
+          // back once the new instance runs and its group handed it partitions (their rows restored by then)
+          const again = a.instance_started_at > fault.wallAt && a.state === 'running' && a.partitions.length > 0;
           if (again) {
             back += 1;
             lines.push(
