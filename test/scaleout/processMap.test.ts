@@ -55,9 +55,11 @@ describe.skipIf(!broker.available)(`the process map on Kafka at ${broker.bootstr
     const all = [...Array(config.topicConfig.numPartitions).keys()];
     const explain = (ps: ShopProcess[]) => () => `map: ${JSON.stringify(map, null, 1)}\n${ps.map((p) => tail(p)).join('\n')}`;
 
-    await waitFor(async () => (await read(), bakeOf(front)?.partitions.join(',') === all.join(',')), {
-      message: explain([front]),
-    });
+    const ownsAll = async () => {
+      await read();
+      return bakeOf(front)?.partitions.join(',') === all.join(',');
+    };
+    await waitFor(ownsAll, { message: explain([front]) });
 
     const second = start('bake-2', ['bake']);
     await untilStarted(second, ['bake']);

@@ -13,6 +13,9 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
  */
 export function ProcessMapView(props: { map: ProcessMapSnapshot }): JSX.Element {
   const { map } = props;
+  // one column per partition any actor has; one colour per live process, in start order
+  const columns = [...new Set(map.owners.flatMap((o) => o.partitions.map((p) => p.partition)))].sort((a, b) => a - b);
+  const index = new Map(map.processes.filter((p) => !p.stale).map((p, i) => [p.process, i]));
   return (
     <div id="process-map-content" data-processes={String(map.processes.length)}>
       {map.processes.length === 0 ? (
@@ -82,28 +85,34 @@ export function ProcessMapView(props: { map: ProcessMapSnapshot }): JSX.Element 
       )}
       <section class="card">
         <h2>Who owns which partition</h2>
-        <p class="muted">Live processes only. A partition listed under two processes is moving (a rebalance in progress).</p>
+        <p class="muted">
+          Live processes only, one colour per process. A partition under two processes (outlined) is moving: a rebalance in progress.
+        </p>
         <table class="owners">
           <thead>
             <tr>
               <th>Actor</th>
-              <th>Partition → process</th>
+              {columns.map((p) => (
+                <th class="num" safe>
+                  {String(p)}
+                </th>
+              ))}
             </tr>
           </thead>
           <tbody>
             {map.owners.map((o) => (
               <tr data-actor={o.actor}>
                 <td safe>{o.actor}</td>
-                <td>
-                  <ul class="assignment">
-                    {o.partitions.map((p) => (
-                      <li data-partition={String(p.partition)} class={p.processes.length > 1 ? 'lagging' : ''}>
-                        <span safe>{`${p.partition} → `}</span>
-                        <code safe>{p.processes.join(' + ')}</code>
-                      </li>
-                    ))}
-                  </ul>
-                </td>
+                {columns.map((partition) => {
+                  const owners = o.partitions.find((p) => p.partition === partition)?.processes ?? [];
+                  const first = owners[0];
+                  const tone = first === undefined ? '' : ` p${(index.get(first) ?? 0) % 6}`;
+                  return (
+                    <td class={`owner${tone}${owners.length > 1 ? ' moving' : ''}`} data-partition={String(partition)} safe>
+                      {owners.length === 0 ? '–' : owners.join(' + ')}
+                    </td>
+                  );
+                })}
               </tr>
             ))}
           </tbody>
