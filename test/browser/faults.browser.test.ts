@@ -89,7 +89,9 @@ describe.skipIf(!browserTestsRun())('faults and the process map in a browser', (
     expect(await bake.getAttribute('data-state')).toBe('running');
     expect(await bake.getAttribute('data-partitions')).toBe(partitions);
     expect(await bake.locator('td.num').first().textContent()).toContain('1');
-    expect(await page.locator('#process-map ol.changes').textContent()).toContain('crashed: killed from the console by Grace via the console');
+    expect(await page.locator('#process-map ol.changes').textContent()).toContain(
+      'crashed: killed from the console by Grace via the console',
+    );
     await shot('console-processes');
     expect(problems).toEqual([]);
   }, 60_000);

@@ -75,7 +75,10 @@ describe('the process map', () => {
     expect(me.stale).toBe(false);
     const partitions = [...Array(v.shop.config.shop.localPartitions).keys()];
     for (const actor of ['assemble', 'bake', 'delivery', 'status', 'web']) {
-      expect(me.actors.find((a) => a.actor === actor), actor).toMatchObject({ state: 'running', partitions, restarts: 0 });
+      expect(
+        me.actors.find((a) => a.actor === actor),
+        actor,
+      ).toMatchObject({ state: 'running', partitions, restarts: 0 });
     }
     expect(v.shop.controls.kill('bake', 'test kill')).toBe(true);
     await v.advance(1);
@@ -87,6 +90,34 @@ describe('the process map', () => {
     expect(back.changes.some((c) => c.actor === 'bake' && c.what.startsWith('crashed: test kill'))).toBe(true);
     const page = await (await call('GET', '/console/processes')).text();
     expect(page).toContain(`data-actor="bake" data-partitions="${partitions.join(',')}" data-state="running"`);
+  });
+});
+
+describe('the process map: stale and gone', () => {
+  it('an entry whose heartbeat is older than three beats shows as stale; a tombstone takes it off', async () => {
+    const topic = v.shop.config.topics.processes;
+    const old = Date.now() - 60_000;
+    const ghost = {
+      process: 'ghost-1',
+      pid: 1,
+      host: 'elsewhere',
+      transport: 'kafka',
+      started_at: old,
+      heartbeat_at: old,
+      heartbeat_ms: 2000,
+      web_url: null,
+      actors: [],
+    };
+    await v.shop.transport.producer().send(topic, [{ key: 'ghost-1', value: JSON.stringify(ghost) }]);
+    await v.advance(1);
+    const stale = (await processMap()).processes.find((p) => p.process === 'ghost-1');
+    expect(stale?.stale).toBe(true);
+    expect((await processMap()).processes.find((p) => p.process !== 'ghost-1')?.stale).toBe(false);
+    await v.shop.transport.producer().send(topic, [{ key: 'ghost-1', value: '' }]);
+    await v.advance(1);
+    const after = await processMap();
+    expect(after.processes.map((p) => p.process)).not.toContain('ghost-1');
+    expect(after.changes[0]).toMatchObject({ what: 'left (stopped gracefully)' });
   });
 });
 
@@ -114,7 +145,9 @@ describe('faults from the console', () => {
     await placeOrder(v.shop, orderId, randomCustomerId(), recipe);
     await v.advance(60_000);
     expect((await statuses(orderId)).at(-1)).toBe(DELIVERED);
-    const res = await call('POST', '/api/console/faults/duplicate', { json: { topic: v.shop.config.topics.pizzaAssembled, order_id: orderId } });
+    const res = await call('POST', '/api/console/faults/duplicate', {
+      json: { topic: v.shop.config.topics.pizzaAssembled, order_id: orderId },
+    });
     expect(res.status, await res.clone().text()).toBe(201);
     const injected = (await res.json()) as FaultJson;
     await v.advance(60_000);
@@ -188,6 +221,20 @@ describe('faults from the console', () => {
     expect((await statuses(orderId)).at(-1)).toBe(DELIVERED);
   });
 
+  it('pause is folded from the control topic: a bake started later, in another process, starts paused too', async () => {
+    expect((await call('POST', '/api/console/faults/pause', { json: { station: 'bake' } })).status).toBe(202);
+    const other = await virtualShop({ actors: ['bake'], transport: v.shop.transport, clock: v.clock });
+    try {
+      expect(other.shop.controls.paused()).toEqual(['bake']);
+      expect(other.shop.actor('bake')?.held()).toBe(true);
+      expect((await call('POST', '/api/console/faults/resume', { json: { station: 'bake' } })).status).toBe(202);
+      await v.advance(1);
+      expect(other.shop.actor('bake')?.held()).toBe(false);
+    } finally {
+      await other.shop.stop();
+    }
+  });
+
   it('the page lists the forms and, after a form post with its token, the fault and its explanation', async () => {
     const page = await (await call('GET', '/console/faults')).text();
     const token = /name="csrf_token" value="([^"]+)"/.exec(page)?.[1] as string;
@@ -205,14 +252,18 @@ describe('faults from the console', () => {
 
   it('bad input is refused with a message and produces nothing', async () => {
     // presence beats and log lines come and go on their own
-    const topics = Object.values(v.shop.config.topics).filter((t) => t !== v.shop.config.topics.processes && t !== v.shop.config.topics.logs);
+    const topics = Object.values(v.shop.config.topics).filter(
+      (t) => t !== v.shop.config.topics.processes && t !== v.shop.config.topics.logs,
+    );
     const before = await Promise.all(topics.map(ends));
     const refused = [
       await call('POST', '/api/console/faults/poison', { json: { topic: 'nope', kind: 'not-json' } }),
       await call('POST', '/api/console/faults/poison', { json: { topic: v.shop.config.topics.pizzaOrdered, kind: 'bad' } }),
       await call('POST', '/api/console/faults/duplicate', { json: { topic: v.shop.config.topics.pizzaOrdered } }),
       await call('POST', '/api/console/faults/duplicate', { json: { topic: v.shop.config.topics.pizzaOrdered, order_id: 'abcdef01' } }),
-      await call('POST', '/api/console/faults/delay', { json: { topic: v.shop.config.topics.pizzaOrdered, order_id: 'abcdef01', seconds: 0 } }),
+      await call('POST', '/api/console/faults/delay', {
+        json: { topic: v.shop.config.topics.pizzaOrdered, order_id: 'abcdef01', seconds: 0 },
+      }),
       await call('POST', '/api/console/faults/kill', { json: { actor: 'oven' } }),
       await call('POST', '/api/console/faults/pause', { json: { station: 'status' } }),
       await call('POST', '/console/faults', { form: { csrf_token: 'stale', fault: 'kill', actor: 'bake' } }),

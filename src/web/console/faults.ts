@@ -121,8 +121,8 @@ export function createFaults(deps: FaultDeps) {
   const wall = deps.now ?? Date.now;
   const faults: Fault[] = [];
   const keyOf = topicKeyOf(config);
-  /** topics some actor's job reads: where a fault on a message means something */
-  const readTopics = [...new Set(deps.topology.flatMap((a) => a.consumes))];
+  /** topics some actor's job reads (the web's own view aside), in the configuration's order: where a fault on a message means something */
+  const readTopics = Object.values(config.topics).filter((t) => deps.topology.some((a) => a.actor !== 'web' && a.consumes.includes(t)));
   /** actors some live process hosts now (all of the topology when no process has published yet) */
   const running = () => {
     const live = deps.processMap.snapshot().processes.filter((p) => !p.stale);
