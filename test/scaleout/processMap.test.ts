@@ -8,7 +8,7 @@ import { runId, Scratch, type ShopProcess, startShopProcess, tail, untilStarted,
 // shop processes started as a user would (`bun src/cli.ts --kafka … --actors …`), the map read
 // through the web's JSON API. A second `--actors bake` process splits the bake partitions with the
 // first; a kill from the console reaches both over the control channel; stopping the second gives
-// its partitions back.
+// its partitions back; a SIGKILLed one goes stale (no tombstone) and its partitions come back too.
 const broker = await findKafkaBroker();
 const scratch = new Scratch();
 afterEach(() => scratch.cleanup());
@@ -34,7 +34,7 @@ async function signIn(url: string): Promise<string> {
 }
 
 describe.skipIf(!broker.available)(`the process map on Kafka at ${broker.bootstrap}`, () => {
-  it('a second bake process splits the partitions, a console kill restarts bake in both, stopping one gives them back', async () => {
+  it('a second bake process splits the partitions, a console kill restarts bake in both, a stop gives them back, a SIGKILL goes stale', async () => {
     const dir = scratch.dir('map');
     const { file: systemIni, config } = writeScaleoutConfig(dir, runId());
     const kafkaIni = writeKafkaIni(dir, broker.bootstrap);
@@ -108,5 +108,25 @@ describe.skipIf(!broker.available)(`the process map on Kafka at ${broker.bootstr
       { timeoutMs: 60_000, message: explain([front, second]) },
     );
     expect(map.changes.some((c) => c.what === 'left (stopped gracefully)')).toBe(true);
+
+    // SIGKILL: no tombstone; the entry goes stale after three missed heartbeats, and once the
+    // broker drops the dead member (its session) the first process owns every partition again
+    const third = start('bake-3', ['bake']);
+    await untilStarted(third, ['bake']);
+    const thirdOwns = async () => {
+      await read();
+      return (bakeOf(third)?.partitions.length ?? 0) > 0;
+    };
+    await waitFor(thirdOwns, { timeoutMs: 60_000, message: explain([front, third]) });
+    third.child.kill('SIGKILL');
+    await third.exited;
+    await waitFor(
+      async () => {
+        await read();
+        const entry = map.processes.find((p) => p.pid === third.child.pid);
+        return entry?.stale === true && bakeOf(front)?.partitions.join(',') === all.join(',');
+      },
+      { timeoutMs: 60_000, message: explain([front, third]) },
+    );
   }, 240_000);
 });

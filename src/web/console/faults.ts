@@ -435,6 +435,15 @@ export function createFaults(deps: FaultDeps) {
     });
     if (stages.length === 0) lines.push('The copy caused no stage message and no status change: its readers deduped it.');
     else lines.push(`The copy caused ${stages.length} message(s): ${stages.map((m) => `${m.topic}@${m.offset}`).join(', ')}.`);
+    // readers that do not dedupe (the lab's transactions: a stateless map, exactly-once per offset, and a copy is a new offset)
+    const others = new Map<string, number>();
+    for (const m of caused) {
+      if (stages.includes(m) || m.topic === config.topics.stationWork || m.topic === config.topics.deadLetter) continue;
+      others.set(m.topic, (others.get(m.topic) ?? 0) + 1);
+    }
+    for (const [topic, n] of others) {
+      lines.push(`${n} message(s) on ${topic} came from the copy: its writer maps each input offset once and does not dedupe by order.`);
+    }
     if (fault.orderId) {
       const ignored = await since(fault, config.topics.logs, (m) => m.key === fault.orderId && text(m).includes('ignored'));
       for (const m of ignored.slice(0, 6)) {
