@@ -319,6 +319,14 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
     });
     closers.push(() => control.stop());
     await control.start();
+    {
+      const s = shopClock.state();
+      logger.child('control').info(`shop clock ${s.paused ? 'paused' : `running ×${s.rate}`} at ${new Date(shopClock.now()).toISOString()}`, {
+        paused: s.paused,
+        rate: s.rate,
+        shopTime: shopClock.now(),
+      });
+    }
 
     const storePath = (name: string) => (memory ? ':memory:' : join(dataDir, name));
 

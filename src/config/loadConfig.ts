@@ -271,6 +271,11 @@ export function parseConfig(text: string, file: string): ShopConfig {
       ordersPerMinutePerAddress: r.optInt('web-limits', 'orders_per_minute_per_address', DEFAULT_WEB_LIMITS.ordersPerMinutePerAddress),
       loginsPerMinutePerAddress: r.optInt('web-limits', 'logins_per_minute_per_address', DEFAULT_WEB_LIMITS.loginsPerMinutePerAddress),
       streamsPerMinutePerAddress: r.optInt('web-limits', 'streams_per_minute_per_address', DEFAULT_WEB_LIMITS.streamsPerMinutePerAddress),
+      clockCommandsPerMinutePerSession: r.optInt(
+        'web-limits',
+        'clock_commands_per_minute_per_session',
+        DEFAULT_WEB_LIMITS.clockCommandsPerMinutePerSession,
+      ),
       streamsPerSession: r.optInt('web-limits', 'streams_per_session', DEFAULT_WEB_LIMITS.streamsPerSession),
       streamsTotal: r.optInt('web-limits', 'streams_total', DEFAULT_WEB_LIMITS.streamsTotal),
       streamBufferKib: r.optInt('web-limits', 'stream_buffer_kib', DEFAULT_WEB_LIMITS.streamBufferKib, 1),

@@ -132,6 +132,8 @@ export interface WebLimits {
   ordersPerMinutePerAddress: number;
   loginsPerMinutePerAddress: number;
   streamsPerMinutePerAddress: number;
+  /** clock commands (pause, resume, step, speed) per session */
+  clockCommandsPerMinutePerSession: number;
   /** live streams open at once, per session and in total */
   streamsPerSession: number;
   streamsTotal: number;
@@ -144,6 +146,7 @@ export const DEFAULT_WEB_LIMITS: WebLimits = {
   ordersPerMinutePerAddress: 600,
   loginsPerMinutePerAddress: 60,
   streamsPerMinutePerAddress: 600,
+  clockCommandsPerMinutePerSession: 60,
   streamsPerSession: 6,
   streamsTotal: 1000,
   streamBufferKib: 256,

@@ -133,6 +133,10 @@ export function createControlChannel(options: ControlChannelOptions): ControlCha
       }
     }
     lastCommand = command;
+    // what people did to the shop is worth a line in every process; the history at start is not
+    const { id: _id, type, issuer, ...fields } = command;
+    if (delivery.replay) logger.debug(`${type} from ${issuer}`, { ...fields, offset: delivery.offset });
+    else logger.info(`${type} from ${issuer}`, { ...fields, offset: delivery.offset });
   };
 
   const follow = async () => {

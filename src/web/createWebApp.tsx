@@ -4,6 +4,7 @@ import { ShopError } from '../errors.ts';
 import { errorBody, HttpError, htmlResponse, jsonResponse, toShopError, wantsJson } from './httpErrors.ts';
 import { ErrorPage } from './pages/ErrorPage.tsx';
 import { assetsPlugin } from './plugins/assetsPlugin.ts';
+import { clockPlugin } from './plugins/clockPlugin.tsx';
 import { consolePlugin } from './plugins/consolePlugin.tsx';
 import { faultsPlugin } from './plugins/faultsPlugin.tsx';
 import { flowPlugin } from './plugins/flowPlugin.tsx';
@@ -85,6 +86,7 @@ export function createWebApp(deps: WebDeps) {
       );
     })
     .use(guardPlugin(ctx))
+    .use(clockPlugin(ctx))
     .use(assetsPlugin())
     .use(healthPlugin(ctx))
     .use(openapiPlugin(ctx))

@@ -20,6 +20,15 @@ function invalidMessage(topic: string, index: number, problem: string): ShopErro
 }
 
 /**
+ * How far ahead of this process's wall clock a record timestamp may be. Kafka 4 refuses a record
+ * stamped more than `log.message.timestamp.after.max.ms` (default 1 h) ahead of the broker's
+ * clock, and actors stamp records with shop time, which a sped-up or stepped shop clock
+ * (clock control) can run ahead of real time: such a record is stamped at the limit instead
+ * (its value keeps the shop time).
+ */
+export const MAX_TIMESTAMP_LEAD_MS = 55 * 60_000;
+
+/**
  * Checks one outgoing message and turns it into a kafkajs message (a fresh object per call, so
  * the partitioner can remember it). Throws INVALID_MESSAGE for a bad key, value, header or
  * timestamp; the caller checks the whole batch before sending any of it.
@@ -46,7 +55,7 @@ export function toKafkaMessage(topic: string, index: number, m: OutgoingMessage,
     key,
     value: tombstone ? null : bytes,
     headers: kafkaHeaders,
-    timestamp: String(Math.trunc(timestamp ?? clock.now())),
+    timestamp: String(Math.trunc(timestamp === undefined ? clock.now() : Math.min(timestamp, clock.now() + MAX_TIMESTAMP_LEAD_MS))),
     ...(m.partition !== undefined ? { partition: m.partition } : {}),
   };
 }

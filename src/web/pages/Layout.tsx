@@ -11,6 +11,9 @@ export interface LayoutProps {
   children?: JSX.Element | JSX.Element[];
 }
 
+/** Where the header shows the shop clock: the clock plugin fills it in per request (it knows the clock, pages do not). */
+export const CLOCK_SLOT = '<!--shop-clock-->';
+
 /** The page frame: head, navigation, main. Everything comes from /public: no CDN. */
 export function Layout(props: LayoutProps): JSX.Element {
   // pages pass JSX as children: already rendered, every value in it escaped where it was written
@@ -59,6 +62,7 @@ export function Layout(props: LayoutProps): JSX.Element {
                 nav('/login', 'login', 'Log in')
               )}
             </nav>
+            {CLOCK_SLOT}
           </header>
           <main>{safeChildren}</main>
           {(props.scripts ?? []).map((src) => (

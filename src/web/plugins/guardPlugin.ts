@@ -11,8 +11,8 @@ export interface SignedIn extends Session {
   csrfToken: string;
 }
 
-/** What is rate-limited: placing orders, logging in, opening live streams. */
-export type LimitKind = 'order' | 'login' | 'stream';
+/** What is rate-limited: placing orders, logging in, opening live streams, steering the shop clock. */
+export type LimitKind = 'order' | 'login' | 'stream' | 'clock';
 
 /**
  * Headers on every response. The pages load scripts, styles and images only from this origin
@@ -42,7 +42,7 @@ const METHODS_WITH_BODY = new Set(['POST', 'PUT', 'PATCH']);
  *   a redirect to the login page (pages);
  * - `formToken: 'session' | 'login'`: the form's `csrf_token` must be the session's token (or, on
  *   the login form, the one in the login cookie), else 403;
- * - `limit: 'order' | 'login' | 'stream'`: token-bucket rate limits per session and per client
+ * - `limit: 'order' | 'login' | 'stream' | 'clock'`: token-bucket rate limits per session and per client
  *   address from `[web-limits]`, 429 with `Retry-After`.
  */
 export function guardPlugin(ctx: WebContext) {
@@ -127,6 +127,8 @@ function makeGuard(ctx: WebContext) {
               if (customer) refuseIfLimited(`order:session:${customer}`, limits.ordersPerMinutePerSession, 'orders in this session');
               refuseIfLimited(`order:address:${address}`, limits.ordersPerMinutePerAddress, 'orders from your address');
             }
+            if (kind === 'clock' && customer)
+              refuseIfLimited(`clock:session:${customer}`, limits.clockCommandsPerMinutePerSession, 'clock commands in this session');
             if (kind === 'stream')
               refuseIfLimited(`stream:${address}`, limits.streamsPerMinutePerAddress, 'live streams opened from your address');
           },
