@@ -321,11 +321,13 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
     await control.start();
     {
       const s = shopClock.state();
-      logger.child('control').info(`shop clock ${s.paused ? 'paused' : `running ×${s.rate}`} at ${new Date(shopClock.now()).toISOString()}`, {
-        paused: s.paused,
-        rate: s.rate,
-        shopTime: shopClock.now(),
-      });
+      logger
+        .child('control')
+        .info(`shop clock ${s.paused ? 'paused' : `running ×${s.rate}`} at ${new Date(shopClock.now()).toISOString()}`, {
+          paused: s.paused,
+          rate: s.rate,
+          shopTime: shopClock.now(),
+        });
     }
 
     const storePath = (name: string) => (memory ? ':memory:' : join(dataDir, name));

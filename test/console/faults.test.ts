@@ -199,6 +199,9 @@ describe('faults from the console', () => {
     expect(after.explanation.some((l) => /restarts 0 → 1\) and was running again after \d+ ms, restored [1-9]\d* state rows/.test(l))).toBe(
       true,
     );
+    expect(after.explanation.some((l) => /^None of the 1 orders on its output topics around the kill has two messages there/.test(l))).toBe(
+      true,
+    );
     expect(await ofOrder(v.shop.config.topics.pizzaBaked, orderId)).toHaveLength(1);
     expect(await ofOrder(v.shop.config.topics.pizzaDelivered, orderId)).toHaveLength(1);
     expect((await statuses(orderId)).at(-1)).toBe(DELIVERED);

@@ -2,7 +2,16 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { findKafkaBroker } from '../support/kafkaBroker.ts';
 import { waitFor } from '../support/waitFor.ts';
-import { runId, Scratch, type ShopProcess, startShopProcess, tail, untilStarted, writeKafkaIni, writeScaleoutConfig } from './fixtures/scaleout.ts';
+import {
+  runId,
+  Scratch,
+  type ShopProcess,
+  startShopProcess,
+  tail,
+  untilStarted,
+  writeKafkaIni,
+  writeScaleoutConfig,
+} from './fixtures/scaleout.ts';
 
 // The console's live process map and its faults across processes on a real broker (issue 12):
 // shop processes started as a user would (`bun src/cli.ts --kafka … --actors …`), the map read

@@ -535,11 +535,13 @@ export function createFaults(deps: FaultDeps) {
           lines.push(`map: ${c.process} ${c.what}.`);
         }
         if (fault.kind === 'kill') {
-          const dupes = await duplicatesSince(fault);
+          const { dupes, orders } = await duplicatesSince(fault);
           lines.push(
-            dupes.length === 0
-              ? 'No order has two messages on the actor’s output topics: the commits it lost were aborted transactions, redone once by the new instance.'
-              : `Orders with two messages on an output topic: ${dupes.slice(0, 5).join(', ')}.`,
+            dupes.length > 0
+              ? `Orders with two messages on an output topic: ${dupes.slice(0, 5).join(', ')}.`
+              : orders === 0
+                ? 'No order passed its output topics around the kill yet: nothing to compare.'
+                : `None of the ${orders} orders on its output topics around the kill has two messages there: what it had not committed was an open transaction, aborted, and done once by the new instance.`,
           );
         }
         const all = back === (fault.processes?.length ?? 0);
@@ -562,9 +564,10 @@ export function createFaults(deps: FaultDeps) {
     }
   }
 
-  /** Keys that appear twice on the killed actor's output topics, in a window around the kill. */
-  async function duplicatesSince(fault: Fault): Promise<string[]> {
+  /** Keys that appear twice on the killed actor's stage outputs, in a window around the kill, and how many keys were there. */
+  async function duplicatesSince(fault: Fault): Promise<{ dupes: string[]; orders: number }> {
     const dupes: string[] = [];
+    const orders = new Set<string>();
     for (const [topic, marks] of fault.marks) {
       const key = keyOf(topic);
       if (!key || !(CATALOGUE[key] as CatalogueEntry).stage) continue;
@@ -579,9 +582,12 @@ export function createFaults(deps: FaultDeps) {
           from = (batch.at(-1)?.offset ?? from) + 1;
         }
       }
-      for (const [k, n] of seen) if (n > 1) dupes.push(`${k} on ${topic}`);
+      for (const [k, n] of seen) {
+        orders.add(k);
+        if (n > 1) dupes.push(`${k} on ${topic}`);
+      }
     }
-    return dupes;
+    return { dupes, orders: orders.size };
   }
 }
 

@@ -139,7 +139,8 @@ export function clockPlugin(ctx: WebContext) {
   const command = async (session: SignedIn, action: ClockAction, options: { rate?: number | undefined; ms?: number | undefined }) => {
     const c = need();
     const state = c.clock.state();
-    if (options.rate !== undefined && action !== 'speed') throw new HttpError('INVALID_REQUEST', 'rate goes with the speed action only', 422);
+    if (options.rate !== undefined && action !== 'speed')
+      throw new HttpError('INVALID_REQUEST', 'rate goes with the speed action only', 422);
     if (options.ms !== undefined && action !== 'step') throw new HttpError('INVALID_REQUEST', 'ms goes with the step action only', 422);
     let body: ControlCommandBody;
     switch (action) {
@@ -173,7 +174,11 @@ export function clockPlugin(ctx: WebContext) {
       const url = new URL(request.url);
       const header = text.includes(CLOCK_SLOT)
         ? await (
-            <ClockHeader clock={clockJson(ctx, control)} session={ctx.sessionOf(request)} back={localPath(`${url.pathname}${url.search}`)} />
+            <ClockHeader
+              clock={clockJson(ctx, control)}
+              session={ctx.sessionOf(request)}
+              back={localPath(`${url.pathname}${url.search}`)}
+            />
           )
         : '';
       return new Response(text.replace(CLOCK_SLOT, header), {
@@ -191,7 +196,15 @@ export function clockPlugin(ctx: WebContext) {
       body: clockBody,
       signedIn: 'api',
       limit: 'clock',
-      response: { 200: clockSchema, 401: errorSchema, 404: errorSchema, 409: errorSchema, 422: errorSchema, 429: errorSchema, 503: errorSchema },
+      response: {
+        200: clockSchema,
+        401: errorSchema,
+        404: errorSchema,
+        409: errorSchema,
+        422: errorSchema,
+        429: errorSchema,
+        503: errorSchema,
+      },
       detail: {
         summary: 'Pause, resume, step or speed up the shop clock, in every process of the shop',
         description:
