@@ -180,4 +180,20 @@ export const MUTATIONS: Mutation[] = [
     tests: ['test/lab/labShop.test.ts'],
     why: 'the inventory source would publish every row again after a restart',
   },
+  {
+    id: 'pause-ignored',
+    file: 'src/runtime/host/createActorHost.ts',
+    original: 'const full = held || (logic.full?.() ?? false);',
+    replacement: 'const full = logic.full?.() ?? false;',
+    tests: ['test/console/faults.test.ts'],
+    why: "the console's 'pause station' would hold nothing: the station keeps taking new work",
+  },
+  {
+    id: 'presence-no-partitions',
+    file: 'src/app/startShop.ts',
+    original: 'onPartitions: (ps, rebalancing) => presence.assigned(name, ps, rebalancing),',
+    replacement: 'onPartitions: (_ps, rebalancing) => presence.assigned(name, [], rebalancing),',
+    tests: ['test/console/faults.test.ts'],
+    why: 'the process map would not show which partitions an actor instance owns after a rebalance',
+  },
 ];
