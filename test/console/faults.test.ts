@@ -134,6 +134,9 @@ describe('faults from the console', () => {
     // assemble, delivery and status read pizza-ordered here: one dead letter each
     expect(await ends(v.shop.config.topics.deadLetter)).toBe(dlqBefore + 3);
     expect(after.explanation.filter((l) => l.includes('carried on'))).toHaveLength(3);
+    expect(after.explanation).toContain(
+      `${v.shop.config.topics.deadLetter} holds ${dlqBefore + 3} message(s): 3 more than when the poison was written.`,
+    );
     const orderId = randomOrderId();
     await placeOrder(v.shop, orderId, randomCustomerId(), recipe);
     await v.advance(60_000);

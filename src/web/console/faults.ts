@@ -494,6 +494,10 @@ export function createFaults(deps: FaultDeps) {
               : `${r.actor} has not committed past it yet (offset ${r.committed}).`,
           );
         }
+        const dlq = config.topics.deadLetter;
+        const total = [...(await transport.endOffsets(dlq)).values()].reduce((n, end) => n + end, 0);
+        const before = [...(fault.marks.get(dlq)?.values() ?? [])].reduce((n, end) => n + end, 0);
+        lines.push(`${dlq} holds ${total} message(s): ${total - before} more than when the poison was written.`);
         const done = readers.length > 0 && readers.every((r) => r.past) && letters.length > 0;
         return { state: done ? 'handled' : 'waiting', mechanism: 'dead letter', lines };
       }
