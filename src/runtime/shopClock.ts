@@ -10,12 +10,15 @@ import type { Clock, TimerHandle } from '../clock.ts';
  *
  * Who reads which clock — shop time is the shop's *behaviour*, wall time its *plumbing*:
  * - shop clock: actor hosts' deadline timers (stations, the status watchdog, retention of state
- *   rows), the timestamps in message values, the lab's restock schedule and window clock, the
- *   web's kitchen board, order timestamps and promotions;
- * - wall clock: the transports (Kafka's broker checks record timestamps against its own clock,
- *   sessions and heartbeats are real time), the supervisor's backoff, rate limits, sessions, SSE
- *   keep-alives, lag sampling, the lab's inventory poll (a connector polling a table) and log line
- *   times (they say when something happened in the world).
+ *   rows), the times actors write (message values, and the record timestamps they set
+ *   explicitly, which the lab's windows read as event time), the lab's restock schedule, the web's
+ *   kitchen board, order timestamps and promotions;
+ * - wall clock: the transports (group sessions and heartbeats are real time; a record sent
+ *   without a timestamp, e.g. a log line, gets the wall time; Kafka holds record timestamps at
+ *   most 55 min ahead of it, since the broker refuses records over an hour ahead of its own
+ *   clock), the supervisor's backoff, rate limits, sessions, SSE keep-alives, lag sampling, the
+ *   lab's inventory poll (a connector polling a table) and log line times (they say when
+ *   something happened in the world).
  */
 export interface ClockState {
   paused: boolean;
@@ -162,13 +165,23 @@ export function createShopClock(wall: Clock, initial: ClockState = INITIAL_CLOCK
     set(next) {
       if (next === state) return;
       state = next;
-      const current = now();
-      const all = [...timers.values()].sort((a, b) => a.at - b.at || a.id - b.id);
-      for (const t of all) {
-        if (t.at > current || !timers.has(t.id)) continue;
-        if (t.wall !== undefined) wall.clearTimeout(t.wall);
-        timers.delete(t.id);
-        t.fn();
+      // what falls due at the new shop time fires now, in deadline order, including what those
+      // timers set for the same instant (a paused clock would otherwise hold them until the resume)
+      for (;;) {
+        const current = now();
+        let due: ShopTimer | undefined;
+        for (const t of timers.values()) if (t.at <= current && (!due || t.at < due.at || (t.at === due.at && t.id < due.id))) due = t;
+        if (!due) break;
+        if (due.wall !== undefined) wall.clearTimeout(due.wall);
+        timers.delete(due.id);
+        try {
+          due.fn();
+        } catch (error) {
+          // a failing timer must not keep the others from firing or being re-armed: report it as a timer would
+          queueMicrotask(() => {
+            throw error;
+          });
+        }
       }
       for (const t of [...timers.values()]) arm(t);
       for (const l of listeners) l(state);

@@ -131,3 +131,20 @@ describe('the clock fold (applyClockChange)', () => {
     expect(shopTimeAt(resumed, T0)).toBe(T0);
   });
 });
+
+describe('the shop clock, firing on a change', () => {
+  it('a step also fires what the fired timers set for the same instant', () => {
+    const wall = new VirtualClock(T0);
+    const clock = createShopClock(wall);
+    const fired: string[] = [];
+    clock.setTimeout(() => {
+      fired.push('first');
+      clock.setTimeout(() => fired.push('same instant'), 0);
+      clock.setTimeout(() => fired.push('later'), 1);
+    }, 1_000);
+    clock.set(applyClockChange(clock.state(), { kind: 'pause', at: T0 }));
+    clock.set(applyClockChange(clock.state(), { kind: 'step', at: T0, ms: 1_000 }));
+    expect(fired).toEqual(['first', 'same instant']);
+    expect(clock.pendingTimers()).toBe(1);
+  });
+});

@@ -171,6 +171,17 @@ describe('clock control on the web (GET/POST /api/clock, the header)', () => {
     expect(html).not.toContain('<script>alert(1)</script>');
     // the clock's JSON rides in an attribute: its quotes are escaped, so it cannot end the attribute
     expect(html).toContain('data-clock="{&#34;paused&#34;:false');
+    // and an entity in the page address stays text: the browser reads back the address it was given
+    const entity = await (await request('GET', '/?a=1&quot=2', { cookie })).text();
+    expect(entity).toContain('name="back" value="/?a=1&amp;quot=2"');
+  });
+
+  it('sessions run on real time: a login after a pause longer than a session is not born expired', async () => {
+    const first = await login('ada');
+    expect((await request('POST', '/api/clock', { cookie: first, json: { action: 'pause' } })).status).toBe(200);
+    await clock.advance(86_400_000 + 60_000); // a day and a minute of real time, none of shop time
+    const cookie = await login('bob');
+    expect((await request('GET', '/api/session', { cookie })).status).toBe(200);
   });
 
   it('streams the clock live (Server-Sent Events): the state at once, then every change', async () => {

@@ -75,7 +75,14 @@ const timeOfDay = (ms: number) => `${new Date(ms).toISOString().slice(11, 19)} U
 export function ClockHeader(props: { clock: ReturnType<typeof clockJson>; session: SignedIn | undefined; back: string }): JSX.Element {
   const c = props.clock;
   return (
-    <div class="shop-clock" id="shop-clock" data-clock={JSON.stringify(c)} data-paused={String(c.paused)}>
+    // Kita escapes only `"` in attribute values, so a `&…;` in one would be decoded by the browser:
+    // the attribute JSON carries numbers and booleans only, and `back` has its `&` escaped here
+    <div
+      class="shop-clock"
+      id="shop-clock"
+      data-clock={JSON.stringify({ paused: c.paused, rate: c.rate, shop_time: c.shop_time, step_ms: c.step_ms })}
+      data-paused={String(c.paused)}
+    >
       <span class="clock-label">Shop clock</span>{' '}
       <span class="clock-state" data-field="clock-state" safe>
         {c.paused ? 'paused' : `running ${rateLabel(c.rate)}`}
@@ -86,7 +93,7 @@ export function ClockHeader(props: { clock: ReturnType<typeof clockJson>; sessio
       {props.session ? (
         <form method="post" action="/clock" class="clock-controls">
           <input type="hidden" name={CSRF_FIELD} value={props.session.csrfToken} />
-          <input type="hidden" name="back" value={props.back} />
+          <input type="hidden" name="back" value={props.back.replaceAll('&', '&amp;')} />
           <button type="submit" name="action" value="pause" class="clock-pause" hidden={c.paused}>
             Pause
           </button>

@@ -211,7 +211,7 @@ export function consolePlugin(ctx: WebContext) {
               deadLetterTopic={deadLetterTopic}
               groups={reports.map((g) => ({ ...g, history: history(g.groupId) }))}
               windowMs={ctx.lagHistory?.windowMs ?? 10 * 60_000}
-              now={ctx.clock.now()}
+              now={ctx.wallClock.now()}
             />
           ),
         );

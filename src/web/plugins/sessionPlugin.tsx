@@ -27,7 +27,7 @@ export function sessionPlugin(ctx: WebContext) {
     return name;
   };
   const start = (username: string) => {
-    const session = { customerId: ctx.newCustomerId(), username, since: ctx.clock.now() };
+    const session = { customerId: ctx.newCustomerId(), username, since: ctx.wallClock.now() };
     ctx.logger.info('customer logged in', { customerId: session.customerId });
     return { session, value: ctx.sessions.encode(session) };
   };
