@@ -274,6 +274,8 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
       topic: config.topics.processes,
       transport: options.kafka ? 'kafka' : 'embedded',
       logger: consoleLogger.child('presence'),
+      // the embedded log keeps every beat (it does not compact) and has one process: beat slowly there
+      heartbeatMs: options.kafka || options.transport ? 2_000 : 10_000,
       ...options.presence,
     });
     closers.push(() => presence.stop());
