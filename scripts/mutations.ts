@@ -205,6 +205,22 @@ export const MUTATIONS: Mutation[] = [
     why: 'a promotion row arriving after the window update that ended it would promote the product again',
   },
   {
+    id: 'pause-ignored',
+    file: 'src/runtime/host/createActorHost.ts',
+    original: 'const full = held || (logic.full?.() ?? false);',
+    replacement: 'const full = logic.full?.() ?? false;',
+    tests: ['test/console/faults.test.ts'],
+    why: "the console's 'pause station' would hold nothing: the station keeps taking new work",
+  },
+  {
+    id: 'presence-no-partitions',
+    file: 'src/app/startShop.ts',
+    original: 'onPartitions: (ps, rebalancing) => presence.assigned(name, ps, rebalancing),',
+    replacement: 'onPartitions: (_ps, rebalancing) => presence.assigned(name, [], rebalancing),',
+    tests: ['test/console/faults.test.ts'],
+    why: 'the process map would not show which partitions an actor instance owns after a rebalance',
+  },
+  {
     id: 'clock-pause-still-fires',
     file: 'src/runtime/shopClock.ts',
     original: 'if (state.paused || state.rate <= 0) return;',

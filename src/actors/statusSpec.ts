@@ -9,7 +9,7 @@ import type { Logger } from '../log/logger.ts';
 import type { ActorSpec } from '../runtime/host/actorSpec.ts';
 import { keyedMachineLogic } from '../runtime/host/machineLogic.ts';
 
-type StageKey = Exclude<TopicKey, 'pizzaStatus' | 'stationWork' | 'deadLetter' | 'logs' | 'control' | LabTopicKey>;
+type StageKey = Exclude<TopicKey, 'pizzaStatus' | 'stationWork' | 'deadLetter' | 'logs' | 'control' | 'processes' | LabTopicKey>;
 
 /**
  * The status actor as a spec for the actor host: it does what ksqlDB's merge did in the original —

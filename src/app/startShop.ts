@@ -25,6 +25,7 @@ import { type ActorHost, type BatchingOptions, changelogTopic, createActorHost }
 import type { KeyedEvent } from '../runtime/host/actorSpec.ts';
 import { type CountingProducer, countingProducer } from '../runtime/countingProducer.ts';
 import { createLogShipper } from '../runtime/logShipper.ts';
+import { createPresence, type Presence } from '../runtime/presence.ts';
 import { createOtlpExporter } from '../runtime/otlpExporter.ts';
 import { createShopClock, type ShopClock } from '../runtime/shopClock.ts';
 import { connectClock } from '../control/clockControl.ts';
@@ -66,6 +67,8 @@ export interface StartShopOptions {
   batching?: Partial<BatchingOptions>;
   /** how values look on the wire (default: from `kafka`'s [schema-registry], else JSON) */
   wireFormat?: WireFormat;
+  /** the presence heartbeat (wall clock; default 2 s) and clock (tests) */
+  presence?: { heartbeatMs?: number; now?: () => number; heartbeat?: boolean };
 }
 
 /** A running shop (or the part of it this process hosts). */
@@ -94,12 +97,33 @@ export interface Shop {
   messagesWritten(): number;
   /** what the status actor here knows of an order (its machine's context), if it owns the order */
   order(orderId: string): OrderContext | undefined;
+  /** what this process publishes on the presence topic (the console's process map) */
+  presence: Presence;
+  /** the controls the console's faults use on the actors of this process */
+  controls: ShopControls;
   /**
    * Lets everything in flight finish: messages delivered, machine steps done, outputs produced.
    * With a VirtualClock this is the `settle` step between timers (`clock.advance(ms, shop.settle)`).
    */
   settle(): Promise<void>;
   stop(): Promise<void>;
+}
+
+/**
+ * What the console's fault injection does to the actors of one process (issue 12). Each says
+ * whether the actor runs here (false: nothing done).
+ */
+export interface ShopControls {
+  /** actors running in this process */
+  hosted(): string[];
+  /** crashes an actor as a failure would; the supervisor restarts it with backoff */
+  kill(actor: string, reason: string): boolean;
+  /** stops an actor gracefully and starts it again */
+  restart(actor: string): Promise<boolean>;
+  /** holds (true) or releases a station's work topics; kept across its restarts */
+  pause(station: string, paused: boolean): boolean;
+  /** stations whose work is held */
+  paused(): string[];
 }
 
 /** The stream-processing lab's databases and controls, for the web and tests. */
@@ -201,11 +225,14 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
       // the inventory topic is a table: compacted, like the lab's source connector's topic
       ...Object.values(config.topics).map((topic) => ({
         topic,
-        // the control topic has one order of commands for every process
-        partitions: topic === config.topics.control ? 1 : partitions,
+        // the control topic has one order of commands for every process; presence is a handful of
+        // keys (one per process): one partition keeps its readers simple
+        partitions: topic === config.topics.control || topic === config.topics.processes ? 1 : partitions,
         replicationFactor,
-        // compacted with unique keys (one per command): nothing is ever dropped
-        ...(topic === config.topics.inventory || topic === config.topics.control ? { cleanupPolicy: 'compact' as const } : {}),
+        // compacted: control with unique keys (one per command, nothing is ever dropped), presence the latest per process
+        ...(topic === config.topics.inventory || topic === config.topics.control || topic === config.topics.processes
+          ? { cleanupPolicy: 'compact' as const }
+          : {}),
       })),
       { topic: sourceOffsetsTopic(config.groupIds.inventory), partitions: 1, replicationFactor, cleanupPolicy: 'compact' as const },
       // each actor's state, compacted (its partitions are its input partitions)
@@ -241,6 +268,32 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
       consoleLogger.info(`exporting spans to ${config.tracing.otlpEndpoint} (OTLP/HTTP)`);
     }
 
+    // what this process hosts, for the console's process map (a plain producer: JSON, no transaction)
+    const presence = createPresence({
+      producer: transport.producer(),
+      topic: config.topics.processes,
+      transport: options.kafka ? 'kafka' : 'embedded',
+      logger: consoleLogger.child('presence'),
+      // the embedded log keeps every beat (it does not compact) and has one process: beat slowly there
+      heartbeatMs: options.kafka || options.transport ? 2_000 : 10_000,
+      ...options.presence,
+    });
+    closers.push(() => presence.stop());
+    /** what the console's faults do here; set once the supervisor runs */
+    let controls: ShopControls | undefined;
+    /** stations paused from the console: a restarted instance starts held too */
+    const held = new Set<string>();
+    const hosts = new Map<string, ActorHost>();
+    /** Holds or releases a station's work here (a later instance of it starts held too). */
+    const pauseStation = (station: string, on: boolean): boolean => {
+      if (!(STATIONS as readonly string[]).includes(station) || !actors.has(station as ActorName)) return false;
+      if (on) held.add(station);
+      else held.delete(station);
+      hosts.get(station)?.hold(on);
+      presence.paused(station, on);
+      return true;
+    };
+
     // Clock commands before any actor starts: a process started while the shop is paused starts paused.
     const control = createControlChannel({
       transport,
@@ -251,6 +304,21 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
       processId: `shop-${webInstanceId}`,
     });
     connectClock(control, shopClock);
+    // fault injection (the console): to this process when addressed to it or to every process
+    const here = (command: { process?: string }) => command.process === undefined || command.process === presence.processId;
+    control.on('actor.kill', (command, delivery) => {
+      if (!delivery.replay && here(command)) controls?.kill(command.actor, `killed from the console by ${command.issuer}`);
+    });
+    control.on('actor.restart', (command, delivery) => {
+      // not awaited: a graceful restart takes a rebalance, the channel goes on with the next command
+      if (!delivery.replay && here(command)) void controls?.restart(command.actor);
+    });
+    control.on('station.pause', (command) => {
+      if (here(command)) pauseStation(command.station, true);
+    });
+    control.on('station.resume', (command) => {
+      if (here(command)) pauseStation(command.station, false);
+    });
     closers.push(() => control.stop());
     await control.start();
     {
@@ -266,7 +334,6 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
 
     const storePath = (name: string) => (memory ? ':memory:' : join(dataDir, name));
 
-    const hosts = new Map<string, ActorHost>();
     const hostDeps = {
       transport,
       clock: shopClock,
@@ -307,14 +374,25 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
         start: async () => {
           const log = logger.child(name);
           const cache = await cacheOf(name);
-          const h = createActorHost(make(log), { ...hostDeps, logger: log, ...(cache ? { cache } : {}) });
+          const spec = make(log);
+          presence.started(name, spec.groupId);
+          const h = createActorHost(spec, {
+            ...hostDeps,
+            logger: log,
+            ...(cache ? { cache } : {}),
+            held: held.has(name),
+            onPartitions: (ps, rebalancing) => presence.assigned(name, ps, rebalancing),
+            onRestored: (rows) => presence.restored(name, rows),
+          });
           hosts.set(name, h as unknown as ActorHost);
           try {
             await h.start();
           } catch (error) {
             await h.stop().catch(() => undefined);
+            presence.crashed(name, error as Error);
             throw error;
           }
+          h.crashed.then((error) => presence.crashed(name, error));
           return h;
         },
       });
@@ -370,7 +448,13 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
         name: 'inventory',
         start: async () => {
           const log = logger.child('inventory');
-          const stock = createActorHost(stockSpec({ config, inventory: inventoryDb }), { ...hostDeps, logger: log });
+          const spec = stockSpec({ config, inventory: inventoryDb });
+          presence.started('inventory', spec.groupId);
+          const stock = createActorHost(spec, {
+            ...hostDeps,
+            logger: log,
+            onPartitions: (ps, rebalancing) => presence.assigned('inventory', ps, rebalancing),
+          });
           hosts.set('inventory', stock as unknown as ActorHost);
           await stock.start();
           const started = await startInventorySource({
@@ -386,6 +470,8 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
             throw error;
           });
           source = started;
+          const crashed = Promise.race([stock.crashed, started.crashed]);
+          crashed.then((error) => presence.crashed('inventory', error));
           const stopRestock = restockSchedule(
             shopClock,
             inventoryDb,
@@ -393,7 +479,7 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
             log,
           );
           return {
-            crashed: Promise.race([stock.crashed, started.crashed]),
+            crashed,
             async stop() {
               stopRestock();
               await started.stop();
@@ -426,7 +512,9 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
         start: async () => {
           // Loaded only where the web runs: kitchen-only processes never load Elysia.
           const { createWebActor } = await import('../web/createWebActor.ts');
+          presence.started('web', `${config.groupIds.web}-${webInstanceId}`);
           running.web = await createWebActor({
+            onPartitions: (ps, rebalancing) => presence.assigned('web', ps, rebalancing),
             config,
             transport,
             producer,
@@ -444,6 +532,7 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
             ...(memory ? {} : { store: await webStore() }),
           });
           await running.web.start();
+          running.web.crashed.then((error) => presence.crashed('web', error));
           // After a restart by the supervisor, serve again on the port the first one got.
           if (listenedPort !== undefined) await running.web.listen(listenedPort);
           return running.web;
@@ -459,7 +548,21 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
     if (running.web && options.listen !== false) {
       url = await running.web.listen(options.port ?? config.shop.webPort);
       listenedPort = Number(new URL(url).port);
+      presence.webUrl(url);
     }
+    await presence.publish();
+
+    controls = {
+      hosted: () =>
+        started
+          .states()
+          .filter((s) => s.state !== 'stopped')
+          .map((s) => s.name),
+      kill: (actor, reason) => started.kill(actor, new Error(reason)),
+      restart: (actor) => started.restart(actor),
+      pause: pauseStation,
+      paused: () => [...held],
+    };
 
     /** messages produced so far, in transactions or not: settle waits until this stops moving */
     const activity = () => {
@@ -497,6 +600,8 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
       actor: (name) => hosts.get(name),
       messagesWritten: () => producer.total() + [...hosts.values()].reduce((n, h) => n + h.metrics().written, 0),
       lab: shopLab,
+      presence,
+      controls: controls as ShopControls,
       stationLoad: (name) => {
         const context = hosts.get(name)?.inspect() as StationContext | undefined;
         return context ? stationLoad(context) : undefined;
@@ -510,6 +615,7 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
         if (stopped) return;
         stopped = true;
         await started.stop();
+        for (const s of started.states()) presence.stopped(s.name);
         await shipper.close();
         for (const s of stores) s.close();
         for (const close of closers.reverse()) await close();

@@ -50,6 +50,7 @@ const ADDED_DEFAULTS: Record<string, Record<string, string>> = {
     promotions: 'pizza-promotions',
     clicks: 'pizza-clicks',
     pizza_priced: 'pizza-priced',
+    processes: 'pizza-processes',
     control: 'pizza-control',
   },
   'kafka-consumer-group-id': { webapp: 'pizza-webapp', ...LAB_IDS },
@@ -207,6 +208,7 @@ export function parseConfig(text: string, file: string): ShopConfig {
       promotions: r.str('kafka-topics', 'promotions'),
       clicks: r.str('kafka-topics', 'clicks'),
       pizzaPriced: r.str('kafka-topics', 'pizza_priced'),
+      processes: r.str('kafka-topics', 'processes'),
       control: r.str('kafka-topics', 'control'),
     },
     topicConfig: {

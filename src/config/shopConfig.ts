@@ -29,6 +29,8 @@ export interface Topics {
   clicks: string;
   /** added (the lab): the price an order was placed at, keyed by order id (not part of pizza-ordered's contract) */
   pizzaPriced: string;
+  /** added: each process's presence (what it hosts, its partitions, a heartbeat), compacted, keyed by process id */
+  processes: string;
   /** added: commands to every process of the shop (clock control; fault injection builds on it), one partition */
   control: string;
 }

@@ -22,7 +22,17 @@ export type ControlCommandBody =
   /** moves a paused clock forward by `ms` of shop time */
   | { type: 'clock.step'; ms: number }
   /** sets the speed multiplier (on top of the configured speed) */
-  | { type: 'clock.speed'; rate: number };
+  | { type: 'clock.speed'; rate: number }
+  /**
+   * Fault injection (the console's faults page): crash an actor as a failure would, or restart it
+   * gracefully, in `process` (a process id of the presence topic) or in every process hosting it.
+   * Not applied on replay: a kill from yesterday must not kill now.
+   */
+  | { type: 'actor.kill'; actor: string; process?: string }
+  | { type: 'actor.restart'; actor: string; process?: string }
+  /** Holds or releases a station's work topics; replayed, so a process started while it is paused starts paused. */
+  | { type: 'station.pause'; station: string; process?: string }
+  | { type: 'station.resume'; station: string; process?: string };
 
 export interface ControlEnvelope {
   /** unique (the message key) */
@@ -39,6 +49,16 @@ export type CommandOf<T extends ControlCommandType> = Extract<ControlCommand, { 
 
 const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
+/** A fault command's target: an actor (or station) name, and optionally one process id. */
+const addressProblem = (raw: Record<string, unknown>, field: 'actor' | 'station'): string | undefined => {
+  const name = raw[field];
+  if (typeof name !== 'string' || !/^[a-z]{1,32}$/.test(name)) return `${field} must be an actor name`;
+  if (raw.process !== undefined && (typeof raw.process !== 'string' || raw.process.length === 0 || raw.process.length > 200)) {
+    return 'process must be a process id of 1 to 200 characters';
+  }
+  return undefined;
+};
+
 /** Per type: the problem with the type's own fields, or undefined when they are right. */
 const BODY_CHECKS: { [T in ControlCommandType]: (raw: Record<string, unknown>) => string | undefined } = {
   'clock.pause': () => undefined,
@@ -51,6 +71,10 @@ const BODY_CHECKS: { [T in ControlCommandType]: (raw: Record<string, unknown>) =
     isFiniteNumber(raw.rate) && raw.rate >= MIN_RATE && raw.rate <= MAX_RATE
       ? undefined
       : `rate must be a number from ${MIN_RATE} to ${MAX_RATE}`,
+  'actor.kill': (raw) => addressProblem(raw, 'actor'),
+  'actor.restart': (raw) => addressProblem(raw, 'actor'),
+  'station.pause': (raw) => addressProblem(raw, 'station'),
+  'station.resume': (raw) => addressProblem(raw, 'station'),
 };
 
 export const CONTROL_COMMAND_TYPES = Object.keys(BODY_CHECKS) as ControlCommandType[];

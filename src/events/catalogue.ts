@@ -14,6 +14,7 @@ import {
   type WindowResult,
 } from '../lab/labMessages.ts';
 import type { DeliveredMessage } from '../transport/transport.ts';
+import { parsePresence, type ProcessPresence } from './processPresence.ts';
 import { type ControlCommand, parseControlCommand } from '../control/controlCommands.ts';
 import {
   encode,
@@ -250,6 +251,16 @@ export const CATALOGUE = {
     consumers: [],
     observers: ['web'],
     meaning: "one structured log line of any actor (added; the order page shows an order's lines)",
+  },
+  processes: {
+    alias: 'processes',
+    codec: jsonCodec<ProcessPresence | null>(parsePresence),
+    keyedByOrder: false,
+    producers: ['any'],
+    consumers: [],
+    observers: [],
+    meaning:
+      'what one process hosts: its actors, their partitions, a heartbeat; compacted, keyed by process, empty = it stopped (added; the process map)',
   },
 } as const satisfies Record<keyof Topics, CatalogueEntry>;
 

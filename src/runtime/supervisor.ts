@@ -9,6 +9,8 @@ export interface RunningActor {
   stop(): Promise<void>;
   /** Settles (with the reason) if the actor crashes; never settles while it runs well. */
   readonly crashed: Promise<Error>;
+  /** Crashes it as a failure would (nothing pending committed); default: the supervisor treats it as crashed and stops it */
+  kill?(reason: Error): void;
 }
 
 /** An actor the supervisor starts (and starts again after a crash). */
@@ -43,6 +45,13 @@ export interface Supervisor {
   /** Stops every actor (in reverse start order); pending restarts are cancelled. */
   stop(): Promise<void>;
   states(): ActorState[];
+  /**
+   * Crashes a running actor as a real failure would (the console's fault injection): the
+   * supervisor restarts it with its usual backoff. False when no such actor runs now.
+   */
+  kill(name: string, reason: Error): boolean;
+  /** Stops a running actor gracefully and starts it again at once. False when no such actor runs now. */
+  restart(name: string): Promise<boolean>;
 }
 
 /**
@@ -179,5 +188,30 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
       }
     },
     states: () => slots.map((s) => ({ ...s.info })),
+    kill(name, reason) {
+      const slot = slots.find((s) => s.spec.name === name);
+      const actor = slot?.actor;
+      if (!slot || !actor || stopping) return false;
+      if (actor.kill) actor.kill(reason);
+      else onCrash(slot, actor, reason);
+      return true;
+    },
+    async restart(name) {
+      const slot = slots.find((s) => s.spec.name === name);
+      const actor = slot?.actor;
+      if (!slot || !actor || stopping) return false;
+      // not a crash: no backoff, and the restart count stays as it is
+      slot.actor = undefined;
+      await boundedStop(actor);
+      if (stopping) return false;
+      try {
+        await launch(slot);
+      } catch (e) {
+        restartLater(slot, e instanceof Error ? e : new Error(String(e)), true);
+        return false;
+      }
+      logger.info(`actor ${name} restarted (asked)`, { restartedActor: name });
+      return true;
+    },
   };
 }

@@ -57,6 +57,8 @@ export interface WebActorOptions {
   spans?: SpanExporter;
   /** how often the console samples the groups' lag (default 5 s on `clock`) */
   lagSampleMs?: number;
+  /** hears of the view consumer's partitions after each rebalance (the process map) */
+  onPartitions?(partitions: number[], rebalancing: boolean): void;
 }
 
 export interface WebActor {
@@ -142,6 +144,7 @@ export async function createWebActor(options: WebActorOptions): Promise<WebActor
     deadLetterTopic: config.topics.deadLetter,
     partitions: config.shop.localPartitions,
     ...(options.wireFormat ? { wire: options.wireFormat } : {}),
+    ...(options.onPartitions ? { onPartitions: options.onPartitions } : {}),
   });
   let sweep: TimerHandle | undefined;
   let stopped = false;

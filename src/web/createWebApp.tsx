@@ -6,6 +6,7 @@ import { ErrorPage } from './pages/ErrorPage.tsx';
 import { assetsPlugin } from './plugins/assetsPlugin.ts';
 import { clockPlugin } from './plugins/clockPlugin.tsx';
 import { consolePlugin } from './plugins/consolePlugin.tsx';
+import { faultsPlugin } from './plugins/faultsPlugin.tsx';
 import { flowPlugin } from './plugins/flowPlugin.tsx';
 import { guardPlugin } from './plugins/guardPlugin.ts';
 import { healthPlugin } from './plugins/healthPlugin.ts';
@@ -98,6 +99,7 @@ export function createWebApp(deps: WebDeps) {
     .use(flowPlugin(ctx))
     .use(labPlugin(ctx, deps.lab))
     .use(consolePlugin(ctx))
+    .use(faultsPlugin(ctx))
     .use(metricsPlugin(ctx));
 }
 

@@ -104,7 +104,9 @@ describe('the control channel (embedded log)', () => {
     const { transport, process } = await setup();
     const a = await process('a');
     await transport.producer().send(TOPIC, [{ key: 'x', value: 'not json' }]);
-    await transport.producer().send(TOPIC, [{ key: 'y', value: JSON.stringify({ type: 'clock.step', id: 'y', issuer: 'x', at: 1, ms: 0 }) }]);
+    await transport
+      .producer()
+      .send(TOPIC, [{ key: 'y', value: JSON.stringify({ type: 'clock.step', id: 'y', issuer: 'x', at: 1, ms: 0 }) }]);
     await a.channel.send({ type: 'clock.pause' }, 'a');
     expect(a.clock.state().paused).toBe(true);
     expect(a.seen).toHaveLength(1);

@@ -4,7 +4,12 @@ import { parseStationWork, parseStatusChanged } from '../../src/events/messages.
 import { placeOrder, randomCustomerId, randomOrderId, readTopic, testConfig, virtualShop } from '../support/shopHarness.ts';
 
 const config = testConfig({ partitions: 1 });
-const RECIPE = { sauce: config.menu.sauce[0] as string, cheese: config.menu.cheese[0] as string, main_topping: config.menu.mainTopping[0] as string, extra_toppings: [] };
+const RECIPE = {
+  sauce: config.menu.sauce[0] as string,
+  cheese: config.menu.cheese[0] as string,
+  main_topping: config.menu.mainTopping[0] as string,
+  extra_toppings: [],
+};
 
 let shop: Shop | undefined;
 afterEach(async () => {
@@ -14,11 +19,14 @@ afterEach(async () => {
 
 /** The station's `started` line for an order: when its work falls due (shop time). */
 async function startedDue(s: Shop, station: string, orderId: string): Promise<number | undefined> {
-  const lines = (await readTopic(s.transport, s.config.topics.stationWork)).filter((m) => m.key === orderId).map((m) => parseStationWork(m.value));
+  const lines = (await readTopic(s.transport, s.config.topics.stationWork))
+    .filter((m) => m.key === orderId)
+    .map((m) => parseStationWork(m.value));
   return lines.find((w) => w.station === station && w.work === 'started')?.due_at;
 }
 
-const countOn = async (s: Shop, topic: string, orderId: string) => (await readTopic(s.transport, topic)).filter((m) => m.key === orderId).length;
+const countOn = async (s: Shop, topic: string, orderId: string) =>
+  (await readTopic(s.transport, topic)).filter((m) => m.key === orderId).length;
 
 describe('clock control, the whole shop in virtual time', () => {
   it('paused mid-bake nothing progresses however much wall time passes; steps finish the bake at the step its deadline falls in; resume and speed go on from there', async () => {

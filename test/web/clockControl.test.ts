@@ -103,9 +103,16 @@ describe('clock control on the web (GET/POST /api/clock, the header)', () => {
       expect(((await res.json()) as { error: { message: string } }).error.message).toBeTruthy();
     }
     expect((await request('POST', '/api/clock', { json: { action: 'pause' } })).status).toBe(401);
-    const crossSite = await request('POST', '/api/clock', { cookie, json: { action: 'pause' }, headers: { origin: 'http://evil.example' } });
+    const crossSite = await request('POST', '/api/clock', {
+      cookie,
+      json: { action: 'pause' },
+      headers: { origin: 'http://evil.example' },
+    });
     expect(crossSite.status).toBe(403);
-    const malformed = await request('POST', '/api/clock', { cookie, headers: { 'content-type': 'application/json', 'content-length': '5' } });
+    const malformed = await request('POST', '/api/clock', {
+      cookie,
+      headers: { 'content-type': 'application/json', 'content-length': '5' },
+    });
     expect(malformed.status).toBeGreaterThanOrEqual(400);
     expect(malformed.status).toBeLessThan(500);
     expect(await commands()).toEqual([]);
@@ -130,10 +137,15 @@ describe('clock control on the web (GET/POST /api/clock, the header)', () => {
     expect(menu).toContain('<script src="/public/clock.js" defer></script>');
 
     // the form, without JS: a missing token is refused, a good one pauses and goes back to the page
-    expect((await request('POST', '/clock', { cookie, form: { csrf_token: 'forged', action: 'pause', back: '/kitchen' } })).status).toBe(403);
+    expect((await request('POST', '/clock', { cookie, form: { csrf_token: 'forged', action: 'pause', back: '/kitchen' } })).status).toBe(
+      403,
+    );
     expect((await request('POST', '/clock', { cookie, form: { action: 'pause', back: '/kitchen' } })).status).toBe(422);
     expect(await commands()).toEqual([]);
-    const res = await request('POST', '/clock', { cookie, form: { csrf_token: token ?? '', action: 'pause', rate: '1', back: '/kitchen' } });
+    const res = await request('POST', '/clock', {
+      cookie,
+      form: { csrf_token: token ?? '', action: 'pause', rate: '1', back: '/kitchen' },
+    });
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe('/kitchen');
     const kitchen = await (await request('GET', '/kitchen', { cookie })).text();
@@ -141,7 +153,10 @@ describe('clock control on the web (GET/POST /api/clock, the header)', () => {
     expect(kitchen).toMatch(/<button type="submit" name="action" value="resume" class="clock-resume">/);
 
     // speed from the form, and a way back to another site is not followed
-    const speed = await request('POST', '/clock', { cookie, form: { csrf_token: token ?? '', action: 'speed', rate: '4', back: '//evil.example/x' } });
+    const speed = await request('POST', '/clock', {
+      cookie,
+      form: { csrf_token: token ?? '', action: 'speed', rate: '4', back: '//evil.example/x' },
+    });
     expect(speed.headers.get('location')).toBe('/');
     expect(shop.clock.state().rate).toBe(4);
     const bad = await request('POST', '/clock', { cookie, form: { csrf_token: token ?? '', action: 'speed', rate: 'fast' } });

@@ -57,6 +57,15 @@ export interface ActorHostDeps {
   wire?: WireFormat;
   /** where the span of every committed output goes (OTLP export); default none */
   spans?: SpanExporter;
+  /**
+   * Hears of the partitions this instance owns: after each assignment (`rebalancing` false) and
+   * each revocation (true, with what it keeps until the new assignment). The process map reads it.
+   */
+  onPartitions?(partitions: number[], rebalancing: boolean): void;
+  /** Hears how many state rows an assignment read back from the changelog. */
+  onRestored?(rows: number): void;
+  /** start with the work topics held (a station paused from the console before a restart) */
+  held?: boolean;
 }
 
 export interface ActorHost<X extends KeyedEvent = KeyedEvent> extends RunningActor {
@@ -71,6 +80,19 @@ export interface ActorHost<X extends KeyedEvent = KeyedEvent> extends RunningAct
   inspect(): unknown;
   /** Reads the logic's state of some keys (the web and tests look at it). */
   rows(keys: Iterable<string>): Map<string, Row | null>;
+  /**
+   * Crashes the instance as a failure would (the console's "kill"): nothing pending is committed,
+   * `crashed` settles, and the supervisor starts a new instance after its backoff, which restores
+   * the committed state and reads the uncommitted inputs again.
+   */
+  kill(reason: Error): void;
+  /**
+   * Holds (true) or releases the work topics (`spec.pausable`): no new work is taken while held;
+   * work already taken (in the machine, queued or in progress) carries on. Cancels still arrive.
+   */
+  hold(held: boolean): void;
+  /** whether the work topics are held */
+  held(): boolean;
 }
 
 /** The changelog of an actor: its state rows, compacted. */
@@ -424,10 +446,12 @@ export function createActorHost<E extends KeyedEvent, X extends KeyedEvent>(spec
   // ---- backpressure
 
   let paused = false;
-  /** Pauses the pausable topics while the logic is full, resumes them once it is not. */
+  /** held from outside (the console's "pause station"), whatever the logic's load */
+  let held = deps.held ?? false;
+  /** Pauses the pausable topics while the logic is full or the work is held, resumes them once neither. */
   const pressure = () => {
-    if (!consumer || !spec.pausable || !logic.full) return;
-    const full = logic.full();
+    if (!consumer || !spec.pausable) return;
+    const full = held || (logic.full?.() ?? false);
     if (full === paused) return;
     paused = full;
     const pausable = new Set(spec.pausable);
@@ -521,14 +545,26 @@ export function createActorHost<E extends KeyedEvent, X extends KeyedEvent>(spec
     const fresh = [...now].filter((p) => !tasks.has(p)).sort((a, b) => a - b);
     // a new assignment starts unpaused: pause again if the logic is still full
     paused = false;
-    if (spec.local) return;
+    if (spec.local) {
+      deps.onPartitions?.(
+        [...now].sort((a, b) => a - b),
+        false,
+      );
+      return;
+    }
     for (const partition of fresh) {
       // Opening the producer fences a zombie with the same task before anything is read.
       const producer = await transport.transactionalProducer(`${spec.groupId}-${partition}`);
       tasks.set(partition, { partition, producer, pending: emptyPending() });
       const restored = await restore(partition);
       if (restored > 0) logger.info(`${spec.name}: restored ${restored} rows of partition ${partition}`, { partition, rows: restored });
+      counters.restored += restored;
+      deps.onRestored?.(restored);
     }
+    deps.onPartitions?.(
+      [...now].sort((a, b) => a - b),
+      false,
+    );
     arm();
     pressure();
   };
@@ -539,6 +575,10 @@ export function createActorHost<E extends KeyedEvent, X extends KeyedEvent>(spec
     rebalancing = true;
     disarm();
     const parts = new Set(revoked.map((tp) => tp.partition));
+    deps.onPartitions?.(
+      [...tasks.keys()].filter((p) => !parts.has(p)).sort((a, b) => a - b),
+      true,
+    );
     await Promise.all([...tasks.values()].filter((t) => parts.has(t.partition)).map((t) => flush(t)));
   };
 
@@ -607,6 +647,12 @@ export function createActorHost<E extends KeyedEvent, X extends KeyedEvent>(spec
     tasks: () => [...tasks.keys()].sort((a, b) => a - b),
     rows: (keys) => logic.rows(keys),
     inspect: () => logic.inspect?.(),
+    kill: (reason) => fail(reason),
+    hold(on) {
+      held = on;
+      pressure();
+    },
+    held: () => held,
     async stop() {
       stopping = true;
       disarm();

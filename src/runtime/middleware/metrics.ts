@@ -10,10 +10,12 @@ export interface ActorMetrics {
   written: number;
   /** messages in transactions not committed yet */
   pending: number;
+  /** state rows read back from the changelog on assignments */
+  restored: number;
 }
 
 export function createActorMetrics(): ActorMetrics {
-  return { received: new Map(), produced: new Map(), deadLettered: 0, transactions: 0, written: 0, pending: 0 };
+  return { received: new Map(), produced: new Map(), deadLettered: 0, transactions: 0, written: 0, pending: 0, restored: 0 };
 }
 
 const add = (map: Map<string, number>, key: string, n = 1) => map.set(key, (map.get(key) ?? 0) + n);

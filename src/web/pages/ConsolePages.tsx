@@ -10,7 +10,10 @@ import { Layout, Time } from './Layout.tsx';
  * Live tail is public/console.js polling the JSON API; everything else is plain HTML forms.
  */
 
-function ConsoleNav(props: { at: 'messages' | 'groups' | 'dead-letters'; deadLetterTopic: string }): JSX.Element {
+export function ConsoleNav(props: {
+  at: 'messages' | 'groups' | 'dead-letters' | 'processes' | 'faults';
+  deadLetterTopic: string;
+}): JSX.Element {
   const link = (href: string, key: typeof props.at, label: string) => (
     <a href={href} class={props.at === key ? 'active' : ''} safe>
       {label}
@@ -21,6 +24,8 @@ function ConsoleNav(props: { at: 'messages' | 'groups' | 'dead-letters'; deadLet
       {link('/console', 'messages', 'Messages')}
       {link('/console/groups', 'groups', 'Consumer groups')}
       {link(`/console?topic=${encodeURIComponent(props.deadLetterTopic)}`, 'dead-letters', 'Dead letters')}
+      {link('/console/processes', 'processes', 'Processes')}
+      {link('/console/faults', 'faults', 'Faults')}
     </nav>
   );
 }

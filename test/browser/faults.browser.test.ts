@@ -1,0 +1,98 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Shop, startShop } from '../../src/app/startShop.ts';
+import { loadConfig } from '../../src/config/loadConfig.ts';
+import { browserTestsRun, launchChromium } from '../support/chromium.ts';
+
+// The console's process map and fault injection in a real Chromium on the whole shop (in memory,
+// this process): the map shows what this process hosts; a poison message and a kill are injected
+// from the page's forms and their panels turn "handled" by themselves (the page refreshes its
+// fragments every second), with the page's CSP on. Runs under Bun.
+
+const SCREENSHOTS = 'test-output/screenshots';
+
+describe.skipIf(!browserTestsRun())('faults and the process map in a browser', () => {
+  const config = loadConfig();
+  let shop: Shop;
+  let chromium: Awaited<ReturnType<typeof launchChromium>>;
+  let browser: BrowserContext;
+  let page: Page;
+  let url: string;
+  const problems: string[] = [];
+
+  beforeAll(async () => {
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    shop = await startShop({ config, memory: true, speed: 0, port: 0, logFormat: 'silent' });
+    url = shop.url ?? '';
+    chromium = await launchChromium();
+    browser = chromium.browser;
+    page = browser.pages()[0] ?? (await browser.newPage());
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(m.text());
+    });
+    page.on('pageerror', (e) => problems.push(e.message));
+    await page.goto(`${url}/login`);
+    await page.fill('input[name="username"]', 'Grace');
+    await page.click('button[type="submit"]');
+    await page.waitForURL(`${url}/`);
+  }, 60_000);
+
+  afterAll(async () => {
+    await chromium?.close();
+    await shop?.stop();
+  });
+
+  const shot = (name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  const partitions = [...Array(config.shop.localPartitions).keys()].join(',');
+  const panel = (kind: string) => page.locator(`#fault-list article.fault[data-kind="${kind}"]`).first();
+
+  it('the process map shows this process with every actor and its partitions', async () => {
+    await page.goto(`${url}/console/processes`);
+    const me = page.locator('#process-map section.process');
+    expect(await me.count()).toBe(1);
+    for (const actor of ['web', 'assemble', 'bake', 'delivery', 'status']) {
+      expect(await me.locator(`tr[data-actor="${actor}"]`).getAttribute('data-partitions'), actor).toBe(partitions);
+    }
+    expect(await me.locator('h2 .count').textContent()).toBe('live');
+  }, 60_000);
+
+  it('injects a poison message from the page: the panel shows the dead letters and that the readers carried on', async () => {
+    await page.goto(`${url}/console/faults`);
+    const form = page.locator('#fault-poison');
+    await form.locator('select[name="topic"]').selectOption(config.topics.pizzaOrdered);
+    await form.locator('select[name="kind"]').selectOption('not-json');
+    await form.locator('button[type="submit"]').click();
+    await page.waitForURL(/done=/);
+    await expect
+      .poll(async () => `${await panel('poison').getAttribute('data-state')}: ${await panel('poison').textContent()}`, { timeout: 15_000 })
+      .toMatch(/^handled: /);
+    const text = (await panel('poison').textContent()) ?? '';
+    expect(text).toContain(`sent it to ${config.topics.deadLetter}[`);
+    expect(text).toContain('assemble carried on');
+  }, 60_000);
+
+  it('kills bake from the page: the panel says it restarted, the map shows the restart', async () => {
+    await page.goto(`${url}/console/faults`);
+    const form = page.locator('#fault-kill');
+    await form.locator('select[name="actor"]').selectOption('bake');
+    await form.locator('button[value="kill"]').click();
+    await page.waitForURL(/done=/);
+    await expect
+      .poll(async () => `${await panel('kill').getAttribute('data-state')}: ${await panel('kill').textContent()}`, { timeout: 15_000 })
+      .toMatch(/^handled: /);
+    expect(await panel('kill').textContent()).toMatch(/bake crashed \(restarts 0 → 1\) and was running again after \d+ ms/);
+    await shot('console-faults');
+    await page.goto(`${url}/console/processes`);
+    const bake = page.locator('#process-map section.process tr[data-actor="bake"]');
+    expect(await bake.getAttribute('data-state')).toBe('running');
+    expect(await bake.getAttribute('data-partitions')).toBe(partitions);
+    expect(await bake.locator('td.num').first().textContent()).toContain('1');
+    expect(await page.locator('#process-map ol.changes').textContent()).toContain(
+      'crashed: killed from the console by Grace via the console',
+    );
+    await shot('console-processes');
+    expect(problems).toEqual([]);
+  }, 60_000);
+});
