@@ -76,19 +76,19 @@ const CONSUMER_DEFAULTS = { maxWaitTimeInMs: 500, heartbeatInterval: 1_000, sess
 const TRANSACTION_TIMEOUT_MS = 10_000;
 
 /**
- * Waits until a just-created topic shows all its partitions and each answers a ListOffsets
- * request from its leader. CreateTopics returns once the controller accepted the topic; the
+ * Waits until a just-created topic shows all its partitions (when `partitions` is given) and each
+ * answers a ListOffsets request from its leader. CreateTopics returns once the controller accepted the topic; the
  * broker learns of it later (seconds on a broker busy taking over many partitions after a
  * restart), and between the two a fetch or produce fails — for a produce, partially, and kafkajs
  * then retries the whole request. Bounded: 30 s.
  */
-async function untilWritable(admin: Admin, topic: string, partitions: number): Promise<void> {
+async function untilWritable(admin: Admin, topic: string, partitions?: number): Promise<void> {
   const deadline = Date.now() + 30_000;
   for (;;) {
     let notYet: string;
     try {
       const offsets = await admin.fetchTopicOffsets(topic);
-      if (offsets.length === partitions) return;
+      if (partitions === undefined || offsets.length === partitions) return;
       notYet = `${offsets.length} of ${partitions} partitions visible`;
     } catch (error) {
       // not yet known (UNKNOWN_TOPIC_OR_PARTITION), no leader yet, or kafkajs gave up retrying those
@@ -376,7 +376,9 @@ export function createKafkaTransport(options: KafkaTransportOptions): KafkaTrans
           }
         }
       }
-      await Promise.all(missing.map((s) => untilWritable(admin, s.topic, s.partitions)));
+      // a topic another process is creating right now exists but may not answer yet
+      // (NOT_LEADER_FOR_PARTITION from the first ListOffsets): wait for those too, as they are
+      await Promise.all(specs.map((s) => untilWritable(admin, s.topic, missing.includes(s) ? s.partitions : undefined)));
       for (const s of specs) knownTopics.add(s.topic);
     },
 
