@@ -209,7 +209,9 @@ function transitionsOf(node: AnyStateNode): SimpleTransition[] {
   }
   for (const def of node.always ?? []) {
     if (!def.target?.length) continue;
-    out.push({ label: withGuard('always', def.guard), targets: def.target as AnyStateNode[] });
+    // an eventless transition shows its guard alone, as statecharts write it ('[isFull]')
+    const guard = guardName(def.guard);
+    out.push({ label: guard ? `[${guard}]` : 'always', targets: def.target as AnyStateNode[] });
   }
   return out;
 }

@@ -1,5 +1,6 @@
 import { Elysia } from 'elysia';
-import { machineDiagrams, stateForStatus } from '../diagram/machineDiagram.ts';
+import { stateForStatus } from '../diagram/machineDiagram.ts';
+import { orderDiagrams } from '../diagram/shopDiagrams.ts';
 import { htmlResponse } from '../httpErrors.ts';
 import { ownOrder } from '../orderCommands.ts';
 import { orderJson, orderSummaryJson, orderTimelineJson, statusName } from '../orderJson.ts';
@@ -63,7 +64,7 @@ export function ordersQueryPlugin(ctx: WebContext) {
               session={session}
               order={order}
               label={ctx.label}
-              diagrams={machineDiagrams(ctx.machines.order, ctx.machines.orderExplore)}
+              diagrams={await orderDiagrams(ctx.machines)}
               currentState={orderState(ctx, order)}
               cancelRefusal={cancelRefusal(order, ctx.statusIds)}
               speed={ctx.speed}
