@@ -1,8 +1,8 @@
 import { html } from '@elysiajs/html';
 import { Elysia } from 'elysia';
 import { ShopError } from '../errors.ts';
-import { errorBody, HttpError, htmlResponse, jsonResponse, toShopError, wantsJson } from './httpErrors.ts';
 import { prepareDiagrams } from './diagram/shopDiagrams.ts';
+import { errorBody, HttpError, htmlResponse, jsonResponse, toShopError, wantsJson } from './httpErrors.ts';
 import { ErrorPage } from './pages/ErrorPage.tsx';
 import { assetsPlugin } from './plugins/assetsPlugin.ts';
 import { consolePlugin } from './plugins/consolePlugin.tsx';

@@ -39,17 +39,17 @@ function drawnDiagrams(page: Page): Promise<Drawn[]> {
     return figures.map((f) => ({
       machine: f.getAttribute('data-machine') ?? '',
       svgRight: f.querySelector('svg')?.getBoundingClientRect().right ?? 0,
-      states: [...f.querySelectorAll('g.state')].map((g) => ({
+      states: Array.from(f.querySelectorAll('g.state')).map((g) => ({
         key: g.getAttribute('data-state') ?? '',
         box: rect(g.querySelector(':scope > rect') as Element),
-        texts: [...g.querySelectorAll(':scope > text')].map(rect),
+        texts: Array.from(g.querySelectorAll(':scope > text')).map(rect),
       })),
-      compounds: [...f.querySelectorAll('g.compound')].map((g) => ({
+      compounds: Array.from(f.querySelectorAll('g.compound')).map((g) => ({
         key: g.getAttribute('data-compound') ?? '',
         box: rect(g.querySelector(':scope > rect') as Element),
         title: rect(g.querySelector(':scope > text') as Element),
       })),
-      labels: [...f.querySelectorAll('g.edge')].flatMap((g) => {
+      labels: Array.from(f.querySelectorAll('g.edge')).flatMap((g) => {
         const text = g.querySelector(':scope > text');
         return text ? [{ edge: `${g.getAttribute('data-from')} → ${g.getAttribute('data-to')}`, box: rect(text) }] : [];
       }),
@@ -61,7 +61,10 @@ const EPS = 0.5;
 const overlaps = (a: Rect, b: Rect) =>
   Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x) > EPS && Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y) > EPS;
 const inside = (outer: Rect, inner: Rect) =>
-  inner.x >= outer.x - EPS && inner.y >= outer.y - EPS && inner.x + inner.w <= outer.x + outer.w + EPS && inner.y + inner.h <= outer.y + outer.h + EPS;
+  inner.x >= outer.x - EPS &&
+  inner.y >= outer.y - EPS &&
+  inner.x + inner.w <= outer.x + outer.w + EPS &&
+  inner.y + inner.h <= outer.y + outer.h + EPS;
 
 /** Every text that crosses a box or another text, in words. */
 function crossings(d: Drawn): string[] {
@@ -72,12 +75,14 @@ function crossings(d: Drawn): string[] {
       if (overlaps(l.box, c.box) && !inside(c.box, l.box)) out.push(`${d.machine}: label of ${l.edge} crosses the border of ${c.key}`);
       if (overlaps(l.box, c.title)) out.push(`${d.machine}: label of ${l.edge} crosses the name of ${c.key}`);
     }
-    for (const m of d.labels.slice(i + 1)) if (overlaps(l.box, m.box)) out.push(`${d.machine}: label of ${l.edge} crosses label of ${m.edge}`);
+    for (const m of d.labels.slice(i + 1))
+      if (overlaps(l.box, m.box)) out.push(`${d.machine}: label of ${l.edge} crosses label of ${m.edge}`);
   }
   for (const s of d.states) {
     for (const t of s.texts) {
       if (!inside(s.box, t)) out.push(`${d.machine}: the text of state ${s.key} sticks out of its box`);
-      for (const o of d.states) if (o !== s && overlaps(t, o.box)) out.push(`${d.machine}: the text of state ${s.key} crosses state ${o.key}`);
+      for (const o of d.states)
+        if (o !== s && overlaps(t, o.box)) out.push(`${d.machine}: the text of state ${s.key} crosses state ${o.key}`);
     }
   }
   for (const c of d.compounds) {
@@ -139,7 +144,8 @@ describe.skipIf(!browserTestsRun())('the diagrams in a browser at 1280 px', () =
     expect(order?.compounds.map((c) => c.key).sort()).toEqual(['inProgress', 'notSeen']);
     // the children are drawn inside their compound
     const inProgress = order?.compounds.find((c) => c.key === 'inProgress')?.box;
-    for (const s of order?.states.filter((s) => s.key.startsWith('inProgress.')) ?? []) expect(inside(inProgress as Rect, s.box), s.key).toBe(true);
+    for (const s of order?.states.filter((s) => s.key.startsWith('inProgress.')) ?? [])
+      expect(inside(inProgress as Rect, s.box), s.key).toBe(true);
     const lit = await page.getAttribute('figure[data-machine="order"] g.state.current', 'data-state');
     expect(order?.states.map((s) => s.key)).toContain(lit);
     await page.locator('figure[data-machine="order"]').screenshot({ path: join(SCREENSHOTS, 'diagram-order.png') });

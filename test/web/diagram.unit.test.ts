@@ -6,12 +6,12 @@ import { shopTopology } from '../../src/topology.ts';
 import { type Box, type Layout, layoutGraph, layoutProblems } from '../../src/web/diagram/layoutGraph.ts';
 import { type MachineDiagram, stateForStatus } from '../../src/web/diagram/machineDiagram.ts';
 import { type MachineGraph, machineGraphs } from '../../src/web/diagram/machineGraph.ts';
-import { flowDiagram, orderDiagrams, STATION_DIAGRAM_WIDTH, stationDiagrams } from '../../src/web/diagram/shopDiagrams.ts';
-import { STATIONS } from '../../src/web/view/kitchenBoard.ts';
 import { StateDiagram } from '../../src/web/diagram/StateDiagram.tsx';
+import { flowDiagram, orderDiagrams, STATION_DIAGRAM_WIDTH, stationDiagrams } from '../../src/web/diagram/shopDiagrams.ts';
 import { shopMachines } from '../../src/web/diagram/shopMachines.ts';
 import { stationStates } from '../../src/web/diagram/stationStates.ts';
 import { topologyGraph } from '../../src/web/diagram/topologyGraph.ts';
+import { STATIONS } from '../../src/web/view/kitchenBoard.ts';
 
 const config = loadConfig();
 const machines = shopMachines(config);
@@ -101,16 +101,22 @@ describe('layoutGraph (ELK) and StateDiagram', () => {
   const topology = shopTopology(config);
   const pictures: [string, () => Promise<Layout>][] = [
     ['order', async () => ((await orderDiagrams(machines))[0] as MachineDiagram).layout],
-    ...STATIONS.map((s): [string, () => Promise<Layout>] => [`station ${s}`, async () => ((await stationDiagrams(machines, s))[0] as MachineDiagram).layout]),
+    ...STATIONS.map((s): [string, () => Promise<Layout>] => [
+      `station ${s}`,
+      async () => ((await stationDiagrams(machines, s))[0] as MachineDiagram).layout,
+    ]),
     ['flow', async () => (await flowDiagram(topology, new Map([[config.topics.pizzaOrdered, 1_234_567]]))).layout],
   ];
 
-  it.each(pictures)('%s: no label crosses a box or another label, children sit inside their compound, every edge has a path', async (_name, picture) => {
-    const layout = await picture();
-    const problems = layoutProblems(layout);
-    expect(problems).toEqual([]);
-    expect(layout.edges.length).toBeGreaterThan(0);
-  });
+  it.each(pictures)(
+    '%s: no label crosses a box or another label, children sit inside their compound, every edge has a path',
+    async (_name, picture) => {
+      const layout = await picture();
+      const problems = layoutProblems(layout);
+      expect(problems).toEqual([]);
+      expect(layout.edges.length).toBeGreaterThan(0);
+    },
+  );
 
   it('checks what it claims: a label moved onto a box, a child moved out of its compound and an edge without a path are reported', async () => {
     const layout = ((await orderDiagrams(machines))[0] as MachineDiagram).layout;
@@ -135,7 +141,8 @@ describe('layoutGraph (ELK) and StateDiagram', () => {
     const [g] = machineGraphs(machines.order, machines.orderExplore);
     if (!g) throw new Error('no graph');
     expect(await layoutGraph(g)).toEqual(await layoutGraph(g));
-    for (const s of STATIONS) expect(((await stationDiagrams(machines, s))[0] as MachineDiagram).layout.width).toBeLessThanOrEqual(STATION_DIAGRAM_WIDTH);
+    for (const s of STATIONS)
+      expect(((await stationDiagrams(machines, s))[0] as MachineDiagram).layout.width).toBeLessThanOrEqual(STATION_DIAGRAM_WIDTH);
     const layout = ((await orderDiagrams(machines))[0] as MachineDiagram).layout;
     const y = (k: string) => layout.nodes.find((n) => n.key === k)?.y ?? -1;
     expect(y('notSeen.awaitingOrder')).toBeLessThan(y('inProgress.placed'));
@@ -153,7 +160,11 @@ describe('layoutGraph (ELK) and StateDiagram', () => {
     // a cancel is refused once baked: that stays per child
     expect(layout.edges.some((e) => e.from === 'inProgress.placed' && e.to === 'cancelled')).toBe(true);
     expect(layout.edges.some((e) => e.from === 'inProgress' && e.to === 'cancelled')).toBe(false);
-    const svg = await StateDiagram({ name: 'order', graph: machineGraphs(machines.order, machines.orderExplore)[0] as MachineGraph, layout });
+    const svg = await StateDiagram({
+      name: 'order',
+      graph: machineGraphs(machines.order, machines.orderExplore)[0] as MachineGraph,
+      layout,
+    });
     expect(svg).toContain('<g class="compound" data-compound="inProgress">');
   });
 

@@ -107,7 +107,14 @@ function Node(props: { node: PlacedNode; initial: boolean; current: boolean; bad
       {props.badge !== undefined && (
         <g class="badge">
           <circle cx={String(n.x + n.w - 2)} cy={String(n.y + 2)} r="11" />
-          <text x={String(n.x + n.w - 2)} y={String(n.y + 2)} font-size={String(TEXT.small)} text-anchor="middle" dominant-baseline="central" safe>
+          <text
+            x={String(n.x + n.w - 2)}
+            y={String(n.y + 2)}
+            font-size={String(TEXT.small)}
+            text-anchor="middle"
+            dominant-baseline="central"
+            safe
+          >
             {props.badge}
           </text>
         </g>
@@ -134,7 +141,14 @@ function Lines(props: { box: Box; lines: string[]; size: number; line: number; c
   const x = anchor === 'middle' ? box.x + box.w / 2 : box.x;
   const top = box.y + (box.h - lines.length * line) / 2;
   return (
-    <text class={props.cls} x={String(x)} y={String(top + line / 2)} font-size={String(props.size)} text-anchor={anchor} dominant-baseline="central">
+    <text
+      class={props.cls}
+      x={String(x)}
+      y={String(top + line / 2)}
+      font-size={String(props.size)}
+      text-anchor={anchor}
+      dominant-baseline="central"
+    >
       {lines.map((text, i) => (
         <tspan x={String(x)} y={String(round(top + line * (i + 0.5)))} safe>
           {text}

@@ -68,7 +68,13 @@ export function textWidth(text: string, size: number): number {
 }
 
 function wide(cp: number): boolean {
-  return (cp >= 0x1100 && cp <= 0x115f) || (cp >= 0x2e80 && cp <= 0xa4cf) || (cp >= 0xac00 && cp <= 0xd7a3) || (cp >= 0xf900 && cp <= 0xfaff) || cp >= 0x1f300;
+  return (
+    (cp >= 0x1100 && cp <= 0x115f) ||
+    (cp >= 0x2e80 && cp <= 0xa4cf) ||
+    (cp >= 0xac00 && cp <= 0xd7a3) ||
+    (cp >= 0xf900 && cp <= 0xfaff) ||
+    cp >= 0x1f300
+  );
 }
 
 const PAD_X = 14;
@@ -250,7 +256,13 @@ async function layoutOnce(graph: MachineGraph, direction: 'RIGHT' | 'DOWN'): Pro
   const nodes: PlacedNode[] = graph.nodes.map((n) => ({ ...n, ...boxOf(n.key) }));
   const groups: PlacedGroup[] = [...compounds.values()].map((c) => {
     const b = boxOf(c.key);
-    return { key: c.key, label: c.label, depth: c.depth, ...b, title: { x: b.x + 10, y: b.y + 5, w: textWidth(c.label, TEXT.small), h: TEXT.smallLine } };
+    return {
+      key: c.key,
+      label: c.label,
+      depth: c.depth,
+      ...b,
+      title: { x: b.x + 10, y: b.y + 5, w: textWidth(c.label, TEXT.small), h: TEXT.smallLine },
+    };
   });
   const placedEdges: PlacedEdge[] = edges.map((e, i) => {
     const laid = laidEdges.get(`e${i}`);
@@ -265,7 +277,12 @@ async function layoutOnce(graph: MachineGraph, direction: 'RIGHT' | 'DOWN'): Pro
   let initial: Layout['initial'];
   if (initialLeaf !== undefined) {
     const dot = boxOf(INITIAL_ID);
-    initial = { x: dot.x + INITIAL_R, y: dot.y + INITIAL_R, r: INITIAL_R, path: pathOf(initialEdge ? laidEdges.get(initialEdge.id) : undefined) };
+    initial = {
+      x: dot.x + INITIAL_R,
+      y: dot.y + INITIAL_R,
+      r: INITIAL_R,
+      path: pathOf(initialEdge ? laidEdges.get(initialEdge.id) : undefined),
+    };
   }
   return { width: Math.ceil(done.width ?? 0), height: Math.ceil(done.height ?? 0), nodes, groups, edges: placedEdges, initial };
 }
@@ -370,12 +387,14 @@ export function layoutProblems(layout: Layout): string[] {
       if (n.parents.join('.') === other.key || ancestorsOf(n.key).includes(other.key)) continue;
       if (overlaps(other, n)) problems.push(`state ${n.key} overlaps compound ${other.key}`);
     }
-    for (const other of layout.groups) if (overlaps(other.title, n)) problems.push(`state ${n.key} covers the name of compound ${other.key}`);
+    for (const other of layout.groups)
+      if (overlaps(other.title, n)) problems.push(`state ${n.key} covers the name of compound ${other.key}`);
   }
   for (const g of layout.groups) {
     const parent = ancestorsOf(g.key).at(-1);
     const outer = parent === undefined ? picture : groups.get(parent);
-    if (!outer || !contains(outer, g)) problems.push(`compound ${g.key} is outside ${parent === undefined ? 'the picture' : `its compound ${parent}`}`);
+    if (!outer || !contains(outer, g))
+      problems.push(`compound ${g.key} is outside ${parent === undefined ? 'the picture' : `its compound ${parent}`}`);
     if (!contains(g, g.title)) problems.push(`the name of compound ${g.key} sticks out of it`);
     for (const h of layout.groups) {
       if (h === g || h.key < g.key || ancestorsOf(g.key).includes(h.key) || ancestorsOf(h.key).includes(g.key)) continue;
@@ -421,7 +440,12 @@ export function overlaps(a: Box, b: Box): boolean {
 
 function contains(outer: Box, inner: Box): boolean {
   const EPS = 0.5;
-  return inner.x >= outer.x - EPS && inner.y >= outer.y - EPS && inner.x + inner.w <= outer.x + outer.w + EPS && inner.y + inner.h <= outer.y + outer.h + EPS;
+  return (
+    inner.x >= outer.x - EPS &&
+    inner.y >= outer.y - EPS &&
+    inner.x + inner.w <= outer.x + outer.w + EPS &&
+    inner.y + inner.h <= outer.y + outer.h + EPS
+  );
 }
 
 function onBorder(box: Box, p: { x: number; y: number }): boolean {

@@ -24,7 +24,8 @@ export function topologyGraph(topology: ActorTopology[], counts: Map<string, num
   for (const writer of topology) {
     for (const reader of topology) {
       const topics = writer.produces.filter((t) => reader.consumes.includes(t));
-      if (topics.length) edges.push({ from: writer.actor, to: reader.actor, labels: topics.map((t) => `${t} · ${formatCount(counts.get(t) ?? 0)}`) });
+      if (topics.length)
+        edges.push({ from: writer.actor, to: reader.actor, labels: topics.map((t) => `${t} · ${formatCount(counts.get(t) ?? 0)}`) });
     }
   }
   return {

@@ -3,8 +3,8 @@ import { stationDiagrams } from '../diagram/shopDiagrams.ts';
 import { stationStates } from '../diagram/stationStates.ts';
 import { htmlResponse } from '../httpErrors.ts';
 import { KitchenPage } from '../pages/KitchenPage.tsx';
-import { STATIONS, type StationPizza, type StationSummary, summarizeStation } from '../view/kitchenBoard.ts';
 import { errorSchema, kitchenSchema } from '../schemas.ts';
+import { STATIONS, type StationPizza, type StationSummary, summarizeStation } from '../view/kitchenBoard.ts';
 import type { WebContext } from '../webContext.ts';
 import { guardPlugin } from './guardPlugin.ts';
 
