@@ -18,6 +18,8 @@ const SCREENSHOTS = 'test-output/screenshots';
 interface Drawn {
   machine: string;
   svgRight: number;
+  /** drawn size over the layout's size: below 1 the browser shrank the picture to fit */
+  scale: number;
   states: { key: string; box: Rect; texts: Rect[] }[];
   compounds: { key: string; box: Rect; title: Rect }[];
   labels: { edge: string; box: Rect }[];
@@ -39,6 +41,9 @@ function drawnDiagrams(page: Page): Promise<Drawn[]> {
     return figures.map((f) => ({
       machine: f.getAttribute('data-machine') ?? '',
       svgRight: f.querySelector('svg')?.getBoundingClientRect().right ?? 0,
+      scale:
+        (f.querySelector('svg')?.getBoundingClientRect().width ?? 0) /
+        ((f.querySelector('svg') as SVGSVGElement | null)?.viewBox.baseVal.width || 1),
       states: Array.from(f.querySelectorAll('g.state')).map((g) => ({
         key: g.getAttribute('data-state') ?? '',
         box: rect(g.querySelector(':scope > rect') as Element),
@@ -128,6 +133,8 @@ describe.skipIf(!browserTestsRun())('the diagrams in a browser at 1280 px', () =
       expect(d.labels.length, `${d.machine} draws its labels`).toBeGreaterThan(1);
       // it fits the page: no sideways scrolling at 1280 px
       expect(d.svgRight, `${d.machine} fits the page`).toBeLessThanOrEqual(1280);
+      // and fits it at (nearly) full size, so the 10 px labels stay readable
+      expect(d.scale, `${d.machine} is drawn at full size`).toBeGreaterThanOrEqual(0.97);
     }
     expect(drawn.flatMap(crossings)).toEqual([]);
     return drawn;

@@ -7,13 +7,15 @@ import { type Box, type Layout, layoutGraph, layoutProblems } from '../../src/we
 import { type MachineDiagram, stateForStatus } from '../../src/web/diagram/machineDiagram.ts';
 import { type MachineGraph, machineGraphs } from '../../src/web/diagram/machineGraph.ts';
 import { StateDiagram } from '../../src/web/diagram/StateDiagram.tsx';
-import { flowDiagram, orderDiagrams, STATION_DIAGRAM_WIDTH, stationDiagrams } from '../../src/web/diagram/shopDiagrams.ts';
+import { flowDiagram, orderDiagrams, stationDiagrams } from '../../src/web/diagram/shopDiagrams.ts';
 import { shopMachines } from '../../src/web/diagram/shopMachines.ts';
 import { stationStates } from '../../src/web/diagram/stationStates.ts';
-import { topologyGraph } from '../../src/web/diagram/topologyGraph.ts';
+import { COUNT_RESERVE, formatCount, topologyGraph } from '../../src/web/diagram/topologyGraph.ts';
 import { STATIONS } from '../../src/web/view/kitchenBoard.ts';
 
 const config = loadConfig();
+/** the room a station's chart has in its kitchen column at 1280 px (a third of the page, less padding) */
+const KITCHEN_COLUMN = 320;
 const machines = shopMachines(config);
 
 describe('machineGraphs', () => {
@@ -142,7 +144,7 @@ describe('layoutGraph (ELK) and StateDiagram', () => {
     if (!g) throw new Error('no graph');
     expect(await layoutGraph(g)).toEqual(await layoutGraph(g));
     for (const s of STATIONS)
-      expect(((await stationDiagrams(machines, s))[0] as MachineDiagram).layout.width).toBeLessThanOrEqual(STATION_DIAGRAM_WIDTH);
+      expect(((await stationDiagrams(machines, s))[0] as MachineDiagram).layout.width).toBeLessThanOrEqual(KITCHEN_COLUMN);
     const layout = ((await orderDiagrams(machines))[0] as MachineDiagram).layout;
     const y = (k: string) => layout.nodes.find((n) => n.key === k)?.y ?? -1;
     expect(y('notSeen.awaitingOrder')).toBeLessThan(y('inProgress.placed'));
@@ -206,6 +208,19 @@ describe('layoutGraph (ELK) and StateDiagram', () => {
     ]);
     expect(g.edges.find((e) => e.from === 'web' && e.to === 'assemble')?.labels).toContain(`${config.topics.pizzaOrdered} · 12`);
     expect(g.edges.find((e) => e.from === 'status' && e.to === 'web')?.labels).toEqual([`${config.topics.pizzaStatus} · 0`]);
+  });
+
+  it('keeps the flow layout made once and writes the live counts into it, each count in at most 5 characters', async () => {
+    const topology = shopTopology(config);
+    const a = await flowDiagram(topology, new Map([[config.topics.pizzaOrdered, 12]]));
+    const b = await flowDiagram(topology, new Map([[config.topics.pizzaOrdered, 123_456]]));
+    const label = (d: MachineDiagram) => d.layout.edges.find((e) => e.from === 'web' && e.to === 'transactions')?.labels;
+    expect(label(a)).toEqual([`${config.topics.pizzaOrdered} · 12`]);
+    expect(label(b)).toEqual([`${config.topics.pizzaOrdered} · 123k`]);
+    expect(b.layout.nodes).toEqual(a.layout.nodes);
+    const counts = [0, 12, 99_999, 100_000, 999_499, 999_500, 12_345_678, 99_949_999, 99_950_000, 2_000_000_000];
+    expect(counts.map(formatCount)).toEqual(['0', '12', '99999', '100k', '999k', '1.0M', '12.3M', '99.9M', '100M', '2000M']);
+    for (const c of counts) expect(formatCount(c).length).toBeLessThanOrEqual(String(COUNT_RESERVE).length);
   });
 });
 

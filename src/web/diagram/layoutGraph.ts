@@ -53,10 +53,10 @@ export const TEXT = {
   /** a state's name */
   state: 13,
   /** an edge label line, a note, a compound state's name */
-  small: 11,
+  small: 10,
   /** line heights */
   stateLine: 17,
-  smallLine: 14,
+  smallLine: 13,
 } as const;
 const EM = 0.6;
 
@@ -94,16 +94,18 @@ export function labelSize(labels: string[]): { w: number; h: number } {
 }
 
 /**
- * ELK's layered algorithm (Sugiyama style, the one Stately's editor uses), left to right, with
+ * ELK's layered algorithm (Sugiyama style, the one Stately's editor uses), top to bottom, with
  * compound states as nodes holding their children (`hierarchyHandling: INCLUDE_CHILDREN`, so an
  * edge may cross a compound's border and still be laid out with the rest), edge labels as boxes ELK
- * places (and makes room for), orthogonal routing. The spacings are tight and long edges' labels
- * go to the layer with the most room: the order machine's chart, the densest, then fits a 1280 px
- * page (tried against ELK's defaults, its model-order and other label strategies: all wider).
+ * places (and makes room for), orthogonal routing. Cycles are broken against declaration order
+ * (`MODEL_ORDER`: the author's order is the lifecycle's, so `stuck` goes below the stages, not
+ * above). The spacings are tight and long edges' labels go to the layer with the most room: the
+ * order machine's chart, the densest, is then 1108 px wide and the flow 1129 px, both within a
+ * 1280 px page at full size (ELK's defaults and its other label strategies: 5–30 % wider).
  */
 const LAYOUT_OPTIONS: Record<string, string> = {
   'elk.algorithm': 'layered',
-  'elk.direction': 'RIGHT',
+  'elk.direction': 'DOWN',
   'elk.hierarchyHandling': 'INCLUDE_CHILDREN',
   'elk.edgeRouting': 'ORTHOGONAL',
   'elk.layered.cycleBreaking.strategy': 'MODEL_ORDER',
@@ -125,8 +127,12 @@ const LAYOUT_OPTIONS: Record<string, string> = {
   'org.eclipse.elk.json.edgeCoords': 'ROOT',
 };
 
-/** The pictures wider than this are laid out top to bottom instead, when that is narrower (px). */
-export const MAX_WIDTH = 1100;
+interface Compound {
+  key: string;
+  label: string;
+  depth: number;
+  parent: string | undefined;
+}
 
 const INITIAL_ID = '\u0000initial';
 const elk = newElk();
@@ -145,32 +151,19 @@ function newElk(): InstanceType<typeof ELK> {
 }
 
 /**
- * Lays out a graph with ELK (async: run it once per graph and keep the result; see
- * `machineDiagram.ts`). Compound states come from the nodes' `parents`: each distinct parent path
+ * Lays out a graph with ELK, top to bottom (async: run it once per graph and keep the result; see
+ * `shopDiagrams.ts`). Compound states come from the nodes' `parents`: each distinct parent path
  * becomes a box around its children. A transition every child of a compound state takes to the
  * same target with the same event is drawn once, from the compound's border (the statechart's own
- * notation: an event handled on the parent). A picture wider than `MAX_WIDTH` in left-to-right
- * flow is laid out top to bottom too, and the narrower kept.
+ * notation: an event handled on the parent). Top to bottom because left to right, with a label
+ * beside every edge, the charts are far wider than a page (measured with 11 px labels: the order
+ * machine 1950 px against 1200, the flow 2300 against 1310, a station 640 against 314).
  *
  * @example
  * const layout = await layoutGraph(machineGraphs(bakeMachine)[0]);
- * layout.nodes.find((n) => n.key === 'idle'); // { x: 36, y: 20, w: 70, h: 33, … }
+ * layout.nodes.find((n) => n.key === 'idle'); // { x: …, y: …, w: 70, h: 33, … }
  */
-export async function layoutGraph(graph: MachineGraph, maxWidth = MAX_WIDTH): Promise<Layout> {
-  const wide = await layoutOnce(graph, 'RIGHT');
-  if (wide.width <= maxWidth) return wide;
-  const tall = await layoutOnce(graph, 'DOWN');
-  return tall.width < wide.width ? tall : wide;
-}
-
-interface Compound {
-  key: string;
-  label: string;
-  depth: number;
-  parent: string | undefined;
-}
-
-async function layoutOnce(graph: MachineGraph, direction: 'RIGHT' | 'DOWN'): Promise<Layout> {
+export async function layoutGraph(graph: MachineGraph): Promise<Layout> {
   const compounds = compoundsOf(graph.nodes);
   const edges = liftShared(graph, compounds);
   const parentOf = new Map<string, string | undefined>();
@@ -181,7 +174,7 @@ async function layoutOnce(graph: MachineGraph, direction: 'RIGHT' | 'DOWN'): Pro
 
   // the ELK graph: every node in its parent's `children`, every edge in the nearest node holding both ends
   const elkNodes = new Map<string, ElkNode>();
-  const root: ElkNode = { id: '\u0000root', layoutOptions: { ...LAYOUT_OPTIONS, 'elk.direction': direction }, children: [], edges: [] };
+  const root: ElkNode = { id: '\u0000root', layoutOptions: LAYOUT_OPTIONS, children: [], edges: [] };
   const containerOf = (key: string | undefined): ElkNode => (key === undefined ? root : (elkNodes.get(key) ?? root));
   for (const c of [...compounds.values()].sort((a, b) => a.depth - b.depth)) {
     const title = { w: textWidth(c.label, TEXT.small), h: TEXT.smallLine };
@@ -271,7 +264,7 @@ async function layoutOnce(graph: MachineGraph, direction: 'RIGHT' | 'DOWN'): Pro
       ...e,
       path: pathOf(laid),
       label: label && e.labels.length ? { x: label.x ?? 0, y: label.y ?? 0, w: label.width ?? 0, h: label.height ?? 0 } : undefined,
-      back: isBackward(laid, boxOf(e.from), boxOf(e.to), direction),
+      back: isBackward(laid, boxOf(e.from), boxOf(e.to)),
     };
   });
   let initial: Layout['initial'];
@@ -348,10 +341,10 @@ function pathOf(edge: ElkExtendedEdge | undefined): string {
   return parts.join(' ');
 }
 
-/** An edge that runs against the flow (ELK turned it round to break a cycle). */
-function isBackward(edge: ElkExtendedEdge | undefined, from: Box, to: Box, direction: 'RIGHT' | 'DOWN'): boolean {
+/** An edge that runs upwards, against the flow (ELK turned it round to break a cycle). */
+function isBackward(edge: ElkExtendedEdge | undefined, from: Box, to: Box): boolean {
   if (!edge) return false;
-  return direction === 'RIGHT' ? to.x + to.w / 2 < from.x + from.w / 2 : to.y + to.h / 2 < from.y + from.h / 2;
+  return to.y + to.h / 2 < from.y + from.h / 2;
 }
 
 function round(n: number): number {

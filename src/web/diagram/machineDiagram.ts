@@ -1,5 +1,5 @@
 import type { AnyStateMachine, AnyStateNode } from 'xstate';
-import { type Layout, layoutGraph, MAX_WIDTH } from './layoutGraph.ts';
+import { type Layout, layoutGraph } from './layoutGraph.ts';
 import { type ExploreOptions, type MachineGraph, machineGraphs } from './machineGraph.ts';
 
 export interface MachineDiagram {
@@ -7,23 +7,18 @@ export interface MachineDiagram {
   layout: Layout;
 }
 
-const cache = new WeakMap<AnyStateMachine, Map<number, Promise<MachineDiagram[]>>>();
+const cache = new WeakMap<AnyStateMachine, Promise<MachineDiagram[]>>();
 
 /**
- * The diagrams of a machine (one per region), laid out once per machine object and width (ELK
- * works asynchronously and takes a while for the order machine: start it early with
- * `prepareDiagrams`, and every page then awaits the same result).
+ * The diagrams of a machine (one per region), laid out once per machine object (ELK works
+ * asynchronously and takes a while for the order machine: `prepareDiagrams` starts it when the web
+ * starts, and every page then awaits the same result).
  */
-export function machineDiagrams(machine: AnyStateMachine, explore?: ExploreOptions, maxWidth = MAX_WIDTH): Promise<MachineDiagram[]> {
-  let byWidth = cache.get(machine);
-  if (!byWidth) {
-    byWidth = new Map();
-    cache.set(machine, byWidth);
-  }
-  let diagrams = byWidth.get(maxWidth);
+export function machineDiagrams(machine: AnyStateMachine, explore?: ExploreOptions): Promise<MachineDiagram[]> {
+  let diagrams = cache.get(machine);
   if (!diagrams) {
-    diagrams = Promise.all(machineGraphs(machine, explore).map(async (graph) => ({ graph, layout: await layoutGraph(graph, maxWidth) })));
-    byWidth.set(maxWidth, diagrams);
+    diagrams = Promise.all(machineGraphs(machine, explore).map(async (graph) => ({ graph, layout: await layoutGraph(graph) })));
+    cache.set(machine, diagrams);
   }
   return diagrams;
 }

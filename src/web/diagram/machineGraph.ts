@@ -59,7 +59,7 @@ export interface ExploreOptions {
  *
  * @example
  * const [graph] = machineGraphs(bakeMachine);
- * graph.edges; // [{ from: 'idle', to: 'full', labels: ['always [isFull]'] }, …]
+ * graph.edges; // [{ from: 'idle', to: 'full', labels: ['[isFull]'] }, …]
  */
 export function machineGraphs(machine: AnyStateMachine, explore?: ExploreOptions): MachineGraph[] {
   const root = machine.root;

@@ -5,17 +5,14 @@ import { type MachineDiagram, machineDiagrams } from './machineDiagram.ts';
 import type { ShopMachines } from './shopMachines.ts';
 import { COUNT_RESERVE, topologyGraph } from './topologyGraph.ts';
 
-/** A station's chart shares a kitchen column with its board (about a third of a 1280 px page). */
-export const STATION_DIAGRAM_WIDTH = 320;
-
 /** The order lifecycle's chart (order page). */
 export function orderDiagrams(machines: ShopMachines): Promise<MachineDiagram[]> {
   return machineDiagrams(machines.order, machines.orderExplore);
 }
 
-/** A station's chart (kitchen page), laid out for its column. */
+/** A station's chart (kitchen page). */
 export function stationDiagrams(machines: ShopMachines, station: StationName): Promise<MachineDiagram[]> {
-  return machineDiagrams(machines.stations[station], undefined, STATION_DIAGRAM_WIDTH);
+  return machineDiagrams(machines.stations[station]);
 }
 
 /** by the topology's shape (who writes and reads what): every web app of a process shares one */

@@ -1,17 +1,20 @@
 import type { ActorTopology } from '../../topology.ts';
 import type { GraphEdge, MachineGraph } from './machineGraph.ts';
 
-/** The widest count an edge label makes room for (7 digits; above, counts are shown in millions). */
-export const COUNT_RESERVE = 9_999_999;
+/** A count as wide as any `formatCount` writes (5 characters): the flow's layout makes room for it. */
+export const COUNT_RESERVE = 99_999;
 
-/** A message count in at most 7 characters: `12`, `1234567`, `12.3M`. */
+/** A message count in at most 5 characters: `12`, `99999`, `123k`, `12.3M`, `1234M`. */
 export function formatCount(n: number): string {
-  return n <= COUNT_RESERVE ? String(n) : `${(n / 1e6).toFixed(1)}M`;
+  if (n <= COUNT_RESERVE) return String(n);
+  if (n < 999_500) return `${Math.round(n / 1e3)}k`;
+  if (n < 99_950_000) return `${(n / 1e6).toFixed(1)}M`;
+  return `${Math.round(n / 1e6)}M`;
 }
 
 /**
- * The shop's event flow as a graph the state-diagram renderer can draw: actors are boxes (with
- * the topics each writes, one a line), and an edge from one actor to another carries each topic
+ * The shop's event flow as a graph the state-diagram renderer can draw: actors are boxes (under
+ * the name, each topic it writes that no actor's job reads, e.g. what only the pages watch), and an edge from one actor to another carries each topic
  * the first writes and the second reads, with its message count (`pizza-ordered · 12`). Only the
  * actors' jobs are drawn (`consumes`), not what the web merely observes for its pages. A flow has
  * no initial state.
@@ -37,7 +40,7 @@ export function topologyGraph(topology: ActorTopology[], counts: Map<string, num
       parents: [],
       type: 'atomic' as const,
       kind: 'actor',
-      notes: a.produces.map((t) => `→ ${t}`),
+      notes: a.produces.filter((t) => !topology.some((r) => r.consumes.includes(t))).map((t) => `→ ${t}`),
     })),
     edges,
     anyState: [],
