@@ -1,6 +1,7 @@
 import { html } from '@elysiajs/html';
 import { Elysia } from 'elysia';
 import { ShopError } from '../errors.ts';
+import { prepareDiagrams } from './diagram/shopDiagrams.ts';
 import { errorBody, HttpError, htmlResponse, jsonResponse, toShopError, wantsJson } from './httpErrors.ts';
 import { ErrorPage } from './pages/ErrorPage.tsx';
 import { assetsPlugin } from './plugins/assetsPlugin.ts';
@@ -50,6 +51,7 @@ const FORM_PAGES = new Set(['/', '/login']);
  */
 export function createWebApp(deps: WebDeps) {
   const ctx = webContext(deps);
+  prepareDiagrams(ctx.machines, ctx.topology);
   // normalize off: an unknown field is a refusal the client hears about, not silently dropped
   return new Elysia({ name: 'web', normalize: false })
     .use(html())

@@ -3,15 +3,19 @@ import { createMachine } from 'xstate';
 import { loadConfig } from '../../src/config/loadConfig.ts';
 import { STATUS_NAMES } from '../../src/config/shopConfig.ts';
 import { shopTopology } from '../../src/topology.ts';
-import { layoutGraph } from '../../src/web/diagram/layoutGraph.ts';
-import { stateForStatus } from '../../src/web/diagram/machineDiagram.ts';
-import { machineGraphs } from '../../src/web/diagram/machineGraph.ts';
+import { type Box, type Layout, layoutGraph, layoutProblems } from '../../src/web/diagram/layoutGraph.ts';
+import { type MachineDiagram, stateForStatus } from '../../src/web/diagram/machineDiagram.ts';
+import { type MachineGraph, machineGraphs } from '../../src/web/diagram/machineGraph.ts';
 import { StateDiagram } from '../../src/web/diagram/StateDiagram.tsx';
+import { flowDiagram, orderDiagrams, stationDiagrams } from '../../src/web/diagram/shopDiagrams.ts';
 import { shopMachines } from '../../src/web/diagram/shopMachines.ts';
 import { stationStates } from '../../src/web/diagram/stationStates.ts';
-import { topologyGraph } from '../../src/web/diagram/topologyGraph.ts';
+import { COUNT_RESERVE, formatCount, topologyGraph } from '../../src/web/diagram/topologyGraph.ts';
+import { STATIONS } from '../../src/web/view/kitchenBoard.ts';
 
 const config = loadConfig();
+/** the room a station's chart has in its kitchen column at 1280 px (a third of the page, less padding) */
+const KITCHEN_COLUMN = 320;
 const machines = shopMachines(config);
 
 describe('machineGraphs', () => {
@@ -68,7 +72,7 @@ describe('machineGraphs', () => {
   it('draws the station machines (idle, working, full)', () => {
     const [g] = machineGraphs(machines.stations.bake);
     expect(g?.nodes.map((n) => n.key)).toEqual(['idle', 'working', 'full']);
-    expect(g?.edges.find((e) => e.from === 'idle' && e.to === 'full')?.labels).toEqual(['always [isFull]']);
+    expect(g?.edges.find((e) => e.from === 'idle' && e.to === 'full')?.labels).toEqual(['[isFull]']);
   });
 });
 
@@ -95,30 +99,75 @@ describe('stateForStatus and stationStates', () => {
   });
 });
 
-describe('layoutGraph and StateDiagram', () => {
-  it('lays out deterministically with every box inside the picture and no two boxes overlapping', () => {
+describe('layoutGraph (ELK) and StateDiagram', () => {
+  const topology = shopTopology(config);
+  const pictures: [string, () => Promise<Layout>][] = [
+    ['order', async () => ((await orderDiagrams(machines))[0] as MachineDiagram).layout],
+    ...STATIONS.map((s): [string, () => Promise<Layout>] => [
+      `station ${s}`,
+      async () => ((await stationDiagrams(machines, s))[0] as MachineDiagram).layout,
+    ]),
+    ['flow', async () => (await flowDiagram(topology, new Map([[config.topics.pizzaOrdered, 1_234_567]]))).layout],
+  ];
+
+  it.each(pictures)(
+    '%s: no label crosses a box or another label, children sit inside their compound, every edge has a path',
+    async (_name, picture) => {
+      const layout = await picture();
+      const problems = layoutProblems(layout);
+      expect(problems).toEqual([]);
+      expect(layout.edges.length).toBeGreaterThan(0);
+    },
+  );
+
+  it('checks what it claims: a label moved onto a box, a child moved out of its compound and an edge without a path are reported', async () => {
+    const layout = ((await orderDiagrams(machines))[0] as MachineDiagram).layout;
+    const [first, second] = layout.edges.filter((e) => e.label);
+    const box = layout.nodes.find((n) => n.key === 'delivered');
+    const child = layout.nodes.find((n) => n.key === 'inProgress.baked');
+    if (!first?.label || !second || !box || !child) throw new Error('the order chart lost its parts');
+    const broken: Layout = {
+      ...layout,
+      nodes: layout.nodes.map((n) => (n === child ? { ...n, x: layout.width - n.w - 1, y: layout.height - n.h - 1 } : n)),
+      edges: layout.edges.map((e) =>
+        e === first ? { ...e, label: { ...(e.label as Box), x: box.x, y: box.y } } : e === second ? { ...e, path: '' } : e,
+      ),
+    };
+    const problems = layoutProblems(broken).join('\n');
+    expect(problems).toContain(`label of ${first.from} → ${first.to} crosses state delivered`);
+    expect(problems).toContain('inProgress.baked is outside its compound inProgress');
+    expect(problems).toContain(`edge ${second.from} → ${second.to} has no path`);
+  });
+
+  it('lays out the same every time, fits a station chart in its kitchen column, and reads the lifecycle top to bottom', async () => {
     const [g] = machineGraphs(machines.order, machines.orderExplore);
     if (!g) throw new Error('no graph');
-    const a = layoutGraph(g);
-    expect(layoutGraph(g)).toEqual(a);
-    for (const n of a.nodes) {
-      expect(n.x).toBeGreaterThanOrEqual(0);
-      expect(n.y).toBeGreaterThanOrEqual(0);
-      expect(n.x + n.w).toBeLessThanOrEqual(a.width);
-      expect(n.y + n.h).toBeLessThanOrEqual(a.height);
-    }
-    for (const p of a.nodes) {
-      for (const q of a.nodes) {
-        if (p === q) continue;
-        const apart = p.x + p.w <= q.x || q.x + q.w <= p.x || p.y + p.h <= q.y || q.y + q.h <= p.y;
-        expect(apart, `${p.key} overlaps ${q.key}`).toBe(true);
-      }
-    }
-    // the lifecycle reads left to right
-    const x = (k: string) => a.nodes.find((n) => n.key === k)?.x ?? -1;
-    expect(x('inProgress.placed')).toBeLessThan(x('inProgress.assembled'));
-    expect(x('inProgress.assembled')).toBeLessThan(x('inProgress.baked'));
-    expect(x('inProgress.baked')).toBeLessThan(x('delivered'));
+    expect(await layoutGraph(g)).toEqual(await layoutGraph(g));
+    for (const s of STATIONS)
+      expect(((await stationDiagrams(machines, s))[0] as MachineDiagram).layout.width).toBeLessThanOrEqual(KITCHEN_COLUMN);
+    const layout = ((await orderDiagrams(machines))[0] as MachineDiagram).layout;
+    const y = (k: string) => layout.nodes.find((n) => n.key === k)?.y ?? -1;
+    expect(y('notSeen.awaitingOrder')).toBeLessThan(y('inProgress.placed'));
+    expect(y('inProgress.placed')).toBeLessThan(y('inProgress.assembled'));
+    expect(y('inProgress.assembled')).toBeLessThan(y('inProgress.baked'));
+    expect(y('inProgress.baked')).toBeLessThan(y('delivered'));
+  });
+
+  it('draws compound states as boxes around their children, and a transition all children take once, from the compound', async () => {
+    const layout = ((await orderDiagrams(machines))[0] as MachineDiagram).layout;
+    expect(layout.groups.map((g) => g.key).sort()).toEqual(['inProgress', 'notSeen']);
+    // every stage times out to stuck: one edge from inProgress, none from its children
+    expect(layout.edges.find((e) => e.from === 'inProgress' && e.to === 'stuck')?.labels).toEqual(['CLOCK.TICK']);
+    expect(layout.edges.some((e) => e.from.startsWith('inProgress.') && e.to === 'stuck')).toBe(false);
+    // a cancel is refused once baked: that stays per child
+    expect(layout.edges.some((e) => e.from === 'inProgress.placed' && e.to === 'cancelled')).toBe(true);
+    expect(layout.edges.some((e) => e.from === 'inProgress' && e.to === 'cancelled')).toBe(false);
+    const svg = await StateDiagram({
+      name: 'order',
+      graph: machineGraphs(machines.order, machines.orderExplore)[0] as MachineGraph,
+      layout,
+    });
+    expect(svg).toContain('<g class="compound" data-compound="inProgress">');
   });
 
   it('renders SVG with the current state lit and every text escaped', async () => {
@@ -126,7 +175,7 @@ describe('layoutGraph and StateDiagram', () => {
     const machine = createMachine({ id: 'x', initial: evil, states: { [evil]: { on: { [`${evil}!`]: 'end' } }, end: { type: 'final' } } });
     const [g] = machineGraphs(machine);
     if (!g) throw new Error('no graph');
-    const svg = await StateDiagram({ name: 'x', graph: g, layout: layoutGraph(g), current: [evil] });
+    const svg = await StateDiagram({ name: 'x', graph: g, layout: await layoutGraph(g), current: [evil] });
     expect(svg).toContain('<svg');
     // quotes cannot close an attribute, and outside attribute values no tag can open
     expect(svg).not.toContain('"><script>');
@@ -159,6 +208,19 @@ describe('layoutGraph and StateDiagram', () => {
     ]);
     expect(g.edges.find((e) => e.from === 'web' && e.to === 'assemble')?.labels).toContain(`${config.topics.pizzaOrdered} · 12`);
     expect(g.edges.find((e) => e.from === 'status' && e.to === 'web')?.labels).toEqual([`${config.topics.pizzaStatus} · 0`]);
+  });
+
+  it('keeps the flow layout made once and writes the live counts into it, each count in at most 5 characters', async () => {
+    const topology = shopTopology(config);
+    const a = await flowDiagram(topology, new Map([[config.topics.pizzaOrdered, 12]]));
+    const b = await flowDiagram(topology, new Map([[config.topics.pizzaOrdered, 123_456]]));
+    const label = (d: MachineDiagram) => d.layout.edges.find((e) => e.from === 'web' && e.to === 'transactions')?.labels;
+    expect(label(a)).toEqual([`${config.topics.pizzaOrdered} · 12`]);
+    expect(label(b)).toEqual([`${config.topics.pizzaOrdered} · 123k`]);
+    expect(b.layout.nodes).toEqual(a.layout.nodes);
+    const counts = [0, 12, 99_999, 100_000, 999_499, 999_500, 12_345_678, 99_949_999, 99_950_000, 2_000_000_000];
+    expect(counts.map(formatCount)).toEqual(['0', '12', '99999', '100k', '999k', '1.0M', '12.3M', '99.9M', '100M', '2000M']);
+    for (const c of counts) expect(formatCount(c).length).toBeLessThanOrEqual(String(COUNT_RESERVE).length);
   });
 });
 

@@ -1,4 +1,4 @@
-import type { Layout, PlacedEdge, PlacedNode } from './layoutGraph.ts';
+import { type Box, type Layout, type PlacedEdge, type PlacedGroup, type PlacedNode, TEXT } from './layoutGraph.ts';
 import type { MachineGraph } from './machineGraph.ts';
 
 export interface StateDiagramProps {
@@ -14,9 +14,11 @@ export interface StateDiagramProps {
 }
 
 /**
- * A statechart drawn as SVG from its graph and layout (`machineGraphs` + `layoutGraph`). Every
- * state is a `<g data-state="key">`; the current one carries the class `current`, which the page's
- * script moves when a live update arrives. Every text is escaped.
+ * A statechart drawn as SVG from its graph and its ELK layout (`machineGraphs` + `layoutGraph`).
+ * Every state is a `<g class="state" data-state="key">`; the current one carries the class
+ * `current`, which the page's scripts (public/live.js, public/scrubber.js) move when a live update
+ * arrives or the replay slider moves. A compound state is a `<g class="compound">` box drawn
+ * behind its children. Every text is escaped; sizes come from `TEXT`, the sizes the layout measured.
  */
 export function StateDiagram(props: StateDiagramProps): JSX.Element {
   const { graph, layout, name } = props;
@@ -36,9 +38,20 @@ export function StateDiagram(props: StateDiagramProps): JSX.Element {
             <path d="M 0 0 L 10 5 L 0 10 z" class="arrowhead" />
           </marker>
         </defs>
+        {[...layout.groups]
+          .sort((a, b) => a.depth - b.depth)
+          .map((g) => (
+            <Compound group={g} />
+          ))}
         {layout.edges.map((e) => (
           <Edge edge={e} marker={marker} />
         ))}
+        {layout.initial && (
+          <g class="initial">
+            <circle class="initial-dot" cx={String(layout.initial.x)} cy={String(layout.initial.y)} r={String(layout.initial.r)} />
+            <path d={layout.initial.path} marker-end={`url(#${marker})`} />
+          </g>
+        )}
         {layout.nodes.map((n) => (
           <Node node={n} initial={n.key === graph.initial} current={current.has(n.key)} badge={props.badges?.[n.key]} />
         ))}
@@ -57,13 +70,23 @@ export function StateDiagram(props: StateDiagramProps): JSX.Element {
   );
 }
 
+function Compound(props: { group: PlacedGroup }): JSX.Element {
+  const g = props.group;
+  return (
+    <g class="compound" data-compound={g.key}>
+      <title safe>{g.key}</title>
+      <rect x={String(g.x)} y={String(g.y)} width={String(g.w)} height={String(g.h)} rx="12" ry="12" />
+      <Lines box={g.title} lines={[g.label]} size={TEXT.small} line={TEXT.smallLine} anchor="start" cls="compound-label" />
+    </g>
+  );
+}
+
 function Node(props: { node: PlacedNode; initial: boolean; current: boolean; badge: string | undefined }): JSX.Element {
   const n = props.node;
   const cls = ['state', `type-${n.type}`, n.kind ? `kind-${n.kind}` : '', props.initial ? 'initial' : '', props.current ? 'current' : '']
     .filter(Boolean)
     .join(' ');
-  const cx = n.x + n.w / 2;
-  const top = n.parents.length ? 12 : 0;
+  const top = n.y + (n.h - TEXT.stateLine - n.notes.length * TEXT.smallLine) / 2;
   return (
     <g class={cls} data-state={n.key}>
       <title safe>{n.description ? `${n.key}: ${n.description}` : n.key}</title>
@@ -71,28 +94,31 @@ function Node(props: { node: PlacedNode; initial: boolean; current: boolean; bad
       {n.type === 'final' && (
         <rect class="final-ring" x={String(n.x + 3)} y={String(n.y + 3)} width={String(n.w - 6)} height={String(n.h - 6)} rx="7" ry="7" />
       )}
-      {n.parents.length > 0 && (
-        <text class="parents" x={String(cx)} y={String(n.y + 13)} text-anchor="middle" safe>
-          {`${n.parents.join(' › ')} ›`}
-        </text>
+      <Lines box={{ x: n.x, y: top, w: n.w, h: TEXT.stateLine }} lines={[n.label]} size={TEXT.state} line={TEXT.stateLine} cls="label" />
+      {n.notes.length > 0 && (
+        <Lines
+          box={{ x: n.x, y: top + TEXT.stateLine, w: n.w, h: n.notes.length * TEXT.smallLine }}
+          lines={n.notes}
+          size={TEXT.small}
+          line={TEXT.smallLine}
+          cls="note"
+        />
       )}
-      <text class="label" x={String(cx)} y={String(n.y + 21 + top)} text-anchor="middle" safe>
-        {n.label}
-      </text>
-      {n.notes.map((c, i) => (
-        <text class="note" x={String(cx)} y={String(n.y + 36 + top + i * 14)} text-anchor="middle" safe>
-          {c}
-        </text>
-      ))}
       {props.badge !== undefined && (
         <g class="badge">
           <circle cx={String(n.x + n.w - 2)} cy={String(n.y + 2)} r="11" />
-          <text x={String(n.x + n.w - 2)} y={String(n.y + 6)} text-anchor="middle" safe>
+          <text
+            x={String(n.x + n.w - 2)}
+            y={String(n.y + 2)}
+            font-size={String(TEXT.small)}
+            text-anchor="middle"
+            dominant-baseline="central"
+            safe
+          >
             {props.badge}
           </text>
         </g>
       )}
-      {props.initial && <circle class="initial-dot" cx={String(n.x - 12)} cy={String(n.y + n.h / 2)} r="4" />}
     </g>
   );
 }
@@ -103,17 +129,37 @@ function Edge(props: { edge: PlacedEdge; marker: string }): JSX.Element {
     <g class={e.back ? 'edge back' : 'edge'} data-from={e.from} data-to={e.to}>
       <title safe>{`${e.from} → ${e.to}: ${e.labels.join(', ')}`}</title>
       <path d={e.path} marker-end={`url(#${props.marker})`} />
-      {!e.hiddenLabels && (
-        <text x={String(e.labelX)} y={String(e.labelY)} text-anchor="middle">
-          {e.labels.map((label, i) => (
-            <tspan x={String(e.labelX)} dy={i === 0 ? '0' : '11'} safe>
-              {label}
-            </tspan>
-          ))}
-        </text>
-      )}
+      {e.label && <Lines box={e.label} lines={e.labels} size={TEXT.small} line={TEXT.smallLine} cls="edge-label" />}
     </g>
   );
+}
+
+/** Lines of text inside a box, one under the other, each centred on its line (or left-aligned). */
+function Lines(props: { box: Box; lines: string[]; size: number; line: number; cls: string; anchor?: 'start' | 'middle' }): JSX.Element {
+  const { box, lines, line } = props;
+  const anchor = props.anchor ?? 'middle';
+  const x = anchor === 'middle' ? box.x + box.w / 2 : box.x;
+  const top = box.y + (box.h - lines.length * line) / 2;
+  return (
+    <text
+      class={props.cls}
+      x={String(x)}
+      y={String(top + line / 2)}
+      font-size={String(props.size)}
+      text-anchor={anchor}
+      dominant-baseline="central"
+    >
+      {lines.map((text, i) => (
+        <tspan x={String(x)} y={String(round(top + line * (i + 0.5)))} safe>
+          {text}
+        </tspan>
+      ))}
+    </text>
+  );
+}
+
+function round(n: number): number {
+  return Math.round(n * 10) / 10;
 }
 
 function slug(s: string): string {

@@ -7,13 +7,17 @@ export interface MachineDiagram {
   layout: Layout;
 }
 
-const cache = new WeakMap<AnyStateMachine, MachineDiagram[]>();
+const cache = new WeakMap<AnyStateMachine, Promise<MachineDiagram[]>>();
 
-/** The diagrams of a machine (one per region), computed once per machine object. */
-export function machineDiagrams(machine: AnyStateMachine, explore?: ExploreOptions): MachineDiagram[] {
+/**
+ * The diagrams of a machine (one per region), laid out once per machine object (ELK works
+ * asynchronously and takes a while for the order machine: `prepareDiagrams` starts it when the web
+ * starts, and every page then awaits the same result).
+ */
+export function machineDiagrams(machine: AnyStateMachine, explore?: ExploreOptions): Promise<MachineDiagram[]> {
   let diagrams = cache.get(machine);
   if (!diagrams) {
-    diagrams = machineGraphs(machine, explore).map((graph) => ({ graph, layout: layoutGraph(graph) }));
+    diagrams = Promise.all(machineGraphs(machine, explore).map(async (graph) => ({ graph, layout: await layoutGraph(graph) })));
     cache.set(machine, diagrams);
   }
   return diagrams;

@@ -59,7 +59,7 @@ export interface ExploreOptions {
  *
  * @example
  * const [graph] = machineGraphs(bakeMachine);
- * graph.edges; // [{ from: 'idle', to: 'full', labels: ['always [isFull]'] }, …]
+ * graph.edges; // [{ from: 'idle', to: 'full', labels: ['[isFull]'] }, …]
  */
 export function machineGraphs(machine: AnyStateMachine, explore?: ExploreOptions): MachineGraph[] {
   const root = machine.root;
@@ -209,7 +209,9 @@ function transitionsOf(node: AnyStateNode): SimpleTransition[] {
   }
   for (const def of node.always ?? []) {
     if (!def.target?.length) continue;
-    out.push({ label: withGuard('always', def.guard), targets: def.target as AnyStateNode[] });
+    // an eventless transition shows its guard alone, as statecharts write it ('[isFull]')
+    const guard = guardName(def.guard);
+    out.push({ label: guard ? `[${guard}]` : 'always', targets: def.target as AnyStateNode[] });
   }
   return out;
 }

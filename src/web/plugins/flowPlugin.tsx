@@ -1,7 +1,6 @@
 import { Elysia } from 'elysia';
 import { allTopics, sideTopics } from '../../topology.ts';
-import { layoutGraph } from '../diagram/layoutGraph.ts';
-import { topologyGraph } from '../diagram/topologyGraph.ts';
+import { flowDiagram } from '../diagram/shopDiagrams.ts';
 import { htmlResponse } from '../httpErrors.ts';
 import { FlowPage } from '../pages/FlowPage.tsx';
 import { errorSchema, flowSchema } from '../schemas.ts';
@@ -37,14 +36,13 @@ export function flowPlugin(ctx: WebContext) {
       '/flow',
       async ({ session }) => {
         const counts = await topicCounts(ctx);
-        const graph = topologyGraph(ctx.topology, counts);
         return htmlResponse(
           await (
             <FlowPage
               session={session}
               topology={ctx.topology}
               counts={counts}
-              diagram={{ graph, layout: layoutGraph(graph) }}
+              diagram={await flowDiagram(ctx.topology, counts)}
               side={side}
             />
           ),

@@ -1,10 +1,10 @@
 import { Elysia } from 'elysia';
-import { machineDiagrams } from '../diagram/machineDiagram.ts';
+import { stationDiagrams } from '../diagram/shopDiagrams.ts';
 import { stationStates } from '../diagram/stationStates.ts';
 import { htmlResponse } from '../httpErrors.ts';
 import { KitchenPage } from '../pages/KitchenPage.tsx';
-import { STATIONS, type StationPizza, type StationSummary, summarizeStation } from '../view/kitchenBoard.ts';
 import { errorSchema, kitchenSchema } from '../schemas.ts';
+import { STATIONS, type StationPizza, type StationSummary, summarizeStation } from '../view/kitchenBoard.ts';
 import type { WebContext } from '../webContext.ts';
 import { guardPlugin } from './guardPlugin.ts';
 
@@ -50,11 +50,13 @@ export function kitchenPlugin(ctx: WebContext) {
     .get(
       '/kitchen',
       async ({ session }) => {
-        const stations = kitchenSummaries(ctx).map(({ summary, current }) => ({
-          summary,
-          current,
-          diagrams: machineDiagrams(ctx.machines.stations[summary.station]),
-        }));
+        const stations = await Promise.all(
+          kitchenSummaries(ctx).map(async ({ summary, current }) => ({
+            summary,
+            current,
+            diagrams: await stationDiagrams(ctx.machines, summary.station),
+          })),
+        );
         return htmlResponse(await (<KitchenPage session={session} stations={stations} speed={ctx.speed} />));
       },
       { signedIn: 'page', detail: { hide: true } },

@@ -1,16 +1,17 @@
 import { Elysia } from 'elysia';
-import { machineDiagrams, stateForStatus } from '../diagram/machineDiagram.ts';
+import { allTopics } from '../../topology.ts';
+import { type OrderTrace, orderTrace } from '../console/orderTrace.ts';
+import { stateForStatus } from '../diagram/machineDiagram.ts';
+import { orderDiagrams } from '../diagram/shopDiagrams.ts';
 import { htmlResponse } from '../httpErrors.ts';
 import { ownOrder } from '../orderCommands.ts';
 import { orderJson, orderSummaryJson, orderTimelineJson, statusName } from '../orderJson.ts';
 import { OrderPage } from '../pages/OrderPage.tsx';
 import { OrdersPage } from '../pages/OrdersPage.tsx';
-import { cancelRefusal, type OrderView } from '../view/orderView.ts';
 import { errorSchema, orderIdParams, orderSchema, ordersSchema, timelineSchema } from '../schemas.ts';
+import { cancelRefusal, type OrderView } from '../view/orderView.ts';
 import type { WebContext } from '../webContext.ts';
 import { guardPlugin } from './guardPlugin.ts';
-import { type OrderTrace, orderTrace } from '../console/orderTrace.ts';
-import { allTopics } from '../../topology.ts';
 
 /** Cause and effect for an order (`src/web/console/orderTrace.ts`) over every topic but the log lines. */
 export function traceOf(ctx: WebContext, orderId: string): Promise<OrderTrace> {
@@ -63,7 +64,7 @@ export function ordersQueryPlugin(ctx: WebContext) {
               session={session}
               order={order}
               label={ctx.label}
-              diagrams={machineDiagrams(ctx.machines.order, ctx.machines.orderExplore)}
+              diagrams={await orderDiagrams(ctx.machines)}
               currentState={orderState(ctx, order)}
               cancelRefusal={cancelRefusal(order, ctx.statusIds)}
               speed={ctx.speed}
