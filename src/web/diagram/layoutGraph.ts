@@ -163,7 +163,7 @@ function newElk(): InstanceType<typeof ELK> {
  * const layout = await layoutGraph(machineGraphs(bakeMachine)[0]);
  * layout.nodes.find((n) => n.key === 'idle'); // { x: …, y: …, w: 70, h: 33, … }
  */
-export async function layoutGraph(graph: MachineGraph): Promise<Layout> {
+export async function layoutGraph(graph: MachineGraph, options: Record<string, string> = {}): Promise<Layout> {
   const compounds = compoundsOf(graph.nodes);
   const edges = liftShared(graph, compounds);
   const parentOf = new Map<string, string | undefined>();
@@ -174,7 +174,7 @@ export async function layoutGraph(graph: MachineGraph): Promise<Layout> {
 
   // the ELK graph: every node in its parent's `children`, every edge in the nearest node holding both ends
   const elkNodes = new Map<string, ElkNode>();
-  const root: ElkNode = { id: '\u0000root', layoutOptions: LAYOUT_OPTIONS, children: [], edges: [] };
+  const root: ElkNode = { id: '\u0000root', layoutOptions: { ...LAYOUT_OPTIONS, ...options }, children: [], edges: [] };
   const containerOf = (key: string | undefined): ElkNode => (key === undefined ? root : (elkNodes.get(key) ?? root));
   for (const c of [...compounds.values()].sort((a, b) => a.depth - b.depth)) {
     const title = { w: textWidth(c.label, TEXT.small), h: TEXT.smallLine };

@@ -29,7 +29,7 @@ export function FlowPage(props: {
 }): JSX.Element {
   const count = (topic: string) => String(props.counts.get(topic) ?? 0);
   return (
-    <Layout title="Flow" session={props.session} active="flow">
+    <Layout title="Flow" session={props.session} active="flow" wide>
       <section class="card">
         <h1>Event flow</h1>
         <p class="muted">

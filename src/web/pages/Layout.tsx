@@ -8,6 +8,8 @@ export interface LayoutProps {
   active?: 'menu' | 'orders' | 'kitchen' | 'flow' | 'analytics' | 'console' | 'login';
   /** page scripts under /public (the live updates) */
   scripts?: string[];
+  /** the full window's width (the flow chart: wide, and unreadable when scaled down) */
+  wide?: boolean;
   children?: JSX.Element | JSX.Element[];
 }
 
@@ -64,7 +66,7 @@ export function Layout(props: LayoutProps): JSX.Element {
             </nav>
             {CLOCK_SLOT}
           </header>
-          <main>{safeChildren}</main>
+          <main class={props.wide ? 'wide' : undefined}>{safeChildren}</main>
           {(props.scripts ?? []).map((src) => (
             <script src={src} defer></script>
           ))}
