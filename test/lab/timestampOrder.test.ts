@@ -214,11 +214,15 @@ describe('the stream–table join reads a task in timestamp order', () => {
 
   it('two instances, each owning some partitions, compute what the merge by timestamp says', async () => {
     const w = await world();
-    const rows = ['Tomato', 'Pesto', 'BBQ', 'Mozzarella', 'Cheddar', 'Ham'].map((p, i) => w.inv(inv(p, 70 + i * 5, 100, 3 + i), T0 + i * MIN));
+    const rows = ['Tomato', 'Pesto', 'BBQ', 'Mozzarella', 'Cheddar', 'Ham'].map((p, i) =>
+      w.inv(inv(p, 70 + i * 5, 100, 3 + i), T0 + i * MIN),
+    );
     await w.log.producer().send(topics.inventory, rows);
     await w.log.producer().send(
       topics.transactions,
-      Array.from({ length: 60 }, (_, i) => w.txn(['Tomato', 'Pesto', 'BBQ', 'Mozzarella', 'Cheddar', 'Ham'][i % 6] as string, T0 + i * MIN)),
+      Array.from({ length: 60 }, (_, i) =>
+        w.txn(['Tomato', 'Pesto', 'BBQ', 'Mozzarella', 'Cheddar', 'Ham'][i % 6] as string, T0 + i * MIN),
+      ),
     );
     const a = w.host();
     const b = w.host();
