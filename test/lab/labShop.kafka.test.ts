@@ -40,6 +40,8 @@ describe.skipIf(!broker.available)('the stream-processing lab on Kafka', () => {
       instanceId: 'labkafka',
     });
     const s = shop;
+    const analytics = s.lab.analytics;
+    if (!analytics) throw new Error('the analytics database is not open in a shop running every actor');
     const products = [...config.menu.sauce, ...config.menu.cheese, ...config.menu.mainTopping, ...config.menu.extraToppings];
     await waitFor(async () => new Set((await readTopic(s.transport, config.topics.inventory)).map((m) => m.key)).size === products.length, {
       timeoutMs: 60_000,
@@ -53,16 +55,16 @@ describe.skipIf(!broker.available)('the stream-processing lab on Kafka', () => {
     const recipe = { sauce: 'BBQ', cheese: 'Cheddar', main_topping: 'Chicken', extra_toppings: [] };
     const customer = randomCustomerId();
     for (let i = 0; i < 3; i++) await placeOrder(s, randomOrderId(), customer, recipe);
-    await waitFor(() => s.lab.analytics.promotionFeed(200).filter((p) => p.prod_id === 'Chicken').length === 36, {
+    await waitFor(() => analytics.promotionFeed(200).filter((p) => p.prod_id === 'Chicken').length === 36, {
       timeoutMs: 60_000,
       message: () =>
-        `promotions of Chicken in the analytics database: ${s.lab.analytics.promotionFeed(200).filter((p) => p.prod_id === 'Chicken').length} of 36 (3 orders × 12 windows)`,
+        `promotions of Chicken in the analytics database: ${analytics.promotionFeed(200).filter((p) => p.prod_id === 'Chicken').length} of 36 (3 orders × 12 windows)`,
     });
     const txns = (await readTopic(s.transport, config.topics.transactions)).map(
       (m) => JSON.parse(new TextDecoder().decode(m.value)) as Transaction,
     );
     expect(txns.filter((t) => t.cust_id === customer)).toHaveLength(9);
-    const windows = s.lab.analytics.db
+    const windows = analytics.db
       .prepare("SELECT MAX(txn_per_hour) AS top, COUNT(*) AS n FROM product_txn_per_hour WHERE prod_id = 'Chicken'")
       .get();
     expect(windows).toEqual({ top: 3, n: 12 });
