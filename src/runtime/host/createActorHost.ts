@@ -320,6 +320,12 @@ export function createActorHost<E extends KeyedEvent, X extends KeyedEvent>(spec
       arrivals += 1;
       group.add(batch, arrivals);
       if (drain(task, group) > 0) await schedule(task);
+      else if (group.buffered + counters.pending >= batching.maxMessages * 4) {
+        // Much is held back or uncommitted: let the looks in flight (quick: they wait for no
+        // delivery) and this task's commit settle before taking more, as an unordered batch would.
+        await Promise.allSettled([...orderWork]);
+        if (hasPending(task)) await schedule(task);
+      }
       return;
     }
     const now = clock.now();
@@ -437,6 +443,10 @@ export function createActorHost<E extends KeyedEvent, X extends KeyedEvent>(spec
     looks.set(topic, entry);
     const seq = arrivals;
     const gen = generation;
+    for (const group of groups.values()) {
+      const input = group.input(topic);
+      if (input) input.lookedSeq = Math.max(input.lookedSeq, seq);
+    }
     track(
       (async () => {
         try {

@@ -38,16 +38,24 @@ export interface InputQueue {
   next: number | undefined;
   /** a look at the end offset, started after arrival `caughtUp`, found this input had nothing more */
   caughtUp: number;
+  /** the arrival after which the last look at this input's end started (no new look before a new arrival) */
+  lookedSeq: number;
+  /** the arrival that last brought this input records */
+  arrived: number;
   /** when this empty input stops holding the others back (host ms) */
   deadline: number | undefined;
   /** the position at which a look found the end further on while nothing came (a marker, maybe) */
   gapAt: number | undefined;
 }
 
-/** What the group wants next: a record to process, a look at some inputs' ends, or nothing. */
+/**
+ * What the group wants next: a record to process; or to wait until `deadline` for the `waitingFor`
+ * inputs, of which `look` (those not looked at since the head arrived) want a look at their ends;
+ * or nothing.
+ */
 export type NextStep =
   | { kind: 'record'; input: InputQueue; record: BufferedRecord }
-  | { kind: 'wait'; look: InputQueue[]; deadline: number }
+  | { kind: 'wait'; waitingFor: InputQueue[]; look: InputQueue[]; deadline: number }
   | { kind: 'empty' };
 
 export class PartitionGroup {
@@ -65,6 +73,8 @@ export class PartitionGroup {
       head: 0,
       next: undefined,
       caughtUp: 0,
+      lookedSeq: 0,
+      arrived: 0,
       deadline: undefined,
       gapAt: undefined,
     }));
@@ -83,6 +93,7 @@ export class PartitionGroup {
       q.records.push({ message, after: i === last ? Math.max(batch.next ?? 0, message.offset + 1) : message.offset + 1, seq });
     });
     q.next = Math.max(q.next ?? 0, q.records.at(-1)?.after ?? 0);
+    q.arrived = seq;
     q.deadline = undefined;
     q.gapAt = undefined;
   }
@@ -106,17 +117,20 @@ export class PartitionGroup {
       }
     }
     if (!best || !bestRecord) return { kind: 'empty' };
-    const look: InputQueue[] = [];
+    const waitingFor: InputQueue[] = [];
     let deadline = Number.POSITIVE_INFINITY;
     for (const q of this.inputs) {
       if (q.records.length > q.head) continue;
       if (q.caughtUp >= bestRecord.seq) continue;
       q.deadline ??= now + this.maxIdleMs;
       if (now >= q.deadline) continue; // waited long enough: process ahead of it
-      look.push(q);
+      waitingFor.push(q);
       deadline = Math.min(deadline, q.deadline);
     }
-    if (look.length > 0) return { kind: 'wait', look, deadline };
+    // a look that started after the head and the input's own last records arrived, and found the
+    // end further on, is not repeated: wait for a delivery (or the deadline)
+    const look = waitingFor.filter((q) => q.lookedSeq < Math.max(bestRecord.seq, q.arrived));
+    if (waitingFor.length > 0) return { kind: 'wait', waitingFor, look, deadline };
     return { kind: 'record', input: best, record: bestRecord };
   }
 
@@ -169,6 +183,8 @@ export class PartitionGroup {
     q.head = 0;
     q.next = undefined;
     q.caughtUp = 0;
+    q.lookedSeq = 0;
+    q.arrived = 0;
     q.deadline = undefined;
     q.gapAt = undefined;
   }
