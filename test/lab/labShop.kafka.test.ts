@@ -47,11 +47,8 @@ describe.skipIf(!broker.available)('the stream-processing lab on Kafka', () => {
       timeoutMs: 60_000,
       message: 'the inventory source did not publish every product',
     });
-    // the join sees the inventory only once the processor has read it (the topics are read independently)
-    await waitFor(() => (s.actor('processor')?.rows(['Chicken']).get('Chicken') as { inventory?: unknown } | null)?.inventory != null, {
-      timeoutMs: 30_000,
-      message: 'the processor did not read the inventory row of Chicken',
-    });
+    // no need to wait for the processor to read the inventory: rows stamped before the orders are
+    // joined by them whatever the fetches bring first (the processor reads in timestamp order)
     const recipe = { sauce: 'BBQ', cheese: 'Cheddar', main_topping: 'Chicken', extra_toppings: [] };
     const customer = randomCustomerId();
     for (let i = 0; i < 3; i++) await placeOrder(s, randomOrderId(), customer, recipe);
