@@ -1,7 +1,7 @@
 import type { Clock, TimerHandle } from '../../clock.ts';
 import { isShopError, ShopError } from '../../errors.ts';
-import { malformed } from '../../events/messages.ts';
 import { MAGIC_BYTE, type WireFormat } from '../../events/wireFormat.ts';
+import { malformed } from '../../events/messages.ts';
 import type { Logger } from '../../log/logger.ts';
 import { partitionForKey } from '../../transport/partitioner.ts';
 import type {
@@ -18,11 +18,11 @@ import { deadLetters } from '../middleware/deadLetter.ts';
 import { type MessageHandler, type Middleware, wrap } from '../middleware/handler.ts';
 import { type ActorMetrics, createActorMetrics, metrics } from '../middleware/metrics.ts';
 import { effectHeaders, TRACEPARENT, tracing } from '../middleware/tracing.ts';
-import { type SpanExporter, spanOfMessage } from '../otlpExporter.ts';
 import type { RunningActor } from '../supervisor.ts';
 import type { ActorLogic, ActorSpec, KeyedEvent, LocalState, Produced, Row } from './actorSpec.ts';
 import { type InputQueue, PartitionGroup } from './partitionGroup.ts';
 import type { StateCache } from './stateCache.ts';
+import { type SpanExporter, spanOfMessage } from '../otlpExporter.ts';
 
 /** How the host cuts batches into transactions. */
 export interface BatchingOptions {
