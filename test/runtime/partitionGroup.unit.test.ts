@@ -90,6 +90,26 @@ describe('PartitionGroup: a task read in timestamp order', () => {
     expect(takeAll(g, 1_100)).toEqual(['stream@0']); // waited long enough: ahead of the table
   });
 
+  it('past the deadline records go ahead, the empty input still looked at once per arrival; an end that moved makes them wait again', () => {
+    const g = new PartitionGroup(0, ['table', 'stream'], 1_000);
+    const table = g.input('table');
+    if (!table) throw new Error('table');
+    g.add(batch('stream', [[0, 10]]), 1);
+    g.nextStep(0); // the deadline is set: 1_000
+    table.lookedSeq = 1;
+    g.looked(table, 3, 0, 1); // end 3, nothing handed over
+    const ahead = g.nextStep(1_000);
+    expect(ahead).toMatchObject({ kind: 'record', look: [] }); // looked at after this arrival already
+    g.take((ahead as { input: NonNullable<ReturnType<PartitionGroup['input']>> }).input);
+    g.add(batch('stream', [[1, 20]]), 2);
+    const next = g.nextStep(1_500);
+    expect(next.kind).toBe('record'); // still past the deadline
+    expect(next.kind === 'record' && next.look.map((q) => q.topic)).toEqual(['table']); // a new arrival: look again
+    table.lookedSeq = 2;
+    g.looked(table, 5, 0, 2); // the end moved from 3 to 5: records were written since
+    expect(g.nextStep(1_500)).toMatchObject({ kind: 'wait', deadline: 2_500 });
+  });
+
   it('records carry the offset to commit: the last one of a batch past the transaction markers the batch skipped', () => {
     const g = new PartitionGroup(0, ['table', 'stream'], 0);
     g.add(

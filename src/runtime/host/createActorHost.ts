@@ -395,6 +395,7 @@ export function createActorHost<E extends KeyedEvent, X extends KeyedEvent>(spec
         armOrder(next.deadline);
         break;
       }
+      for (const input of next.look) look(input.topic);
       group.take(next.input);
       for (const p of handler(next.record.message, now)) produced.push(p);
       task.pending.offsets.set(next.input.topic, next.record.after);

@@ -46,6 +46,8 @@ export interface InputQueue {
   deadline: number | undefined;
   /** the position at which a look found the end further on while nothing came (a marker, maybe) */
   gapAt: number | undefined;
+  /** the end offset the last look found */
+  endSeen: number | undefined;
 }
 
 /**
@@ -54,7 +56,7 @@ export interface InputQueue {
  * or nothing.
  */
 export type NextStep =
-  | { kind: 'record'; input: InputQueue; record: BufferedRecord }
+  | { kind: 'record'; input: InputQueue; record: BufferedRecord; look: InputQueue[] }
   | { kind: 'wait'; waitingFor: InputQueue[]; look: InputQueue[]; deadline: number }
   | { kind: 'empty' };
 
@@ -77,6 +79,7 @@ export class PartitionGroup {
       arrived: 0,
       deadline: undefined,
       gapAt: undefined,
+      endSeen: undefined,
     }));
   }
 
@@ -118,20 +121,23 @@ export class PartitionGroup {
     }
     if (!best || !bestRecord) return { kind: 'empty' };
     const waitingFor: InputQueue[] = [];
+    const look: InputQueue[] = [];
     let deadline = Number.POSITIVE_INFINITY;
     for (const q of this.inputs) {
       if (q.records.length > q.head) continue;
       if (q.caughtUp >= bestRecord.seq) continue;
+      // one look per arrival: a look that started after the head and the input's own last records
+      // arrived, and found the end further on, is not repeated (a delivery or the deadline comes)
+      if (q.lookedSeq < Math.max(bestRecord.seq, q.arrived)) look.push(q);
       q.deadline ??= now + this.maxIdleMs;
-      if (now >= q.deadline) continue; // waited long enough: process ahead of it
+      // waited long enough: process ahead of it (still looked at: an end that moves means new
+      // records to wait for, a gap that stays is read once)
+      if (now >= q.deadline) continue;
       waitingFor.push(q);
       deadline = Math.min(deadline, q.deadline);
     }
-    // a look that started after the head and the input's own last records arrived, and found the
-    // end further on, is not repeated: wait for a delivery (or the deadline)
-    const look = waitingFor.filter((q) => q.lookedSeq < Math.max(bestRecord.seq, q.arrived));
     if (waitingFor.length > 0) return { kind: 'wait', waitingFor, look, deadline };
-    return { kind: 'record', input: best, record: bestRecord };
+    return { kind: 'record', input: best, record: bestRecord, look };
   }
 
   /** Removes the head of `input` (after `nextStep` named it). */
@@ -155,13 +161,17 @@ export class PartitionGroup {
   looked(input: InputQueue, end: number, committed: number | undefined, seq: number): boolean {
     if (input.records.length > input.head) return false;
     const at = input.next ?? committed ?? 0;
+    const moved = input.endSeen !== undefined && end > input.endSeen;
+    input.endSeen = end;
     if (at >= end) {
       input.caughtUp = Math.max(input.caughtUp, seq);
       input.deadline = undefined;
       input.gapAt = undefined;
       return false;
     }
-    const persisted = input.gapAt === at;
+    // records were written since the last look: wait for them afresh, even past an earlier deadline
+    if (moved) input.deadline = undefined;
+    const persisted = input.gapAt === at && !moved;
     input.gapAt = at;
     return persisted;
   }
@@ -187,5 +197,6 @@ export class PartitionGroup {
     q.arrived = 0;
     q.deadline = undefined;
     q.gapAt = undefined;
+    q.endSeen = undefined;
   }
 }
