@@ -5,10 +5,9 @@
  * The transactions are written first; the clock runs from the processor's start to its last commit.
  * `bun bench/lab.bench.ts [--kafka host:port]` runs it alone; `benchLab()` is what `bun run bench` calls.
  *
- * The inventory is written before the transactions, but the processor reads the two topics
- * independently: on Kafka a fetch may bring transactions before a product's inventory row, which
- * then join nulls (no promotion). So the promotion counts differ between transports; the window
- * results do not.
+ * The inventory rows are stamped before the first transaction and the processor reads each
+ * product partition in timestamp order, so every transaction joins its product's row on every
+ * transport, whatever a fetch brings first: window results and promotions are the same counts.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -51,15 +50,16 @@ async function run(transport: Transport, kind: LabBenchRow['transport'], n: numb
   ]);
   const producer = transport.producer();
   const products = Array.from({ length: PRODUCTS }, (_, i) => `product-${i}`);
+  // one transaction every 100 ms of event time, round robin over the products
+  const t0 = Date.UTC(2026, 0, 1);
   await producer.send(
     topics.inventory,
     products.map((p, i) => ({
       key: p,
       value: JSON.stringify({ product_id: p, name: p, list_price: 1, discount: 10, available: 80 + i, capacity: 100, txn_hour: 1000 }),
+      timestamp: t0 - 1,
     })),
   );
-  // one transaction every 100 ms of event time, round robin over the products
-  const t0 = Date.UTC(2026, 0, 1);
   for (let i = 0; i < n; i += 5000) {
     const batch: OutgoingMessage[] = [];
     for (let j = i; j < Math.min(n, i + 5000); j++) {

@@ -260,4 +260,20 @@ export const MUTATIONS: Mutation[] = [
     tests: ['test/web/clockControl.test.ts'],
     why: 'a login after a long pause of the shop clock would be born expired (its start in shop time, its expiry in wall time)',
   },
+  {
+    id: 'timestamp-order-never-waits',
+    file: 'src/runtime/host/partitionGroup.ts',
+    original: 'if (now >= q.deadline) continue; // waited long enough: process ahead of it',
+    replacement: 'continue;',
+    tests: ['test/lab/timestampOrder.test.ts', 'test/runtime/partitionGroup.unit.test.ts'],
+    why: "the processor would join a transaction fetched before its product's earlier inventory row with nulls (no waiting for an input whose end was not reached)",
+  },
+  {
+    id: 'timestamp-order-tie',
+    file: 'src/runtime/host/partitionGroup.ts',
+    original: 'if (!bestRecord || r.message.timestamp < bestRecord.message.timestamp) {',
+    replacement: 'if (!bestRecord || r.message.timestamp <= bestRecord.message.timestamp) {',
+    tests: ['test/runtime/partitionGroup.unit.test.ts'],
+    why: 'on equal timestamps a transaction would be joined before the inventory row stamped with the same time',
+  },
 ];

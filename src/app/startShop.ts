@@ -126,10 +126,16 @@ export interface ShopControls {
   paused(): string[];
 }
 
-/** The stream-processing lab's databases and controls, for the web and tests. */
+/**
+ * The stream-processing lab's databases and controls, for the web and tests. Each database is open
+ * only in the process whose actors use it: the inventory database where the inventory actor runs
+ * (source, stock keeper, restock), the analytics database where the analytics sink runs.
+ */
 export interface ShopLab {
-  analytics: AnalyticsDb;
-  inventory: InventoryDb;
+  /** open here when the analytics sink runs here */
+  analytics?: AnalyticsDb;
+  /** open here when the inventory actor runs here */
+  inventory?: InventoryDb;
   /** runs the inventory source's poll now (when it runs here): how many rows it published */
   pollInventory(): Promise<number>;
   /** hears of every row the analytics sink here committed */
@@ -409,13 +415,14 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
     const lab = config.lab;
     // durations scale with speed like every other; at speed 0 (no waiting) windows keep their real size
     const labMs = (minutes: number) => (speed > 0 ? scaledMs(minutes * 60, speed) : minutes * 60_000);
-    const inventoryDb = openInventoryDb(storePath(lab.inventoryDb));
-    const analyticsDb = openAnalyticsDb(storePath(lab.analyticsDb));
-    closers.push(
-      () => inventoryDb.close(),
-      () => analyticsDb.close(),
-    );
-    inventoryDb.seed(config.menu, lab);
+    // each database only where its actors run: a `--actors bake` process creates no lab file
+    const inventoryDb = actors.has('inventory') ? openInventoryDb(storePath(lab.inventoryDb)) : undefined;
+    if (inventoryDb) {
+      closers.push(() => inventoryDb.close());
+      inventoryDb.seed(config.menu, lab);
+    }
+    const analyticsDb = actors.has('analytics') ? openAnalyticsDb(storePath(lab.analyticsDb)) : undefined;
+    if (analyticsDb) closers.push(() => analyticsDb.close());
     const writtenListeners = new Set<(written: readonly SinkWritten[]) => void>();
     let source: Awaited<ReturnType<typeof startInventorySource>> | undefined;
     if (actors.has('transactions')) host('transactions', () => transactionsSpec({ config }));
@@ -426,10 +433,16 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
         graceMs: labMs(lab.windowGraceMinutes),
       });
       host('processor', () =>
-        processorSpec({ groupId: config.groupIds.processor, clientId: config.clientIds.processor, topics: config.topics, windows }),
+        processorSpec({
+          groupId: config.groupIds.processor,
+          clientId: config.clientIds.processor,
+          topics: config.topics,
+          windows,
+          maxIdleMs: lab.maxTaskIdleMs,
+        }),
       );
     }
-    if (actors.has('analytics')) {
+    if (analyticsDb) {
       host('analytics', () =>
         analyticsSinkSpec({
           config,
@@ -441,7 +454,7 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
         }),
       );
     }
-    if (actors.has('inventory')) {
+    if (inventoryDb) {
       // the source (table → topic), the stock keeper (assembled pizzas use their items) and the
       // restock schedule run and restart together
       supervised.push({
@@ -490,8 +503,8 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
       });
     }
     const shopLab: ShopLab = {
-      analytics: analyticsDb,
-      inventory: inventoryDb,
+      ...(analyticsDb ? { analytics: analyticsDb } : {}),
+      ...(inventoryDb ? { inventory: inventoryDb } : {}),
       pollInventory: async () => (source ? source.poll() : 0),
       onWritten(listener) {
         writtenListeners.add(listener);

@@ -67,6 +67,7 @@ const ADDED_DEFAULTS: Record<string, Record<string, string>> = {
     txn_hour: '6',
     list_price: '1.5',
     discount: '20',
+    max_task_idle_ms: '2000',
   },
   'state-store-orders': { table_customers: 'customers' },
   shop: {
@@ -267,6 +268,7 @@ export function parseConfig(text: string, file: string): ShopConfig {
       txnHour: r.num('lab', 'txn_hour', { min: 0 }),
       listPrice: r.num('lab', 'list_price', { min: 0 }),
       discount: r.num('lab', 'discount', { min: 0, max: 100 }),
+      maxTaskIdleMs: r.int('lab', 'max_task_idle_ms', { min: 0 }),
     },
     web: { secureCookies: r.optBool('shop', 'secure_cookies', false) },
     tracing: r.optUrl('tracing', 'otlp_endpoint') === undefined ? {} : { otlpEndpoint: r.optUrl('tracing', 'otlp_endpoint') as string },

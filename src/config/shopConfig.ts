@@ -178,4 +178,10 @@ export interface LabConfig {
   /** list price of a new product and its discount (percent) while promoted */
   listPrice: number;
   discount: number;
+  /**
+   * How long (real ms, not scaled: it waits for the transport) the processor holds a product's
+   * transactions back for an inventory partition that may have rows stamped before them still
+   * to fetch, and the other way round (Kafka Streams' `max.task.idle.ms`)
+   */
+  maxTaskIdleMs: number;
 }

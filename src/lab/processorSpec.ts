@@ -23,6 +23,12 @@ import {
  *
  * Event time is the message timestamp. Stream time is kept per product (the largest timestamp seen
  * for it), so lateness is judged the same whichever partitions an instance happens to own.
+ *
+ * The host reads a task's two input partitions in timestamp order (`timestampOrdered`, Kafka
+ * Streams' stream-time synchronisation): a transaction is joined after every inventory row
+ * stamped at or before it that was on the log when the transaction was read, whichever the
+ * fetches brought first. The results depend on the messages and their timestamps, not on the
+ * order the transport happened to hand them over.
  */
 
 /** The processor's events, keyed by product id (`orderId` is the host's key field). */
@@ -195,6 +201,13 @@ export function processorLogic(windows: HoppingWindow): ActorLogic<ProcessorEven
   };
 }
 
+/**
+ * How long a task holds transactions back for an inventory partition whose end was not reached
+ * (and the other way round): a fetch's worth on Kafka. Real time, not scaled by speed: it waits
+ * for the transport, whose latency does not change with the shop's speed.
+ */
+export const DEFAULT_MAX_IDLE_MS = 2_000;
+
 export interface ProcessorTopics {
   transactions: string;
   inventory: string;
@@ -215,6 +228,8 @@ export function processorSpec(deps: {
   clientId?: string;
   topics: ProcessorTopics;
   windows: HoppingWindow;
+  /** how long a task waits for an input partition that may have more to bring (real ms; default 2 s) */
+  maxIdleMs?: number;
 }): ActorSpec<ProcessorEvent, ProcessorEmitted> {
   const { topics, windows } = deps;
   const productOf = (message: DeliveredMessage): string => {
@@ -225,7 +240,9 @@ export function processorSpec(deps: {
     name: 'processor',
     groupId: deps.groupId,
     clientId: deps.clientId ?? 'processor',
-    reads: [topics.transactions, topics.inventory],
+    // the table first: on equal timestamps an inventory row is applied before the transaction
+    reads: [topics.inventory, topics.transactions],
+    timestampOrdered: { maxIdleMs: deps.maxIdleMs ?? DEFAULT_MAX_IDLE_MS },
     decode(message) {
       if (message.topic === topics.inventory) {
         const orderId = productOf(message);

@@ -110,6 +110,13 @@ export interface MessageBatch {
   topic: string;
   partition: number;
   messages: DeliveredMessage[];
+  /**
+   * Where the consumer reads on in this partition after the batch: past its last message and past
+   * any transaction markers or aborted messages the fetch skipped after it (Kafka); absent: the
+   * last offset + 1. Committing it is as safe as committing `last offset + 1`, and a reader that
+   * compares its position with `endOffsets` needs it (a commit marker takes an offset).
+   */
+  next?: number;
 }
 
 export type BatchHandler = (batch: MessageBatch) => Promise<void>;

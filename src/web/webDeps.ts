@@ -77,8 +77,12 @@ export interface WebControl {
   clock: ShopClock;
 }
 
-/** What the web reads and does of the lab (src/lab): the analytics database and the inventory table. */
+/**
+ * What the web reads and does of the lab (src/lab): the analytics database and the inventory
+ * table, each present only when its actor runs in the web's process (the analytics sink, the
+ * inventory actor); what needs an absent one says so.
+ */
 export interface WebLab {
-  analytics: Pick<AnalyticsDb, 'currentPromotions' | 'latestWindows' | 'promotionFeed'>;
-  inventory: Pick<InventoryDb, 'all' | 'restock'>;
+  analytics?: Pick<AnalyticsDb, 'currentPromotions' | 'latestWindows' | 'promotionFeed'>;
+  inventory?: Pick<InventoryDb, 'all' | 'restock'>;
 }

@@ -853,6 +853,30 @@ export function transportContract(name: string, factory: TransportContractFactor
       };
 
       it(
+        "a consumer handed a transaction's messages is at the end offset: a batch's `next` (else its last offset + 1) is past the commit marker",
+        async () => {
+          const topic = await topicWith(1);
+          const producer = await transport.transactionalProducer(unique('tx'));
+          const tx = await producer.transaction();
+          await tx.send(
+            topic,
+            numbered('m', 3, () => 'k'),
+          );
+          await tx.commit();
+          const r = new Recorder();
+          await member(unique('g'), [topic], r);
+          await wait(
+            () => r.seen.length === 3,
+            () => `saw ${r.texts()}`,
+          );
+          const last = r.batches.at(-1) as MessageBatch;
+          const next = last.next ?? (last.messages.at(-1) as DeliveredMessage).offset + 1;
+          expect(next).toBe((await transport.endOffsets(topic)).get(0));
+        },
+        testTimeout,
+      );
+
+      it(
         "a commit makes the transaction's messages and offsets visible together, none of it before",
         async () => {
           const input = await inputWith(3);

@@ -42,29 +42,28 @@ describe.skipIf(!broker.available)('the stream-processing lab on Kafka', () => {
       instanceId: 'labkafka',
     });
     const s = shop;
+    const analytics = s.lab.analytics;
+    if (!analytics) throw new Error('the analytics database is not open in a shop running every actor');
     const products = [...config.menu.sauce, ...config.menu.cheese, ...config.menu.mainTopping, ...config.menu.extraToppings];
     await waitFor(async () => new Set((await readTopic(s.transport, config.topics.inventory)).map((m) => m.key)).size === products.length, {
       timeoutMs: 60_000,
       message: 'the inventory source did not publish every product',
     });
-    // the join sees the inventory only once the processor has read it (the topics are read independently)
-    await waitFor(() => (s.actor('processor')?.rows(['Chicken']).get('Chicken') as { inventory?: unknown } | null)?.inventory != null, {
-      timeoutMs: 30_000,
-      message: 'the processor did not read the inventory row of Chicken',
-    });
+    // no need to wait for the processor to read the inventory: rows stamped before the orders are
+    // joined by them whatever the fetches bring first (the processor reads in timestamp order)
     const recipe = { sauce: 'BBQ', cheese: 'Cheddar', main_topping: 'Chicken', extra_toppings: [] };
     const customer = randomCustomerId();
     for (let i = 0; i < 3; i++) await placeOrder(s, randomOrderId(), customer, recipe);
-    await waitFor(() => s.lab.analytics.promotionFeed(200).filter((p) => p.prod_id === 'Chicken').length === 36, {
+    await waitFor(() => analytics.promotionFeed(200).filter((p) => p.prod_id === 'Chicken').length === 36, {
       timeoutMs: 60_000,
       message: () =>
-        `promotions of Chicken in the analytics database: ${s.lab.analytics.promotionFeed(200).filter((p) => p.prod_id === 'Chicken').length} of 36 (3 orders × 12 windows)`,
+        `promotions of Chicken in the analytics database: ${analytics.promotionFeed(200).filter((p) => p.prod_id === 'Chicken').length} of 36 (3 orders × 12 windows)`,
     });
     const txns = (await readTopic(s.transport, config.topics.transactions)).map(
       (m) => JSON.parse(new TextDecoder().decode(m.value)) as Transaction,
     );
     expect(txns.filter((t) => t.cust_id === customer)).toHaveLength(9);
-    const windows = s.lab.analytics.db
+    const windows = analytics.db
       .prepare("SELECT MAX(txn_per_hour) AS top, COUNT(*) AS n FROM product_txn_per_hour WHERE prod_id = 'Chicken'")
       .get();
     expect(windows).toEqual({ top: 3, n: 12 });
@@ -104,7 +103,8 @@ describe.skipIf(!broker.available)('the stream-processing lab on Kafka', () => {
       },
       { timeoutMs: 30_000, message: () => `the web-only process's promotion of Chicken: ${seen}` },
     );
-    expect(webOnly.lab.analytics.promotionFeed(10)).toEqual([]);
+    // the promotion came from the broker: this process has no analytics database at all
+    expect(webOnly.lab.analytics).toBeUndefined();
     rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -1,5 +1,8 @@
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startShop } from '../../src/app/startShop.ts';
+import { type Shop, startShop } from '../../src/app/startShop.ts';
 import { VirtualClock } from '../../src/clock.ts';
 import type { Transaction } from '../../src/lab/labMessages.ts';
 import { readTopic, testConfig } from '../support/shopHarness.ts';
@@ -37,6 +40,16 @@ async function labShop() {
   return { shop, clock, h, advance: (ms: number) => clock.advance(ms, shop.settle) };
 }
 
+/** The lab's databases of a shop that runs every actor in this process (both are open there). */
+function analyticsOf(shop: Shop) {
+  if (!shop.lab.analytics) throw new Error('the analytics database is not open in this shop');
+  return shop.lab.analytics;
+}
+function inventoryOf(shop: Shop) {
+  if (!shop.lab.inventory) throw new Error('the inventory database is not open in this shop');
+  return shop.lab.inventory;
+}
+
 const PIZZA = { sauce: 'Pesto', cheese: 'Goat cheese', main_topping: 'Ham', extra_toppings: ['Olives'] };
 
 describe('the stream-processing lab in the shop (embedded log)', () => {
@@ -64,20 +77,20 @@ describe('the stream-processing lab in the shop (embedded log)', () => {
     expect(txns.filter((t) => t.key === 'Ham')).toHaveLength(2);
 
     // 2 orders of Ham this hour, 6 expected, 100 % in stock: promoted, in each of its 12 windows
-    const promoted = shop.lab.analytics.promotionFeed(100);
+    const promoted = analyticsOf(shop).promotionFeed(100);
     expect(
       promoted
         .filter((p) => p.prod_id === 'Ham')
         .map((p) => p.txn_per_hour)
         .sort(),
     ).toEqual([...Array(12).fill(1), ...Array(12).fill(2)]);
-    const row = shop.lab.analytics.db
-      .prepare("SELECT COUNT(*) AS n, MAX(txn_per_hour) AS top FROM product_txn_per_hour WHERE prod_id = 'Ham'")
+    const row = analyticsOf(shop)
+      .db.prepare("SELECT COUNT(*) AS n, MAX(txn_per_hour) AS top FROM product_txn_per_hour WHERE prod_id = 'Ham'")
       .get<{ n: number; top: number }>();
     expect(row).toEqual({ n: 12, top: 2 });
     // the sink's offsets are in the same database as its rows
-    const positions = shop.lab.analytics.db
-      .prepare('SELECT SUM(next) AS n FROM sink_offsets WHERE topic = ?')
+    const positions = analyticsOf(shop)
+      .db.prepare('SELECT SUM(next) AS n FROM sink_offsets WHERE topic = ?')
       .get<{ n: number }>(shop.config.topics.promotions);
     expect(positions?.n).toBe(promoted.length);
 
@@ -92,8 +105,16 @@ describe('the stream-processing lab in the shop (embedded log)', () => {
 
     // the kitchen assembles both pizzas (speed 10: well within a minute): each uses its items
     await advance(60_000);
-    expect(shop.lab.inventory.all().find((r) => r.product_id === 'Ham')?.available).toBe(shop.config.lab.capacity - 2);
-    expect(shop.lab.inventory.all().find((r) => r.product_id === 'Olives')?.available).toBe(shop.config.lab.capacity - 2);
+    expect(
+      inventoryOf(shop)
+        .all()
+        .find((r) => r.product_id === 'Ham')?.available,
+    ).toBe(shop.config.lab.capacity - 2);
+    expect(
+      inventoryOf(shop)
+        .all()
+        .find((r) => r.product_id === 'Olives')?.available,
+    ).toBe(shop.config.lab.capacity - 2);
     const latestHam = async () => {
       const all = await readTopic(shop.transport, shop.config.topics.inventory);
       const last = all
@@ -115,7 +136,7 @@ describe('the stream-processing lab in the shop (embedded log)', () => {
 
   it('the analytics page escapes what anyone may write into the inventory table', async () => {
     const { shop, h, advance } = await labShop();
-    shop.lab.inventory.db.prepare("INSERT INTO inventory VALUES ('<script>alert(1)</script>', 'x', 1, 10, 5, 10, 3)").run();
+    inventoryOf(shop).db.prepare("INSERT INTO inventory VALUES ('<script>alert(1)</script>', 'x', 1, 10, 5, 10, 3)").run();
     await advance(1_000);
     const { cookie } = await login(h, 'lab tester');
     const html = await (await request(h, 'GET', '/analytics', { cookie })).text();
@@ -129,15 +150,64 @@ describe('the stream-processing lab in the shop (embedded log)', () => {
     const { shop, advance } = await labShop();
     const count = async () => (await readTopic(shop.transport, shop.config.topics.inventory)).length;
     const seeded = await count();
-    shop.lab.inventory.db.prepare("UPDATE inventory SET txn_hour = 40 WHERE product_id = 'BBQ'").run();
+    inventoryOf(shop).db.prepare("UPDATE inventory SET txn_hour = 40 WHERE product_id = 'BBQ'").run();
     await advance(1_000);
     expect(await count()).toBe(seeded + 1);
     await shop.supervisor.stop();
-    shop.lab.inventory.db.prepare("UPDATE inventory SET list_price = 3 WHERE product_id IN ('BBQ', 'Pesto')").run();
+    inventoryOf(shop).db.prepare("UPDATE inventory SET list_price = 3 WHERE product_id IN ('BBQ', 'Pesto')").run();
     await shop.supervisor.start();
     await advance(1_000);
     const all = await readTopic(shop.transport, shop.config.topics.inventory);
     expect(all).toHaveLength(seeded + 3);
     expect(all.filter((m) => m.key === 'BBQ')).toHaveLength(3);
+  });
+
+  it('the lab databases are opened only where their actors run: a bake process creates neither; a web without them says what it needs', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pizza-lab-dbs-'));
+    cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+    const config = testConfig();
+    const start = async (actors: Parameters<typeof startShop>[0]['actors'], sub: string) => {
+      const shop = await startShop({
+        config,
+        actors,
+        clock: new VirtualClock(START),
+        speed: 10,
+        dataDir: join(dir, sub),
+        logFormat: 'silent',
+        listen: false,
+        instanceId: sub,
+      });
+      cleanups.push(() => shop.stop());
+      return shop;
+    };
+    const bake = await start(['bake'], 'bake');
+    expect(bake.lab.inventory).toBeUndefined();
+    expect(bake.lab.analytics).toBeUndefined();
+    expect(readdirSync(join(dir, 'bake')).filter((f) => f.startsWith('inventory') || f.startsWith('analytics'))).toEqual([]);
+    const processor = await start(['processor', 'transactions'], 'processor');
+    expect(processor.lab.inventory ?? processor.lab.analytics).toBeUndefined();
+    expect(existsSync(join(dir, 'processor', config.lab.inventoryDb))).toBe(false);
+    expect(existsSync(join(dir, 'processor', config.lab.analyticsDb))).toBe(false);
+    const sink = await start(['analytics'], 'sink');
+    expect(sink.lab.analytics).toBeDefined();
+    expect(existsSync(join(dir, 'sink', config.lab.analyticsDb))).toBe(true);
+    expect(existsSync(join(dir, 'sink', config.lab.inventoryDb))).toBe(false);
+    const stock = await start(['inventory'], 'stock');
+    expect(stock.lab.inventory?.all().length).toBeGreaterThan(0);
+    expect(existsSync(join(dir, 'stock', config.lab.inventoryDb))).toBe(true);
+    expect(existsSync(join(dir, 'stock', config.lab.analyticsDb))).toBe(false);
+
+    const web = await start(['web'], 'web');
+    expect(readdirSync(join(dir, 'web')).filter((f) => f.startsWith('inventory') || f.startsWith('analytics'))).toEqual([]);
+    const h = { web: web.web() } as unknown as WebHarness;
+    const { cookie } = await login(h, 'lab elsewhere');
+    const api = (await (await request(h, 'GET', '/api/analytics', { cookie })).json()) as { elsewhere: string[]; windows: unknown[] };
+    expect(api.windows).toEqual([]);
+    expect(api.elsewhere).toEqual([expect.stringContaining('analytics actor'), expect.stringContaining('inventory actor')]);
+    const page = await (await request(h, 'GET', '/analytics', { cookie })).text();
+    expect(page).toContain('Not shown here: windows and promotions come from the analytics database');
+    const restock = await request(h, 'POST', '/api/inventory/restock', { cookie, json: {} });
+    expect(restock.status).toBe(503);
+    expect(((await restock.json()) as { error: { message: string } }).error.message).toContain('--actors web,inventory');
   });
 });

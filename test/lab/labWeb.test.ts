@@ -102,9 +102,8 @@ describe('the lab on the web', () => {
     const page = await (await request(h, 'GET', '/', { cookie })).text();
     expect(page).toContain(`Ham: ${off} % off`);
     expect(page).toContain('1 ordered this hour of 6 expected');
-    // the promotions came from the log: this process's own analytics database is empty
-    expect(front.lab.analytics.promotionFeed(10)).toEqual([]);
-    expect(front.lab.analytics.currentPromotions(front.clock.now())).toEqual([]);
+    // the promotions came from the log: this process opens no analytics database at all
+    expect(front.lab.analytics).toBeUndefined();
 
     const second = await placeOrder(h, cookie, PIZZA);
     await settle();
@@ -132,7 +131,9 @@ describe('the lab on the web', () => {
     expect(prices.Ham?.price).toBe(cents(list * (1 - off / 100)));
 
     // the promotion ends: the inventory table (edited by hand) takes the discount away
-    lab.lab.inventory.db.prepare('UPDATE inventory SET discount = 0').run();
+    const inventory = lab.lab.inventory;
+    if (!inventory) throw new Error('the lab process runs the inventory actor, so it has the inventory database');
+    inventory.db.prepare('UPDATE inventory SET discount = 0').run();
     await advance(1_000);
     const now = (await (await request(h, 'GET', '/api/menu', { cookie })).json()) as {
       promotions: unknown[];

@@ -1,15 +1,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../src/clock.ts';
 import { hoppingWindow } from '../../src/lab/hoppingWindow.ts';
-import type { InventoryRow, Promotion, WindowResult } from '../../src/lab/labMessages.ts';
+import type { Promotion, WindowResult } from '../../src/lab/labMessages.ts';
 import { type ProductRow, processorSpec } from '../../src/lab/processorSpec.ts';
 import { createLogger } from '../../src/log/logger.ts';
 import { type ActorHost, changelogTopic, createActorHost } from '../../src/runtime/host/createActorHost.ts';
 import { createEmbeddedLog } from '../../src/transport/embeddedLog.ts';
 import type { Transport } from '../../src/transport/transport.ts';
+import { readAll } from '../runtime/fixtures/counterActor.ts';
 import { type Outage, outageTransport } from '../support/outageTransport.ts';
 import { waitFor } from '../support/waitFor.ts';
-import { readAll } from '../runtime/fixtures/counterActor.ts';
+import { ADVANCE, GRACE, type Input, inv, MIN, reference, SIZE, sorted, strip, T0 } from './fixtures/labReference.ts';
 
 /**
  * The lab's three queries (src/lab/processorSpec.ts) on the actor host, on the embedded log in
@@ -17,11 +18,6 @@ import { readAll } from '../runtime/fixtures/counterActor.ts';
  * model that scans every window start near a transaction and applies the SQL's definitions.
  */
 
-const MIN = 60_000;
-const SIZE = 60 * MIN;
-const ADVANCE = 5 * MIN;
-const GRACE = 10 * MIN;
-const T0 = Date.UTC(2026, 10, 30, 10, 0, 0); // 10:00:00, a window boundary
 const PARTITIONS = 6;
 
 const topics = {
@@ -31,74 +27,6 @@ const topics = {
   promotions: 'lab-promotions',
 };
 const groupId = 'lab-processor';
-
-type Input = { txn: string; ts: number } | { inv: InventoryRow | { product_id: string; deleted: true } };
-
-const inv = (product_id: string, available: number, capacity: number, txn_hour: number, discount = 10): InventoryRow => ({
-  product_id,
-  name: `The ${product_id}`,
-  list_price: 2,
-  discount,
-  available,
-  capacity,
-  txn_hour,
-});
-
-/** What the SQL says, computed by brute force over the inputs in the order they are processed. */
-function reference(inputs: Input[]) {
-  const table = new Map<string, InventoryRow>();
-  const streamTime = new Map<string, number>();
-  const windows = new Map<
-    string,
-    { count: number; txnHour: number | null; available: number | null; capacity: number | null; name: string | null }
-  >();
-  const updates: WindowResult[] = [];
-  const late = new Map<string, number>();
-  const tooLate = new Map<string, number>();
-  const mx = (a: number | null, b: number | undefined) => (b === undefined ? a : a === null ? b : Math.max(a, b));
-  for (const input of inputs) {
-    if ('inv' in input) {
-      if ('deleted' in input.inv) table.delete(input.inv.product_id);
-      else table.set(input.inv.product_id, input.inv);
-      continue;
-    }
-    const p = input.txn;
-    const before = streamTime.get(p);
-    const st = Math.max(before ?? input.ts, input.ts);
-    let counted = 0;
-    // every multiple of the advance from well before to well after: keep those containing ts
-    for (let start = Math.floor((input.ts - 2 * SIZE) / ADVANCE) * ADVANCE; start <= input.ts + SIZE; start += ADVANCE) {
-      if (!(start <= input.ts && input.ts < start + SIZE)) continue;
-      if (start + SIZE + GRACE <= st) continue; // closed
-      const key = `${p}@${start}`;
-      const w = windows.get(key) ?? { count: 0, txnHour: null, available: null, capacity: null, name: null };
-      const i = table.get(p);
-      w.count += 1;
-      w.txnHour = mx(w.txnHour, i?.txn_hour);
-      w.available = mx(w.available, i?.available);
-      w.capacity = mx(w.capacity, i?.capacity);
-      if (i) w.name = i.name;
-      windows.set(key, w);
-      counted += 1;
-      updates.push({
-        prod_id: p,
-        window_start: start,
-        window_end: start + SIZE,
-        txn_per_hour: w.count,
-        expected_txn_per_hour: w.txnHour,
-        stock_level: w.available === null || w.capacity === null ? null : (w.available / w.capacity) * 100,
-        name: w.name,
-      });
-    }
-    if (counted === 0) tooLate.set(p, (tooLate.get(p) ?? 0) + 1);
-    else if (before !== undefined && input.ts < before) late.set(p, (late.get(p) ?? 0) + 1);
-    streamTime.set(p, st);
-  }
-  const promotions = updates.filter(
-    (u) => u.expected_txn_per_hour !== null && u.stock_level !== null && u.txn_per_hour < u.expected_txn_per_hour && u.stock_level > 80,
-  );
-  return { updates, promotions, late, tooLate };
-}
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -167,13 +95,6 @@ async function world() {
   return w;
 }
 
-/** Updates in a canonical order (the topic interleaves partitions). */
-const sorted = <T extends WindowResult>(list: T[]) =>
-  [...list].sort((a, b) => a.prod_id.localeCompare(b.prod_id) || a.window_start - b.window_start || a.txn_per_hour - b.txn_per_hour);
-const strip = (p: Promotion): WindowResult => {
-  const { promotion_time: _t, discount: _d, ...rest } = p;
-  return rest;
-};
 const rowOf = (h: ActorHost, product: string) => h.rows([product]).get(product) as ProductRow | null;
 
 describe('the lab processor: INVENTORY, PRODUCT_TXN_PER_HOUR, PROMOTIONS', () => {

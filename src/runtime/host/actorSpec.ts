@@ -110,4 +110,21 @@ export interface ActorSpec<E extends KeyedEvent, X extends KeyedEvent> {
   local?: LocalState;
   /** Rows older than this (host ms) are offered to `expired`/`remove` (retention); default never. */
   retentionMs?: number;
+  /**
+   * Read the inputs of each task in timestamp order instead of as fetches bring them (a join
+   * must see the table rows stamped before the stream record): see `partitionGroup.ts`. On equal
+   * timestamps the topic listed first in `reads` goes first. Not with `local` state.
+   */
+  timestampOrdered?: TimestampOrdering;
+}
+
+/** How a timestamp-ordered actor waits for an input partition that has nothing buffered. */
+export interface TimestampOrdering {
+  /**
+   * At most this long (host clock ms) a task holds its records back for an empty input partition
+   * that may still have records to bring (its end offset not known to be reached); then it
+   * processes ahead of it (Kafka Streams' `max.task.idle.ms`). An input known to be at its end
+   * holds nothing back.
+   */
+  maxIdleMs: number;
 }

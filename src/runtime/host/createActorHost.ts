@@ -20,6 +20,7 @@ import { type ActorMetrics, createActorMetrics, metrics } from '../middleware/me
 import { effectHeaders, TRACEPARENT, tracing } from '../middleware/tracing.ts';
 import type { RunningActor } from '../supervisor.ts';
 import type { ActorLogic, ActorSpec, KeyedEvent, LocalState, Produced, Row } from './actorSpec.ts';
+import { type InputQueue, PartitionGroup } from './partitionGroup.ts';
 import type { StateCache } from './stateCache.ts';
 import { type SpanExporter, spanOfMessage } from '../otlpExporter.ts';
 
@@ -142,9 +143,16 @@ const emptyPending = <X>(): Pending<X> => ({ produced: [], rows: new Map(), offs
  * - **Failures.** A failed commit (a broker outage, a fenced producer) crashes the actor: its
  *   in-memory state is ahead of what was committed, so the supervisor starts a fresh one that
  *   restores the committed state and reads the uncommitted inputs again.
+ * - **Timestamp order** (`spec.timestampOrdered`, a join): a task buffers what each of its input
+ *   partitions was handed and steps the record with the lowest timestamp next, waiting for an
+ *   empty input until its end offset is known to be reached or its idle time ran out
+ *   (`partitionGroup.ts`). Offsets committed are those of records stepped, never of records
+ *   still buffered; a revoked partition's buffer is dropped (it is read again from the commit).
  */
 export function createActorHost<E extends KeyedEvent, X extends KeyedEvent>(spec: ActorSpec<E, X>, deps: ActorHostDeps): ActorHost<X> {
   const { transport, clock, logger } = deps;
+  if (spec.timestampOrdered && spec.local)
+    throw new ShopError('INVALID_SPEC', `${spec.name}: timestampOrdered needs changelog state, not local`);
   const batching: BatchingOptions = { ...DEFAULT_BATCHING, ...deps.batching };
   const changelog = changelogTopic(spec.groupId);
   const logic: ActorLogic<E, X> = spec.logic();
@@ -329,6 +337,19 @@ export function createActorHost<E extends KeyedEvent, X extends KeyedEvent>(spec
     if (spec.local) return onLocalBatch(batch, spec.local);
     const task = tasks.get(batch.partition);
     if (!task) throw new ShopError('TASK_UNKNOWN', `${spec.name}: batch for partition ${batch.partition}, which it was not assigned`);
+    if (ordering) {
+      const group = groupOf(batch.partition);
+      arrivals += 1;
+      group.add(batch, arrivals);
+      if (drain(task, group) > 0) await schedule(task);
+      else if (group.buffered + counters.pending >= batching.maxMessages * 4) {
+        // Much is held back or uncommitted: let the looks in flight (quick: they wait for no
+        // delivery) and this task's commit settle before taking more, as an unordered batch would.
+        await Promise.allSettled([...orderWork]);
+        if (hasPending(task)) await schedule(task);
+      }
+      return;
+    }
     const now = clock.now();
     const produced: Produced[] = [];
     let last: DeliveredMessage | undefined;
@@ -336,16 +357,162 @@ export function createActorHost<E extends KeyedEvent, X extends KeyedEvent>(spec
       for (const p of handler(message, now)) produced.push(p);
       last = message;
     }
-    enqueue(produced, batch.partition);
     if (last) task.pending.offsets.set(batch.topic, last.offset + 1);
-    task.pending.inputs += batch.messages.length;
-    counters.pending += batch.messages.length;
+    stepped(task, produced, batch.messages.length);
+    await schedule(task);
+  };
+
+  /** What stepping `inputs` messages of a task produced joins its pending transaction. */
+  const stepped = (task: Task<X>, produced: Produced[], inputs: number) => {
+    enqueue(produced, task.partition);
+    task.pending.inputs += inputs;
+    counters.pending += inputs;
     arm();
     pressure();
     // What the batch caused for keys of other tasks (a station starting another task's order) is
     // pending there: it commits on the same terms, not whenever that task next gets a batch.
     for (const other of tasks.values()) if (other !== task && hasPending(other)) schedule(other).catch(() => undefined);
-    await schedule(task);
+  };
+
+  // ---- timestamp order (spec.timestampOrdered)
+
+  const ordering = spec.timestampOrdered;
+  /** each task's input partitions, buffered */
+  const groups = new Map<number, PartitionGroup>();
+  /** batches buffered so far (a look at the ends covers the records that arrived before it started) */
+  let arrivals = 0;
+  /** bumped on every revocation: what a look or a read found before it no longer applies */
+  let generation = 0;
+  /** looks at end offsets and reads in flight (idle() waits for them) */
+  const orderWork = new Set<Promise<void>>();
+  const looks = new Map<string, { again: boolean }>();
+  let orderTimer: TimerHandle | undefined;
+  let orderDue = Number.POSITIVE_INFINITY;
+
+  const groupOf = (partition: number): PartitionGroup => {
+    let group = groups.get(partition);
+    if (!group) {
+      group = new PartitionGroup(partition, spec.reads, ordering?.maxIdleMs ?? 0);
+      groups.set(partition, group);
+    }
+    return group;
+  };
+
+  const track = (work: Promise<void>) => {
+    orderWork.add(work);
+    void work.finally(() => orderWork.delete(work));
+  };
+
+  /** Steps a task's buffered records in timestamp order while nothing holds them back; returns how many. */
+  const drain = (task: Task<X>, group: PartitionGroup): number => {
+    if (stopping || failed || rebalancing) return 0;
+    const now = clock.now();
+    const produced: Produced[] = [];
+    let n = 0;
+    for (;;) {
+      const next = group.nextStep(now);
+      if (next.kind === 'empty') break;
+      if (next.kind === 'wait') {
+        for (const input of next.look) look(input.topic);
+        armOrder(next.deadline);
+        break;
+      }
+      for (const input of next.look) look(input.topic);
+      group.take(next.input);
+      for (const p of handler(next.record.message, now)) produced.push(p);
+      task.pending.offsets.set(next.input.topic, next.record.after);
+      n += 1;
+    }
+    if (n > 0) stepped(task, produced, n);
+    return n;
+  };
+
+  const drainAll = () => {
+    try {
+      for (const [partition, group] of groups) {
+        const task = tasks.get(partition);
+        if (task && drain(task, group) > 0) schedule(task).catch(() => undefined);
+      }
+    } catch (error) {
+      fail(error);
+    }
+  };
+
+  const armOrder = (due: number) => {
+    if (due >= orderDue || !Number.isFinite(due)) return;
+    if (orderTimer !== undefined) clock.clearTimeout(orderTimer);
+    orderDue = due;
+    orderTimer = clock.setTimeout(
+      () => {
+        orderTimer = undefined;
+        orderDue = Number.POSITIVE_INFINITY;
+        drainAll();
+      },
+      Math.max(0, due - clock.now()),
+    );
+  };
+
+  /**
+   * Looks at a topic's end offsets (one look per topic at a time; a record that arrived while one
+   * ran asks for another): an empty input whose position reached its end holds nothing back.
+   */
+  const look = (topic: string) => {
+    const running = looks.get(topic);
+    if (running) {
+      running.again = true;
+      return;
+    }
+    const entry = { again: false };
+    looks.set(topic, entry);
+    const seq = arrivals;
+    const gen = generation;
+    for (const group of groups.values()) {
+      const input = group.input(topic);
+      if (input) input.lookedSeq = Math.max(input.lookedSeq, seq);
+    }
+    track(
+      (async () => {
+        try {
+          const ends = await transport.endOffsets(topic);
+          const unknown = [...groups.values()].some((g) => g.input(topic)?.next === undefined);
+          const committed = unknown ? await transport.committedOffsets(spec.groupId, topic) : undefined;
+          if (gen !== generation) return;
+          for (const group of groups.values()) {
+            const input = group.input(topic);
+            const end = ends.get(group.partition);
+            if (!input || end === undefined) continue;
+            const from = input.next ?? committed?.get(group.partition) ?? 0;
+            if (group.looked(input, end, committed?.get(group.partition), seq)) probe(group, input, from, end, seq);
+          }
+        } catch (error) {
+          // the idle deadline still bounds the wait
+          logger.warn(`${spec.name}: could not look at the end offsets of ${topic}: ${(error as Error).message}`);
+        } finally {
+          looks.delete(topic);
+          if (entry.again && !stopping && !failed) look(topic);
+          drainAll();
+        }
+      })(),
+    );
+  };
+
+  /**
+   * The end stayed past the position twice while nothing came: read there once. Nothing committed
+   * in between (a transaction marker, aborted messages) moves the position to the end.
+   */
+  const probe = (group: PartitionGroup, input: InputQueue, from: number, end: number, seq: number) => {
+    const gen = generation;
+    track(
+      transport.read(input.topic, group.partition, from, 1).then(
+        (found) => {
+          if (gen !== generation) return;
+          if ((found[0]?.offset ?? end) >= end) group.skipped(input, from, end, seq);
+          drainAll();
+        },
+        (error: unknown) =>
+          logger.warn(`${spec.name}: could not read ${input.topic}[${group.partition}] at ${from}: ${(error as Error).message}`),
+      ),
+    );
   };
 
   /** Commits now, after a linger, or once the task holds enough; waits only when too much is open. */
@@ -539,6 +706,7 @@ export function createActorHost<E extends KeyedEvent, X extends KeyedEvent>(spec
         const task = tasks.get(p);
         if (task?.linger) clearTimeout(task.linger);
         tasks.delete(p);
+        groups.delete(p);
         await task?.producer.close().catch(() => undefined);
       }
     }
@@ -560,6 +728,7 @@ export function createActorHost<E extends KeyedEvent, X extends KeyedEvent>(spec
       if (restored > 0) logger.info(`${spec.name}: restored ${restored} rows of partition ${partition}`, { partition, rows: restored });
       counters.restored += restored;
       deps.onRestored?.(restored);
+      if (ordering) groupOf(partition);
     }
     deps.onPartitions?.(
       [...now].sort((a, b) => a - b),
@@ -567,6 +736,8 @@ export function createActorHost<E extends KeyedEvent, X extends KeyedEvent>(spec
     );
     arm();
     pressure();
+    // records a kept partition buffered through the rebalance (the embedded log keeps them flowing)
+    if (ordering) drainAll();
   };
 
   const onRevoked = async (revoked: TopicPartition[]) => {
@@ -574,6 +745,10 @@ export function createActorHost<E extends KeyedEvent, X extends KeyedEvent>(spec
     // the new assignment: an eager rebalance usually hands the same partitions back).
     rebalancing = true;
     disarm();
+    // Buffered records of these partitions are read again from the committed offset by whoever
+    // owns them next (this member too, on Kafka): drop them before anything else is stepped.
+    generation += 1;
+    for (const tp of revoked) groups.get(tp.partition)?.reset(tp.topic);
     const parts = new Set(revoked.map((tp) => tp.partition));
     deps.onPartitions?.(
       [...tasks.keys()].filter((p) => !parts.has(p)).sort((a, b) => a - b),
@@ -588,6 +763,10 @@ export function createActorHost<E extends KeyedEvent, X extends KeyedEvent>(spec
   /** Commits everything pending and waits for the commits in progress, until nothing is open. */
   const idle = async () => {
     for (let round = 0; round < 100; round++) {
+      if (orderWork.size > 0) {
+        await Promise.allSettled([...orderWork]);
+        continue;
+      }
       const all = [...tasks.values()];
       const open = all.filter((t) => t.committing !== undefined || hasPending(t));
       if (open.length === 0) return;
@@ -657,6 +836,7 @@ export function createActorHost<E extends KeyedEvent, X extends KeyedEvent>(spec
       stopping = true;
       disarm();
       if (sweepTimer !== undefined) clock.clearTimeout(sweepTimer);
+      if (orderTimer !== undefined) clock.clearTimeout(orderTimer);
       // Commit what was handled, then leave the group: the partitions move at once.
       if (!failed) await idle();
       await consumer?.close();

@@ -262,7 +262,9 @@ export class KafkaGroupMember implements KafkaConsumer {
     // paused: leave it unresolved.
     if (this.state !== 'running' || !this.owned.has(key) || this.paused.has(key)) return;
     const messages = batch.messages.map((m) => fromKafkaMessage(topic, partition, m));
-    const handling = Promise.resolve().then(() => (this.handler as BatchHandler)({ topic, partition, messages }));
+    // kafkajs's last offset counts the transaction markers and aborted messages that came with the batch
+    const next = Math.max(Number(batch.lastOffset()), Number(last.offset)) + 1;
+    const handling = Promise.resolve().then(() => (this.handler as BatchHandler)({ topic, partition, messages, next }));
     this.inFlight.add(handling);
     try {
       await this.whileAlive(handling);

@@ -16,6 +16,9 @@ export function AnalyticsPage(props: { session: SignedIn; data: ReturnType<typeo
       <section class="card">
         <h1>Analytics</h1>
         <p class="muted">Transactions per product in 1-hour windows advancing by 5 minutes (scaled by speed), joined with the inventory.</p>
+        {data.elsewhere.map((why) => (
+          <p class="notice" safe>{`Not shown here: ${why}.`}</p>
+        ))}
         <h2>Current promotions</h2>
         <ul id="current-promotions">
           {data.current.map((p) => (

@@ -24,15 +24,25 @@ export function clicksJson(ctx: WebContext) {
   };
 }
 
+/** Why a part of the analytics page is empty in this process: the actor whose database it reads runs elsewhere. */
+export const LAB_ELSEWHERE = {
+  analytics:
+    'windows and promotions come from the analytics database, which only the process running the analytics actor opens: run this web with it (--actors web,analytics,…) or use that process’s page',
+  inventory:
+    'stock comes from the inventory database, which only the process running the inventory actor opens: run this web with it (--actors web,inventory,…) or use that process’s page',
+} as const;
+
 /** Everything the analytics page shows, as JSON (the page polls it). */
 export function analyticsJson(ctx: WebContext, lab: WebLab, now: number) {
   return {
     now,
-    windows: lab.analytics.latestWindows(3),
-    inventory: lab.inventory.all(),
-    promotions: lab.analytics.promotionFeed(20),
+    windows: lab.analytics?.latestWindows(3) ?? [],
+    inventory: lab.inventory?.all() ?? [],
+    promotions: lab.analytics?.promotionFeed(20) ?? [],
     current: promotionsNow(ctx, now),
     clicks: clicksJson(ctx),
+    /** what this process cannot show, and what it would need */
+    elsewhere: [...(lab.analytics ? [] : [LAB_ELSEWHERE.analytics]), ...(lab.inventory ? [] : [LAB_ELSEWHERE.inventory])],
   };
 }
 
@@ -82,14 +92,12 @@ export function labPlugin(ctx: WebContext, lab: WebLab | undefined) {
     .post(
       '/api/inventory/restock',
       ({ body }) => {
-        const known = new Set(
-          need()
-            .inventory.all()
-            .map((r) => r.product_id),
-        );
+        const inventory = need().inventory;
+        if (!inventory) throw new HttpError('LAB_UNAVAILABLE', `restocking writes the inventory database: ${LAB_ELSEWHERE.inventory}`, 503);
+        const known = new Set(inventory.all().map((r) => r.product_id));
         const unknown = (body.products ?? []).filter((p) => !known.has(p));
         if (unknown.length > 0) throw new HttpError('UNKNOWN_PRODUCT', `no such product in the inventory: ${unknown.join(', ')}`, 422);
-        return { restocked: need().inventory.restock(body.products) };
+        return { restocked: inventory.restock(body.products) };
       },
       {
         signedIn: 'api',
