@@ -263,7 +263,7 @@ export const MUTATIONS: Mutation[] = [
   {
     id: 'timestamp-order-never-waits',
     file: 'src/runtime/host/partitionGroup.ts',
-    original: 'if (now >= q.deadline) continue; // waited long enough: process ahead of it',
+    original: 'if (now >= q.deadline) continue;',
     replacement: 'continue;',
     tests: ['test/lab/timestampOrder.test.ts', 'test/runtime/partitionGroup.unit.test.ts'],
     why: "the processor would join a transaction fetched before its product's earlier inventory row with nulls (no waiting for an input whose end was not reached)",
