@@ -73,7 +73,8 @@ const productsProblem = (products: unknown): string | undefined => {
   if (!Array.isArray(products) || products.length === 0 || products.length > MAX_RESTOCK_PRODUCTS) {
     return `products must be a list of 1 to ${MAX_RESTOCK_PRODUCTS} product ids (leave it out to restock every product)`;
   }
-  if (products.some((p) => typeof p !== 'string' || p.length === 0 || p.length > 100)) return 'each product must be an id of 1 to 100 characters';
+  if (products.some((p) => typeof p !== 'string' || p.length === 0 || p.length > 100))
+    return 'each product must be an id of 1 to 100 characters';
   return undefined;
 };
 

@@ -17,8 +17,8 @@ export function AnalyticsPage(props: { session: SignedIn; data: ReturnType<typeo
       <section class="card">
         <h1>Analytics</h1>
         <p class="muted">
-          Transactions per product in 1-hour windows advancing by 5 minutes (scaled by speed), joined with the inventory; all read from
-          the log (the inventory, product_txn_per_hour, promotions and clicks topics).
+          Transactions per product in 1-hour windows advancing by 5 minutes (scaled by speed), joined with the inventory; all read from the
+          log (the inventory, product_txn_per_hour, promotions and clicks topics).
         </p>
         <h2>Current promotions</h2>
         <ul id="current-promotions">

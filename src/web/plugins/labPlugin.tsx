@@ -113,35 +113,32 @@ export function labPlugin(ctx: WebContext) {
         detail: { hide: true },
       },
     )
-    .post(
-      '/api/inventory/restock',
-      async ({ body, session, status }) => status(202, await restock(ctx, session, body.products)),
-      {
-        parse: 'json',
-        signedIn: 'api',
-        body: t.Object(
-          {
-            products: t.Optional(
-              t.Array(t.String({ minLength: 1, maxLength: 100 }), {
-                minItems: 1,
-                maxItems: MAX_RESTOCK_PRODUCTS,
-                error: `products must be a list of 1 to ${MAX_RESTOCK_PRODUCTS} product ids (leave it out to restock every product)`,
-              }),
-            ),
-          },
-          { additionalProperties: false },
-        ),
-        response: {
-          202: t.Object({ command: t.String(), products: t.Union([t.Array(t.String()), t.Literal('all')]), processes: t.Array(t.String()) }),
-          401: errorSchema,
-          409: errorSchema,
-          422: errorSchema,
-          503: errorSchema,
+    .post('/api/inventory/restock', async ({ body, session, status }) => status(202, await restock(ctx, session, body.products)), {
+      parse: 'json',
+      signedIn: 'api',
+      body: t.Object(
+        {
+          products: t.Optional(
+            t.Array(t.String({ minLength: 1, maxLength: 100 }), {
+              minItems: 1,
+              maxItems: MAX_RESTOCK_PRODUCTS,
+              error: `products must be a list of 1 to ${MAX_RESTOCK_PRODUCTS} product ids (leave it out to restock every product)`,
+            }),
+          ),
         },
-        detail: {
-          summary: 'Refill products (all when none are named) to capacity, where the inventory actor runs; the stock rises once the inventory topic brings it',
-          tags: ['lab'],
-        },
+        { additionalProperties: false },
+      ),
+      response: {
+        202: t.Object({ command: t.String(), products: t.Union([t.Array(t.String()), t.Literal('all')]), processes: t.Array(t.String()) }),
+        401: errorSchema,
+        409: errorSchema,
+        422: errorSchema,
+        503: errorSchema,
       },
-    );
+      detail: {
+        summary:
+          'Refill products (all when none are named) to capacity, where the inventory actor runs; the stock rises once the inventory topic brings it',
+        tags: ['lab'],
+      },
+    });
 }
