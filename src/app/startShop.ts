@@ -127,7 +127,8 @@ export interface ShopControls {
 }
 
 /**
- * The stream-processing lab's databases and controls, for the web and tests. Each database is open
+ * The stream-processing lab's databases and controls, for tests (the web reads the lab from the log
+ * and restocks over the control channel). Each database is open
  * only in the process whose actors use it: the inventory database where the inventory actor runs
  * (source, stock keeper, restock), the analytics database where the analytics sink runs.
  */

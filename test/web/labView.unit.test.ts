@@ -15,7 +15,7 @@ import {
   WINDOWS_SHOWN,
 } from '../../src/web/view/labView.ts';
 
-/** The web's view of the lab (src/web/view/labView.ts): current promotions and prices from window results, as the analytics database answers them. */
+/** The web's view of the lab (src/web/view/labView.ts): current promotions and prices from window results; the analytics page's windows, stock and feed. */
 
 const HOUR = 3_600_000;
 const STEP = 300_000;

@@ -8,11 +8,10 @@ import type { Click, InventoryRow, Promotion, WindowResult } from '../../lab/lab
  * clicks counted from the clicks topic. The menu (promotions, prices) and the analytics page
  * (`analyticsAt`) read nothing else: no lab database.
  *
- * Current promotions are the PROMOTIONS condition on each product's latest window at `now`, as the
- * analytics database answers it: a promotion row says a window qualified; a later update of the
- * same window (more orders) may say it no longer does, so both topics are read. A window's count
- * only grows, so of two results for one window the larger count is the later one whichever topic
- * delivered it first.
+ * Current promotions are the PROMOTIONS condition on each product's latest window at `now`: a
+ * promotion row says a window qualified; a later update of the same window (more orders) may say
+ * it no longer does, so both topics are read. A window's count only grows, so of two results for
+ * one window the larger count is the later one whichever topic delivered it first.
  */
 
 /** A lab message as a view event (keyed by product, not by order). */
