@@ -332,6 +332,21 @@ describe('the lab on the web', () => {
     expect(second.inventory.row('Ham')?.available).toBe(10);
   });
 
+  it('restocks are rate-limited per session like clock commands: 429, nothing sent', async () => {
+    const config = testConfig();
+    const limited = { ...config, webLimits: { ...config.webLimits, clockCommandsPerMinutePerSession: 2 } };
+    const { shop } = await virtualShop({ config: limited, actors: ['web', 'inventory'], start: START, speed: 10 });
+    cleanups.push(() => shop.stop());
+    const h = { web: shop.web() } as unknown as WebHarness;
+    const { cookie } = await login(h, 'eager restocker');
+    const statuses = [];
+    for (let i = 0; i < 3; i++) statuses.push((await request(h, 'POST', '/api/inventory/restock', { cookie, json: {} })).status);
+    expect(statuses).toEqual([202, 202, 429]);
+    await shop.settle();
+    const sent = (await readTopic(shop.transport, config.topics.control)).map((m) => parseControlCommand(m.value).type);
+    expect(sent).toEqual(['inventory.restock', 'inventory.restock']);
+  });
+
   it('a menu view and an item click are clicks on the clicks topic; a bad beacon is a 4xx and produces nothing', async () => {
     const { shop } = await virtualShop({ config: testConfig(), actors: ['web'], start: START });
     cleanups.push(() => shop.stop());

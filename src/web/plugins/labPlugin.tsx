@@ -116,6 +116,7 @@ export function labPlugin(ctx: WebContext) {
     .post('/api/inventory/restock', async ({ body, session, status }) => status(202, await restock(ctx, session, body.products)), {
       parse: 'json',
       signedIn: 'api',
+      limit: 'restock',
       body: t.Object(
         {
           products: t.Optional(
@@ -133,6 +134,7 @@ export function labPlugin(ctx: WebContext) {
         401: errorSchema,
         409: errorSchema,
         422: errorSchema,
+        429: errorSchema,
         503: errorSchema,
       },
       detail: {
