@@ -55,4 +55,29 @@
     }
   };
   setInterval(refresh, 2000);
+
+  // restocking goes to the process hosting the inventory actor; the stock table shows it once the inventory topic brings it
+  const button = document.getElementById('restock-all');
+  const status = document.getElementById('restock-status');
+  button?.addEventListener('click', async () => {
+    button.disabled = true;
+    try {
+      const res = await fetch('/api/inventory/restock', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json' },
+        body: '{}',
+      });
+      const answer = await res.json().catch(() => ({}));
+      if (status) {
+        status.textContent = res.ok
+          ? `restock sent to ${answer.processes.join(', ')}: the stock rises once the inventory topic brings it`
+          : `not restocked: ${answer.error?.message ?? res.statusText}`;
+      }
+      refresh();
+    } catch {
+      if (status) status.textContent = 'not restocked: the shop did not answer';
+    } finally {
+      button.disabled = false;
+    }
+  });
 })();

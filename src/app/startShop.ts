@@ -127,7 +127,8 @@ export interface ShopControls {
 }
 
 /**
- * The stream-processing lab's databases and controls, for the web and tests. Each database is open
+ * The stream-processing lab's databases and controls, for tests (the web reads the lab from the log
+ * and restocks over the control channel). Each database is open
  * only in the process whose actors use it: the inventory database where the inventory actor runs
  * (source, stock keeper, restock), the analytics database where the analytics sink runs.
  */
@@ -325,6 +326,11 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
     control.on('station.resume', (command) => {
       if (here(command)) pauseStation(command.station, false);
     });
+    /** the lab's restock where the inventory database is open (set below); elsewhere the command is not for us */
+    let restockHere: ((products: readonly string[] | undefined, issuer: string) => void) | undefined;
+    control.on('inventory.restock', (command, delivery) => {
+      if (!delivery.replay) restockHere?.(command.products, command.issuer);
+    });
     closers.push(() => control.stop());
     await control.start();
     {
@@ -415,16 +421,22 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
     const lab = config.lab;
     // durations scale with speed like every other; at speed 0 (no waiting) windows keep their real size
     const labMs = (minutes: number) => (speed > 0 ? scaledMs(minutes * 60, speed) : minutes * 60_000);
+    let source: Awaited<ReturnType<typeof startInventorySource>> | undefined;
     // each database only where its actors run: a `--actors bake` process creates no lab file
     const inventoryDb = actors.has('inventory') ? openInventoryDb(storePath(lab.inventoryDb)) : undefined;
     if (inventoryDb) {
       closers.push(() => inventoryDb.close());
       inventoryDb.seed(config.menu, lab);
+      restockHere = (products, issuer) => {
+        const n = inventoryDb.restock(products);
+        logger.child('inventory').info(`restocked ${n} product(s) for ${issuer}`, { products: products ?? 'all' });
+        // publish now rather than at the next poll; a failed poll is the scheduled one's to report
+        void source?.poll().catch(() => undefined);
+      };
     }
     const analyticsDb = actors.has('analytics') ? openAnalyticsDb(storePath(lab.analyticsDb)) : undefined;
     if (analyticsDb) closers.push(() => analyticsDb.close());
     const writtenListeners = new Set<(written: readonly SinkWritten[]) => void>();
-    let source: Awaited<ReturnType<typeof startInventorySource>> | undefined;
     if (actors.has('transactions')) host('transactions', () => transactionsSpec({ config }));
     if (actors.has('processor')) {
       const windows = hoppingWindow({
@@ -538,7 +550,6 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
             instanceId: webInstanceId,
             speed,
             wireFormat,
-            lab: shopLab,
             ...(spans ? { spans } : {}),
             dataDir: memory ? null : dataDir,
             // On disk the view and its consumer group survive restarts: no replay of the whole log.

@@ -32,7 +32,14 @@ export type ControlCommandBody =
   | { type: 'actor.restart'; actor: string; process?: string }
   /** Holds or releases a station's work topics; replayed, so a process started while it is paused starts paused. */
   | { type: 'station.pause'; station: string; process?: string }
-  | { type: 'station.resume'; station: string; process?: string };
+  | { type: 'station.resume'; station: string; process?: string }
+  /**
+   * The lab's restock (the analytics page, `POST /api/inventory/restock`): refills the named
+   * products (all when none are named) to capacity in the inventory database of every process
+   * hosting the inventory actor, whose source then publishes the change. Not applied on replay:
+   * yesterday's restock must not refill today's stock.
+   */
+  | { type: 'inventory.restock'; products?: string[] };
 
 export interface ControlEnvelope {
   /** unique (the message key) */
@@ -59,6 +66,18 @@ const addressProblem = (raw: Record<string, unknown>, field: 'actor' | 'station'
   return undefined;
 };
 
+/** A restock's products: absent (every product), or 1 to 100 product ids of 1 to 100 characters. */
+export const MAX_RESTOCK_PRODUCTS = 100;
+const productsProblem = (products: unknown): string | undefined => {
+  if (products === undefined) return undefined;
+  if (!Array.isArray(products) || products.length === 0 || products.length > MAX_RESTOCK_PRODUCTS) {
+    return `products must be a list of 1 to ${MAX_RESTOCK_PRODUCTS} product ids (leave it out to restock every product)`;
+  }
+  if (products.some((p) => typeof p !== 'string' || p.length === 0 || p.length > 100))
+    return 'each product must be an id of 1 to 100 characters';
+  return undefined;
+};
+
 /** Per type: the problem with the type's own fields, or undefined when they are right. */
 const BODY_CHECKS: { [T in ControlCommandType]: (raw: Record<string, unknown>) => string | undefined } = {
   'clock.pause': () => undefined,
@@ -75,6 +94,7 @@ const BODY_CHECKS: { [T in ControlCommandType]: (raw: Record<string, unknown>) =
   'actor.restart': (raw) => addressProblem(raw, 'actor'),
   'station.pause': (raw) => addressProblem(raw, 'station'),
   'station.resume': (raw) => addressProblem(raw, 'station'),
+  'inventory.restock': (raw) => productsProblem(raw.products),
 };
 
 export const CONTROL_COMMAND_TYPES = Object.keys(BODY_CHECKS) as ControlCommandType[];

@@ -21,23 +21,10 @@ export interface AnalyticsDb {
   writeWindow(w: WindowResult, at: number): void;
   /** false when the row at this position was written already */
   writePromotion(p: Promotion, source: { partition: number; offset: number }, at: number): boolean;
-  /** products promoted now: their latest window at `now` still meets the PROMOTIONS condition */
-  currentPromotions(now: number): CurrentPromotion[];
-  /** the latest windows of each product (the analytics page) */
+  /** the latest windows of each product (a query for people and tests: the web reads the topics) */
   latestWindows(limitPerProduct: number): WindowResult[];
   promotionFeed(limit: number): (Promotion & { id: number })[];
   close(): void;
-}
-
-export interface CurrentPromotion {
-  prod_id: string;
-  name: string | null;
-  discount: number | null;
-  stock_level: number;
-  txn_per_hour: number;
-  expected_txn_per_hour: number;
-  window_start: number;
-  window_end: number;
 }
 
 const SCHEMA = `
@@ -62,13 +49,6 @@ export function openAnalyticsDb(path: string): AnalyticsDb {
       expected_txn_per_hour = excluded.expected_txn_per_hour, stock_level = excluded.stock_level, name = excluded.name, updated_at = excluded.updated_at`);
   const insertPromotion = db.prepare(`INSERT OR IGNORE INTO promotions (prod_id, name, txn_per_hour, expected_txn_per_hour, stock_level,
     promotion_time, window_start, window_end, discount, source_partition, source_offset, written_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-  const current =
-    db.prepare(`SELECT w.prod_id, w.name, w.stock_level, w.txn_per_hour, w.expected_txn_per_hour, w.window_start, w.window_end,
-      (SELECT p.discount FROM promotions p WHERE p.prod_id = w.prod_id ORDER BY p.id DESC LIMIT 1) AS discount
-    FROM product_txn_per_hour w
-    WHERE w.window_start = (SELECT MAX(x.window_start) FROM product_txn_per_hour x WHERE x.prod_id = w.prod_id AND x.window_start <= ?)
-      AND w.window_end > ? AND w.txn_per_hour < w.expected_txn_per_hour AND w.stock_level > 80
-    ORDER BY w.prod_id`);
   const latest = db.prepare(`SELECT prod_id, window_start, window_end, txn_per_hour, expected_txn_per_hour, stock_level, name FROM (
       SELECT *, ROW_NUMBER() OVER (PARTITION BY prod_id ORDER BY window_start DESC) AS n FROM product_txn_per_hour) WHERE n <= ? ORDER BY prod_id, window_start`);
   const feed =
@@ -96,7 +76,6 @@ export function openAnalyticsDb(path: string): AnalyticsDb {
       );
       return r.changes > 0;
     },
-    currentPromotions: (now) => current.all<CurrentPromotion>(now, now),
     latestWindows: (n) => latest.all<WindowResult>(n),
     promotionFeed: (n) => feed.all<Promotion & { id: number }>(n),
     close: () => db.close(),

@@ -16,7 +16,7 @@ import { loadSessionSecret } from './session/sessionSecret.ts';
 import type { LiveStreams } from './sse.ts';
 import { createViewStore } from './view/viewStore.ts';
 import { createWebView, type WebView } from './view/webView.ts';
-import type { WebConsumerStats, WebLab } from './webDeps.ts';
+import type { WebConsumerStats } from './webDeps.ts';
 import { createActorHost } from '../runtime/host/createActorHost.ts';
 import { webViewSpec } from './view/viewSpec.ts';
 
@@ -41,8 +41,6 @@ export interface WebActorOptions {
   instanceId: string;
   /** the speed factor, shown on the pages */
   speed?: number;
-  /** the stream-processing lab's databases (promotions on the menu, the analytics page) */
-  lab?: WebLab;
   /** where the session secret file lives (null/absent: `PIZZA_SESSION_SECRET` or a per-process secret) */
   dataDir?: string | null;
   /** overrides the secret (tests) */
@@ -132,7 +130,6 @@ export async function createWebActor(options: WebActorOptions): Promise<WebActor
     ...(options.spans ? { spans: options.spans } : {}),
     ...(options.wireFormat ? { wireFormat: options.wireFormat } : {}),
     ...(options.speed !== undefined ? { speed: options.speed } : {}),
-    ...(options.lab ? { lab: options.lab } : {}),
     ...(options.heartbeatMs !== undefined ? { heartbeatMs: options.heartbeatMs } : {}),
     ...(options.secureCookies !== undefined ? { secureCookies: options.secureCookies } : {}),
   });

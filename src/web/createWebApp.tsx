@@ -99,7 +99,7 @@ export function createWebApp(deps: WebDeps) {
     .use(livePlugin(ctx))
     .use(kitchenPlugin(ctx))
     .use(flowPlugin(ctx))
-    .use(labPlugin(ctx, deps.lab))
+    .use(labPlugin(ctx))
     .use(consolePlugin(ctx))
     .use(faultsPlugin(ctx))
     .use(metricsPlugin(ctx));

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.ts';
 import { statusLabel } from '../config/shopConfig.ts';
 import { type ActorTopology, shopTopology } from '../topology.ts';
+import { createProcessMap, type ProcessMap } from './console/processMap.ts';
 import { type ShopMachines, shopMachines } from './diagram/shopMachines.ts';
 import { sessionFormToken } from './protect/csrf.ts';
 import { readCookie, SESSION_COOKIE } from './session/sessionCookie.ts';
@@ -15,6 +16,8 @@ export interface WebContext extends WebDeps {
   machines: ShopMachines;
   statusIds: StatusIds;
   topology: ActorTopology[];
+  /** which live process hosts which actor (the presence topic, read when refreshed): the console's map, where a restock goes */
+  processMap: ProcessMap;
   label(code: number | null): string;
   /** the session of a request, or undefined (no cookie, or not signed by us); routes get it from the `signedIn` guard */
   sessionOf(request: Request): SignedIn | undefined;
@@ -31,6 +34,7 @@ export function webContext(deps: WebDeps): WebContext {
     machines: deps.machines ?? shopMachines(deps.config),
     statusIds: deps.config.status.ids,
     topology: shopTopology(deps.config),
+    processMap: createProcessMap({ transport: deps.transport, topic: deps.config.topics.processes }),
     label: (code) => statusLabel(deps.config, code),
     sessionOf(request) {
       const session = deps.sessions.decode(readCookie(request.headers.get('cookie'), SESSION_COOKIE));

@@ -2,8 +2,6 @@ import type { Clock } from '../clock.ts';
 import type { ControlChannel } from '../control/controlChannel.ts';
 import type { ShopClock } from '../runtime/shopClock.ts';
 import type { ShopConfig } from '../config/shopConfig.ts';
-import type { AnalyticsDb } from '../lab/analyticsSink.ts';
-import type { InventoryDb } from '../lab/inventory.ts';
 import type { WireFormat } from '../events/wireFormat.ts';
 import type { Logger } from '../log/logger.ts';
 import type { LagHistory } from './console/consumerGroups.ts';
@@ -67,22 +65,10 @@ export interface WebDeps {
   heartbeatMs?: number;
   /** the speed factor the shop runs at, shown on pages */
   speed?: number;
-  /** the stream-processing lab: promotions on the menu, the analytics page, restocking */
-  lab?: WebLab;
 }
 
 /** What the web steers: the process's control channel and its shop clock. */
 export interface WebControl {
   channel: ControlChannel;
   clock: ShopClock;
-}
-
-/**
- * What the web reads and does of the lab (src/lab): the analytics database and the inventory
- * table, each present only when its actor runs in the web's process (the analytics sink, the
- * inventory actor); what needs an absent one says so.
- */
-export interface WebLab {
-  analytics?: Pick<AnalyticsDb, 'currentPromotions' | 'latestWindows' | 'promotionFeed'>;
-  inventory?: Pick<InventoryDb, 'all' | 'restock'>;
 }

@@ -1,8 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import type { InventoryRow, WindowResult } from '../../src/lab/labMessages.ts';
-import { evolveClicks, evolveProduct, MAX_WINDOWS, noClicks, priceOf, type ProductView, promotionOf } from '../../src/web/view/labView.ts';
+import { controlCommandProblem } from '../../src/control/controlCommands.ts';
+import { formatTimestamp, type InventoryRow, type Promotion, type WindowResult } from '../../src/lab/labMessages.ts';
+import {
+  analyticsAt,
+  evolveClicks,
+  evolveFeed,
+  evolveProduct,
+  FEED_SIZE,
+  MAX_WINDOWS,
+  noClicks,
+  priceOf,
+  type ProductView,
+  promotionOf,
+  WINDOWS_SHOWN,
+} from '../../src/web/view/labView.ts';
 
-/** The web's view of the lab (src/web/view/labView.ts): current promotions and prices from window results, as the analytics database answers them. */
+/** The web's view of the lab (src/web/view/labView.ts): current promotions and prices from window results; the analytics page's windows, stock and feed. */
 
 const HOUR = 3_600_000;
 const STEP = 300_000;
@@ -75,5 +88,62 @@ describe('promotions in the web view', () => {
     counts = evolveClicks(counts, { ...click, prod_id: 'Ham' });
     counts = evolveClicks(counts, { ...click, prod_id: 'Ham', click_ts: T + 5 });
     expect(counts).toEqual({ views: 1, byProduct: { Ham: 2 }, last: T + 5 });
+  });
+});
+
+describe('the analytics page from the web view', () => {
+  const promotion = (start: number, count: number, prod_id = 'Ham'): Promotion => ({
+    ...window(start, count),
+    prod_id,
+    name: prod_id,
+    expected_txn_per_hour: 6,
+    stock_level: 100,
+    promotion_time: formatTimestamp(start),
+    discount: 20,
+  });
+
+  it('a promotion row counts as its window and is an entry of the feed, newest first, at most FEED_SIZE', () => {
+    const promoted = evolveProduct(undefined, { type: 'Promoted', productId: 'Ham', promotion: promotion(T, 2) });
+    expect(promoted.windows).toEqual([window(T, 2)]);
+    let feed: Promotion[] = [];
+    for (let i = 0; i < FEED_SIZE + 5; i++) feed = evolveFeed(feed, promotion(T + i * STEP, 1));
+    expect(feed).toHaveLength(FEED_SIZE);
+    expect(feed[0]).toEqual(promotion(T + (FEED_SIZE + 4) * STEP, 1));
+    expect(feed.at(-1)?.window_start).toBe(T + 5 * STEP);
+    // fields the topic may carry beyond the lab's columns are not kept
+    expect(evolveFeed([], { ...promotion(T, 1), extra: 'x' } as Promotion)[0]).toEqual(promotion(T, 1));
+  });
+
+  it("shows each product's latest windows that have started, its stock (deleted products left out), the feed and the current promotions", () => {
+    const ham = product(...Array.from({ length: 6 }, (_, i) => window(T + i * STEP, i + 1)));
+    const olives: ProductView = {
+      productId: 'Olives',
+      inventory: { ...row, product_id: 'Olives', name: 'Olives', available: 30 },
+      windows: [],
+    };
+    const gone: ProductView = { productId: 'Basil', inventory: null, windows: [{ ...window(T, 1), prod_id: 'Basil' }] };
+    const feed = [promotion(T, 1)];
+    const now = T + 4 * STEP;
+    const view = analyticsAt([olives, ham, gone], feed, now);
+    // windows starting after `now` are not shown yet
+    expect(view.windows).toEqual([{ ...window(T, 1), prod_id: 'Basil' }, ...[2, 3, 4].map((i) => window(T + i * STEP, i + 1))]);
+    expect(WINDOWS_SHOWN).toBe(3);
+    expect(view.inventory.map((r) => [r.product_id, r.available])).toEqual([
+      ['Ham', 100],
+      ['Olives', 30],
+    ]);
+    expect(view.promotions).toEqual(feed);
+    expect(view.current.map((p) => [p.item, p.orders_this_hour])).toEqual([['Ham', 5]]);
+    expect(view.now).toBe(now);
+  });
+
+  it('a restock command names 1 to 100 products, or none for all', () => {
+    const envelope = { id: 'c1', issuer: 'ada via web', at: T };
+    expect(controlCommandProblem({ ...envelope, type: 'inventory.restock' })).toBeUndefined();
+    expect(controlCommandProblem({ ...envelope, type: 'inventory.restock', products: ['Ham'] })).toBeUndefined();
+    expect(controlCommandProblem({ ...envelope, type: 'inventory.restock', products: [] })).toMatch(/products/);
+    expect(controlCommandProblem({ ...envelope, type: 'inventory.restock', products: 'Ham' })).toMatch(/products/);
+    expect(controlCommandProblem({ ...envelope, type: 'inventory.restock', products: [''] })).toMatch(/product/);
+    expect(controlCommandProblem({ ...envelope, type: 'inventory.restock', products: Array(101).fill('Ham') })).toMatch(/products/);
   });
 });

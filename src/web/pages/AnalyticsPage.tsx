@@ -5,9 +5,10 @@ import { Layout } from './Layout.tsx';
 const time = (ms: number) => new Date(ms).toISOString().slice(11, 19);
 
 /**
- * The lab's analytics: per product its latest windows (orders against the expected rate), stock
- * levels, clicks per product, and the promotions feed. `/public/analytics.js` refreshes the tables from
- * `/api/analytics` every two seconds (text only: nothing it shows is parsed as HTML).
+ * The lab's analytics, as this web's view reads them from the log: per product its latest windows
+ * (orders against the expected rate), stock levels, clicks per product, and the promotions feed.
+ * `/public/analytics.js` refreshes the tables from `/api/analytics` every two seconds (text only:
+ * nothing it shows is parsed as HTML) and sends the restock button's `POST /api/inventory/restock`.
  */
 export function AnalyticsPage(props: { session: SignedIn; data: ReturnType<typeof analyticsJson> }): JSX.Element {
   const { data } = props;
@@ -15,10 +16,10 @@ export function AnalyticsPage(props: { session: SignedIn; data: ReturnType<typeo
     <Layout title="Analytics" session={props.session} active="analytics" scripts={['/public/analytics.js']}>
       <section class="card">
         <h1>Analytics</h1>
-        <p class="muted">Transactions per product in 1-hour windows advancing by 5 minutes (scaled by speed), joined with the inventory.</p>
-        {data.elsewhere.map((why) => (
-          <p class="notice" safe>{`Not shown here: ${why}.`}</p>
-        ))}
+        <p class="muted">
+          Transactions per product in 1-hour windows advancing by 5 minutes (scaled by speed), joined with the inventory; all read from the
+          log (the inventory, product_txn_per_hour, promotions and clicks topics).
+        </p>
         <h2>Current promotions</h2>
         <ul id="current-promotions">
           {data.current.map((p) => (
@@ -49,6 +50,12 @@ export function AnalyticsPage(props: { session: SignedIn; data: ReturnType<typeo
           </tbody>
         </table>
         <h2>Stock</h2>
+        <p>
+          <button type="button" id="restock-all">
+            Restock all
+          </button>{' '}
+          <span id="restock-status" class="muted" role="status"></span>
+        </p>
         <table id="stock">
           <thead>
             <tr>

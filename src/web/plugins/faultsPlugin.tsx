@@ -1,6 +1,5 @@
 import { Elysia, t } from 'elysia';
 import { type Explanation, type Fault, type Faults, createFaults, POISON_KINDS, type PoisonKind } from '../console/faults.ts';
-import { createProcessMap } from '../console/processMap.ts';
 import { formBody } from '../formBody.ts';
 import { HttpError, htmlResponse, redirectTo } from '../httpErrors.ts';
 import { FaultList, FaultsPage } from '../pages/FaultsPage.tsx';
@@ -107,7 +106,7 @@ const faultJson = ({ fault, explanation }: ExplainedFault) => ({
  * `POST /console/faults` (the page's forms, with the session's form token).
  */
 export function faultsPlugin(ctx: WebContext) {
-  const processMap = createProcessMap({ transport: ctx.transport, topic: ctx.config.topics.processes });
+  const processMap = ctx.processMap;
   const faults: Faults = createFaults({
     config: ctx.config,
     transport: ctx.transport,

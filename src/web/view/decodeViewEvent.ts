@@ -86,7 +86,7 @@ function decodeLabMessage(t: ShopConfig['topics'], message: DeliveredMessage): L
   if (message.topic === t.productTxnPerHour)
     return { type: 'WindowCounted', productId: product(), window: CATALOGUE.productTxnPerHour.codec.decode(message.value) };
   if (message.topic === t.promotions)
-    return { type: 'WindowCounted', productId: product(), window: CATALOGUE.promotions.codec.decode(message.value) };
+    return { type: 'Promoted', productId: product(), promotion: CATALOGUE.promotions.codec.decode(message.value) };
   if (message.topic === t.clicks) return { type: 'ClickRecorded', click: CATALOGUE.clicks.codec.decode(message.value) };
   return undefined;
 }

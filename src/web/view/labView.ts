@@ -1,26 +1,29 @@
-import type { Click, InventoryRow, WindowResult } from '../../lab/labMessages.ts';
+import type { Click, InventoryRow, Promotion, WindowResult } from '../../lab/labMessages.ts';
 
 /**
  * What the web knows of the stream-processing lab, built from the log like the rest of its view
  * (so a web process without the lab's actors or databases knows it too): each product's inventory
  * row (prices, discount, stock) from the inventory topic, its recent hopping windows from
- * product_txn_per_hour and promotions, and the clicks counted from the clicks topic.
+ * product_txn_per_hour and promotions, the recent promotions as they came (the feed), and the
+ * clicks counted from the clicks topic. The menu (promotions, prices) and the analytics page
+ * (`analyticsAt`) read nothing else: no lab database.
  *
- * Current promotions are the PROMOTIONS condition on each product's latest window at `now`, as the
- * analytics database answers it: a promotion row says a window qualified; a later update of the
- * same window (more orders) may say it no longer does, so both topics are read. A window's count
- * only grows, so of two results for one window the larger count is the later one whichever topic
- * delivered it first.
+ * Current promotions are the PROMOTIONS condition on each product's latest window at `now`: a
+ * promotion row says a window qualified; a later update of the same window (more orders) may say
+ * it no longer does, so both topics are read. A window's count only grows, so of two results for
+ * one window the larger count is the later one whichever topic delivered it first.
  */
 
 /** A lab message as a view event (keyed by product, not by order). */
 export type LabViewEvent =
   | { type: 'InventoryChanged'; productId: string; row: InventoryRow | null }
   | { type: 'WindowCounted'; productId: string; window: WindowResult }
+  /** a PROMOTIONS row: its window's count, and an entry of the feed */
+  | { type: 'Promoted'; productId: string; promotion: Promotion }
   | { type: 'ClickRecorded'; click: Click };
 
 export const isLabViewEvent = (e: { type: string }): e is LabViewEvent =>
-  e.type === 'InventoryChanged' || e.type === 'WindowCounted' || e.type === 'ClickRecorded';
+  e.type === 'InventoryChanged' || e.type === 'WindowCounted' || e.type === 'Promoted' || e.type === 'ClickRecorded';
 
 /** One product as the web knows it. */
 export interface ProductView {
@@ -48,7 +51,7 @@ export const noClicks = (): ClickCounts => ({ views: 0, byProduct: {}, last: nul
 export function evolveProduct(view: ProductView | undefined, event: Exclude<LabViewEvent, { type: 'ClickRecorded' }>): ProductView {
   const current = view ?? emptyProduct(event.productId);
   if (event.type === 'InventoryChanged') return { ...current, inventory: event.row };
-  const w = event.window;
+  const w = event.type === 'Promoted' ? event.promotion : event.window;
   const known = current.windows.find((x) => x.window_start === w.window_start);
   if (known && known.txn_per_hour > w.txn_per_hour) return current;
   const windows = [...current.windows.filter((x) => x !== known), stripped(w)]
@@ -66,6 +69,21 @@ const stripped = (w: WindowResult): WindowResult => ({
   stock_level: w.stock_level,
   name: w.name,
 });
+
+/** The feed keeps this many promotions (the analytics page shows them all). */
+export const FEED_SIZE = 20;
+
+/** The promotions feed after one more PROMOTIONS row: newest first, as they came (the sink's `promotions` table, bounded). */
+export function evolveFeed(feed: readonly Promotion[], promotion: Promotion): Promotion[] {
+  const entry: Promotion = {
+    ...stripped(promotion),
+    expected_txn_per_hour: promotion.expected_txn_per_hour,
+    stock_level: promotion.stock_level,
+    promotion_time: promotion.promotion_time,
+    discount: promotion.discount,
+  };
+  return [entry, ...feed].slice(0, FEED_SIZE);
+}
 
 export function evolveClicks(counts: ClickCounts, click: Click): ClickCounts {
   const last = Math.max(counts.last ?? click.click_ts, click.click_ts);
@@ -132,4 +150,31 @@ export function priceOf(
   const list = product.inventory.list_price;
   const discount = promotionOf(product, now)?.discount ?? 0;
   return { list_price: list, discount, price: cents(list * (1 - discount / 100)) };
+}
+
+/** The analytics page shows this many of each product's latest windows. */
+export const WINDOWS_SHOWN = 3;
+
+/** What the analytics page shows of the lab at `now`, all of it from the web's view of the log. */
+export interface LabAnalytics {
+  now: number;
+  /** each product's latest windows that have started by `now` (at most WINDOWS_SHOWN), by product then start */
+  windows: WindowResult[];
+  /** the inventory table as the inventory topic last said, by product (deleted products left out) */
+  inventory: InventoryRow[];
+  /** the promotions feed, newest first */
+  promotions: Promotion[];
+  /** what the menu offers now */
+  current: PromotionView[];
+}
+
+export function analyticsAt(products: readonly ProductView[], feed: readonly Promotion[], now: number): LabAnalytics {
+  const sorted = [...products].sort((a, b) => a.productId.localeCompare(b.productId));
+  return {
+    now,
+    windows: sorted.flatMap((p) => p.windows.filter((w) => w.window_start <= now).slice(-WINDOWS_SHOWN)),
+    inventory: sorted.flatMap((p) => (p.inventory ? [p.inventory] : [])),
+    promotions: [...feed],
+    current: promotionsAt(sorted, now),
+  };
 }

@@ -2,7 +2,7 @@ import type { ShopConfig } from '../../config/shopConfig.ts';
 import type { ActorSpec } from '../../runtime/host/actorSpec.ts';
 import { readsOf, shopTopology } from '../../topology.ts';
 import { viewEventDecoder } from './decodeViewEvent.ts';
-import { evolveClicks, evolveProduct, isLabViewEvent, type LabViewEvent } from './labView.ts';
+import { evolveClicks, evolveFeed, evolveProduct, isLabViewEvent, type LabViewEvent } from './labView.ts';
 import type { ViewEvent } from './viewEvent.ts';
 import type { WebViewStore } from './viewStore.ts';
 import type { ViewChange, WebView } from './webView.ts';
@@ -23,7 +23,8 @@ export type KeyedViewChange = ViewChange & { type: 'view.changed'; orderId: stri
  * | station-work | `WorkReported` | who works on which pizza |
  * | logs | `LineLogged` | the order page's log lines |
  * | pizza-priced | `OrderPriced` | the price the order was placed at |
- * | inventory, product_txn_per_hour, promotions | `InventoryChanged`, `WindowCounted` | prices and current promotions (the menu) |
+ * | inventory, product_txn_per_hour | `InventoryChanged`, `WindowCounted` | stock, prices, windows, current promotions (the menu, the analytics page) |
+ * | promotions | `Promoted` | its window as above; the promotions feed (the analytics page) |
  * | clicks | `ClickRecorded` | clicks per product (the analytics page) |
  */
 export function webViewSpec(deps: {
@@ -69,12 +70,13 @@ export function webViewSpec(deps: {
   };
 }
 
-/** The lab's events change the products and click counts; nobody listens live (pages read them when asked). */
+/** The lab's events change the products, the promotions feed and click counts; nobody listens live (the analytics page polls). */
 function applyLab(store: WebViewStore, event: LabViewEvent): void {
   if (event.type === 'ClickRecorded') {
     store.putClicks(evolveClicks(store.getClicks(), event.click));
     return;
   }
+  if (event.type === 'Promoted') store.putPromotionFeed(evolveFeed(store.getPromotionFeed(), event.promotion));
   const before = store.getProduct(event.productId);
   const after = evolveProduct(before, event);
   if (after !== before) store.putProduct(after);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { StateStore } from '../../store/stateStore.ts';
 import { type KitchenBoard, kitchenFromStore } from './kitchenBoard.ts';
+import type { Promotion } from '../../lab/labMessages.ts';
 import { type ClickCounts, noClicks, type ProductView } from './labView.ts';
 import type { OrderView } from './orderView.ts';
 
@@ -34,6 +35,9 @@ export interface WebViewStore {
   products(): ProductView[];
   getClicks(): ClickCounts;
   putClicks(counts: ClickCounts): void;
+  /** the lab's recent promotions, newest first (bounded by the view: `evolveFeed`) */
+  getPromotionFeed(): Promotion[];
+  putPromotionFeed(feed: Promotion[]): void;
   putKitchen(board: KitchenBoard): void;
   /** the next offset the view applies of a partition (stored with the view: restarts resume exactly there) */
   position(topic: string, partition: number): number | undefined;
@@ -54,7 +58,7 @@ type Positions = Record<string, number>;
 
 export function createViewStore(store: StateStore): WebViewStore {
   const orders = store.collection<OrderView>('web_orders');
-  const meta = store.collection<Meta | KitchenBoard | Positions | ClickCounts>('web_meta');
+  const meta = store.collection<Meta | KitchenBoard | Positions | ClickCounts | { feed: Promotion[] }>('web_meta');
   const products = store.collection<ProductView>('web_products');
   const positions: Positions = { ...((meta.get('positions') as Positions | undefined) ?? {}) };
   let viewId = (meta.get('view') as Meta | undefined)?.viewId;
@@ -105,6 +109,10 @@ export function createViewStore(store: StateStore): WebViewStore {
     getClicks: () => (meta.get('clicks') as ClickCounts | undefined) ?? noClicks(),
     putClicks(counts) {
       meta.put('clicks', counts);
+    },
+    getPromotionFeed: () => (meta.get('promotions') as { feed: Promotion[] } | undefined)?.feed ?? [],
+    putPromotionFeed(feed) {
+      meta.put('promotions', { feed });
     },
     position: (topic, partition) => positions[`${topic}:${partition}`],
     setPosition(topic, partition, next) {
