@@ -75,8 +75,7 @@ const timeOfDay = (ms: number) => `${new Date(ms).toISOString().slice(11, 19)} U
 export function ClockHeader(props: { clock: ReturnType<typeof clockJson>; session: SignedIn | undefined; back: string }): JSX.Element {
   const c = props.clock;
   return (
-    // Kita escapes only `"` in attribute values, so a `&…;` in one would be decoded by the browser:
-    // the attribute JSON carries numbers and booleans only, and `back` has its `&` escaped here
+    // the attribute JSON carries numbers and booleans only (every attribute's `&` is escaped by src/web/safeJsx.ts)
     <div
       class="shop-clock"
       id="shop-clock"
@@ -93,7 +92,7 @@ export function ClockHeader(props: { clock: ReturnType<typeof clockJson>; sessio
       {props.session ? (
         <form method="post" action="/clock" class="clock-controls">
           <input type="hidden" name={CSRF_FIELD} value={props.session.csrfToken} />
-          <input type="hidden" name="back" value={props.back.replaceAll('&', '&amp;')} />
+          <input type="hidden" name="back" value={props.back} />
           <button type="submit" name="action" value="pause" class="clock-pause" hidden={c.paused}>
             Pause
           </button>
