@@ -119,6 +119,27 @@ describe('the process map: stale and gone', () => {
     expect(after.processes.map((p) => p.process)).not.toContain('ghost-1');
     expect(after.changes[0]).toMatchObject({ what: 'left (stopped gracefully)' });
   });
+
+  it('an entry of another shape on the presence topic is skipped: the map and its page still answer', async () => {
+    const topic = v.shop.config.topics.processes;
+    const now = Date.now();
+    // an actor without its partitions, and an entry without started_at: each used to throw in the
+    // map (partitions.join, toISOString of undefined) on every refresh, for as long as the entry lived
+    const odd = [
+      { process: 'odd-1', pid: 1, host: 'h', transport: 'kafka', started_at: now, heartbeat_at: now, heartbeat_ms: 2000, web_url: null, actors: [{ actor: 'bake' }] },
+      { process: 'odd-2', pid: 2, host: 'h', transport: 'kafka', heartbeat_at: now, heartbeat_ms: 2000, web_url: null, actors: [] },
+    ];
+    await v.shop.transport.producer().send(topic, odd.map((o) => ({ key: o.process, value: JSON.stringify(o) })));
+    await v.advance(1);
+    const res = await call('GET', '/api/console/processes');
+    expect(res.status, await res.clone().text()).toBe(200);
+    const names = ((await res.json()) as MapJson).processes.map((p) => p.process);
+    expect(names).not.toContain('odd-1');
+    expect(names).not.toContain('odd-2');
+    expect(names).toHaveLength(1);
+    expect((await call('GET', '/console/processes')).status).toBe(200);
+    expect((await call('GET', '/console/faults')).status).toBe(200);
+  });
 });
 
 describe('faults from the console', () => {
