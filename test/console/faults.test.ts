@@ -126,10 +126,23 @@ describe('the process map: stale and gone', () => {
     // an actor without its partitions, and an entry without started_at: each used to throw in the
     // map (partitions.join, toISOString of undefined) on every refresh, for as long as the entry lived
     const odd = [
-      { process: 'odd-1', pid: 1, host: 'h', transport: 'kafka', started_at: now, heartbeat_at: now, heartbeat_ms: 2000, web_url: null, actors: [{ actor: 'bake' }] },
+      {
+        process: 'odd-1',
+        pid: 1,
+        host: 'h',
+        transport: 'kafka',
+        started_at: now,
+        heartbeat_at: now,
+        heartbeat_ms: 2000,
+        web_url: null,
+        actors: [{ actor: 'bake' }],
+      },
       { process: 'odd-2', pid: 2, host: 'h', transport: 'kafka', heartbeat_at: now, heartbeat_ms: 2000, web_url: null, actors: [] },
     ];
-    await v.shop.transport.producer().send(topic, odd.map((o) => ({ key: o.process, value: JSON.stringify(o) })));
+    await v.shop.transport.producer().send(
+      topic,
+      odd.map((o) => ({ key: o.process, value: JSON.stringify(o) })),
+    );
     await v.advance(1);
     const res = await call('GET', '/api/console/processes');
     expect(res.status, await res.clone().text()).toBe(200);

@@ -29,7 +29,9 @@ describe('attribute values are escaped at the JSX boundary', () => {
 
     it("the message browser's search box shows the search as typed", async () => {
       const topic = h.config.topics.pizzaOrdered;
-      const html = await (await request(h, 'GET', `/console?topic=${topic}&text=${encodeURIComponent('&lt;script&gt;')}`, { cookie })).text();
+      const html = await (
+        await request(h, 'GET', `/console?topic=${topic}&text=${encodeURIComponent('&lt;script&gt;')}`, { cookie })
+      ).text();
       expect(html).toContain('name="text" value="&amp;lt;script&amp;gt;"');
       expect(html).not.toContain('value="&lt;script&gt;"');
     });
