@@ -120,6 +120,31 @@ describe('the process map: stale and gone', () => {
     expect(after.changes[0]).toMatchObject({ what: 'left (stopped gracefully)' });
   });
 
+  it('a process silent for more than 10 minutes is forgotten (a SIGKILLed process writes no tombstone)', async () => {
+    const topic = v.shop.config.topics.processes;
+    const at = (ms: number) => ({
+      pid: 1,
+      host: 'elsewhere',
+      transport: 'kafka',
+      started_at: ms,
+      heartbeat_at: ms,
+      heartbeat_ms: 2000,
+      web_url: null,
+      actors: [],
+    });
+    const gone = { process: 'gone-1', ...at(Date.now() - 11 * 60_000) };
+    const recent = { process: 'recent-1', ...at(Date.now() - 9 * 60_000) };
+    await v.shop.transport.producer().send(
+      topic,
+      [gone, recent].map((e) => ({ key: e.process, value: JSON.stringify(e) })),
+    );
+    await v.advance(1);
+    const map = await processMap();
+    expect(map.processes.map((p) => p.process)).not.toContain('gone-1');
+    expect(map.processes.find((p) => p.process === 'recent-1')?.stale).toBe(true);
+    expect(map.changes.some((c) => c.what.startsWith('forgotten'))).toBe(true);
+  });
+
   it('an entry of another shape on the presence topic is skipped: the map and its page still answer', async () => {
     const topic = v.shop.config.topics.processes;
     const now = Date.now();
