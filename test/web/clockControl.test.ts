@@ -174,6 +174,14 @@ describe('clock control on the web (GET/POST /api/clock, the header)', () => {
     // and an entity in the page address stays text: the browser reads back the address it was given
     const entity = await (await request('GET', '/?a=1&quot=2', { cookie })).text();
     expect(entity).toContain('name="back" value="/?a=1&amp;quot=2"');
+    // `$&` and `` $` `` in the address (a URL's query keeps them raw) are text too, not replacement
+    // patterns: `` $` `` copied the page's markup before the header into the attribute, quotes and all
+    for (const address of ['/?x=$`', '/kitchen?x=$`', '/?x=$&']) {
+      const page = await (await request('GET', address, { cookie })).text();
+      expect(page).toContain(`name="back" value="${address.replace('&', '&amp;')}"`);
+      expect(page.match(/<form method="post" action="\/clock"/g)).toHaveLength(1);
+      expect(page.match(/<html/g)).toHaveLength(1);
+    }
   });
 
   it('sessions run on real time: a login after a pause longer than a session is not born expired', async () => {

@@ -144,7 +144,9 @@ export async function withClockHeader(ctx: WebContext, request: Request, html: s
   const header = await (
     <ClockHeader clock={clockJson(ctx, ctx.control)} session={ctx.sessionOf(request)} back={localPath(`${url.pathname}${url.search}`)} />
   );
-  return html.replace(CLOCK_SLOT, header);
+  // a function, not the string: `$'`, `$&` or `` $` `` in the page address (inside `header`) would
+  // otherwise pull raw page markup into the form's attribute
+  return html.replace(CLOCK_SLOT, () => header);
 }
 
 export function clockPlugin(ctx: WebContext) {
