@@ -331,10 +331,12 @@ describe('faults from the console', () => {
       }),
       await call('POST', '/api/console/faults/kill', { json: { actor: 'oven' } }),
       await call('POST', '/api/console/faults/pause', { json: { station: 'status' } }),
+      // a partition the topic does not have (the log's own error was a 500)
+      await call('POST', '/api/console/faults/duplicate', { json: { topic: v.shop.config.topics.pizzaOrdered, partition: 99, offset: 0 } }),
       await call('POST', '/console/faults', { form: { csrf_token: 'stale', fault: 'kill', actor: 'bake' } }),
     ];
-    expect(refused.map((r) => r.status)).toEqual([422, 422, 422, 404, 422, 422, 422, 403]);
-    for (const r of refused.slice(0, 7)) expect(((await r.json()) as { error: { message: string } }).error.message).toBeTruthy();
+    expect(refused.map((r) => r.status)).toEqual([422, 422, 422, 404, 422, 422, 422, 422, 403]);
+    for (const r of refused.slice(0, 8)) expect(((await r.json()) as { error: { message: string } }).error.message).toBeTruthy();
     await v.advance(100);
     expect(await Promise.all(topics.map(ends))).toEqual(before);
     expect(v.shop.supervisor.states().every((s) => s.restarts === 0)).toBe(true);

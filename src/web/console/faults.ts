@@ -185,6 +185,9 @@ export function createFaults(deps: FaultDeps) {
     if (target.partition === undefined || target.offset === undefined) {
       refuse('order_id', 'or partition and offset must be given');
     }
+    // a partition the topic does not have is the client's mistake (the log would answer a 500)
+    const partitions = (await transport.endOffsets(target.topic)).size;
+    if (target.partition >= partitions) refuse('partition', `must be below ${partitions} (${target.topic} has ${partitions})`);
     const [m] = await transport.read(target.topic, target.partition, target.offset, 1);
     if (!m || m.offset !== target.offset) {
       throw new HttpError('MESSAGE_NOT_FOUND', `no message at ${target.topic}[${target.partition}]@${target.offset}`, 404);
