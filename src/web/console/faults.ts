@@ -96,7 +96,13 @@ export interface FaultDeps {
 
 const MAX_FAULTS = 50;
 /** how far back a kill's duplicate check looks, per partition of each output topic */
-const DUPLICATE_WINDOW = 2_000;
+export const DUPLICATE_WINDOW = 2_000;
+/**
+ * How far past its mark an explanation looks for a fault's effects, per partition: they follow it
+ * closely. Every open faults page explains up to MAX_FAULTS faults each second, so reading to the
+ * end instead made that work grow with everything the shop wrote since (the log topic above all).
+ */
+export const EFFECT_WINDOW = 5_000;
 
 const text = (m: DeliveredMessage) => new TextDecoder().decode(m.value);
 
@@ -146,14 +152,15 @@ export function createFaults(deps: FaultDeps) {
     for (const t of topics) marks.set(t, await transport.endOffsets(t).catch(() => new Map<number, number>()));
     return marks;
   };
-  /** Every message of `topic` written after the mark, partition by partition. */
+  /** The messages of `topic` written after the mark (at most EFFECT_WINDOW per partition), partition by partition. */
   const since = async (fault: Fault, topic: string, filter?: (m: DeliveredMessage) => boolean) => {
     const out: DeliveredMessage[] = [];
     const ends = await transport.endOffsets(topic);
     for (const [partition, end] of ends) {
       let from = fault.marks.get(topic)?.get(partition) ?? 0;
-      while (from < end) {
-        const batch = await transport.read(topic, partition, from, 1000);
+      const until = Math.min(end, from + EFFECT_WINDOW);
+      while (from < until) {
+        const batch = await transport.read(topic, partition, from, Math.min(1000, until - from));
         if (batch.length === 0) break;
         for (const m of batch) if (!filter || filter(m)) out.push(m);
         from = (batch.at(-1)?.offset ?? from) + 1;
@@ -581,9 +588,11 @@ export function createFaults(deps: FaultDeps) {
       const seen = new Map<string, number>();
       const ends = await transport.endOffsets(topic);
       for (const [partition, end] of ends) {
-        let from = Math.max(0, (marks.get(partition) ?? 0) - DUPLICATE_WINDOW);
-        while (from < end) {
-          const batch = await transport.read(topic, partition, from, 1000);
+        const at = marks.get(partition) ?? 0;
+        let from = Math.max(0, at - DUPLICATE_WINDOW);
+        const until = Math.min(end, at + DUPLICATE_WINDOW);
+        while (from < until) {
+          const batch = await transport.read(topic, partition, from, Math.min(1000, until - from));
           if (batch.length === 0) break;
           for (const m of batch) if (m.key) seen.set(m.key, (seen.get(m.key) ?? 0) + 1);
           from = (batch.at(-1)?.offset ?? from) + 1;
