@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../src/clock.ts';
 import { loadConfig } from '../../src/config/loadConfig.ts';
+import { changelogTopic } from '../../src/runtime/host/createActorHost.ts';
 import { shopTopology } from '../../src/topology.ts';
 import { createEmbeddedLog, type EmbeddedLog } from '../../src/transport/embeddedLog.ts';
 import type { Transport } from '../../src/transport/transport.ts';
@@ -16,7 +17,9 @@ let clock: VirtualClock;
 beforeEach(async () => {
   clock = new VirtualClock(1_700_000_000_000);
   log = createEmbeddedLog({ clock });
-  await log.ensureTopics(Object.values(config.topics).map((topic) => ({ topic, partitions: 3 })));
+  await log.ensureTopics(
+    [...Object.values(config.topics), changelogTopic(config.groupIds.status)].map((topic) => ({ topic, partitions: 3 })),
+  );
 });
 afterEach(async () => {
   await log.close();
@@ -51,6 +54,13 @@ describe('explaining a fault', () => {
     const producer = log.producer();
     const orderId = 'abcdef01';
     await producer.send(config.topics.pizzaOrdered, [{ key: orderId, value: JSON.stringify({ status: 100 }) }]);
+    // the status actor's changelog before the fault (never compacted on the embedded log)
+    for (let i = 0; i < 3 * EFFECT_WINDOW; i += 1000) {
+      await producer.send(
+        changelogTopic(config.groupIds.status),
+        Array.from({ length: 1000 }, () => ({ key: orderId, value: JSON.stringify({ context: { history: [] } }) })),
+      );
+    }
     const fault = await faults.duplicate({ topic: config.topics.pizzaOrdered, orderId });
 
     // a busy shop after the fault: many log lines of that order (one partition: its key)

@@ -168,6 +168,7 @@ export function createFaults(deps: FaultDeps) {
     }
     return out;
   };
+  const statusChangelog = changelogTopic(config.groupIds.status);
   const checkTopic = (topic: string) => {
     if (!readTopics.includes(topic)) refuse('topic', `must be a topic some actor reads: ${readTopics.join(', ')}`);
   };
@@ -278,7 +279,7 @@ export function createFaults(deps: FaultDeps) {
     async duplicate(target: { topic: string; partition?: number; offset?: number; orderId?: string }): Promise<Fault> {
       const m = await pick(target);
       const { headers, spanId } = copyOf(m, 'duplicate');
-      const marks = await mark(effectTopics(m.topic));
+      const marks = await mark([...effectTopics(m.topic), statusChangelog]);
       const at = clock.now();
       const sent = await send(m.topic, { key: m.key, value: m.value, headers });
       return remember({
@@ -317,7 +318,7 @@ export function createFaults(deps: FaultDeps) {
       fault.timer = clock.setTimeout(() => {
         fault.timer = undefined;
         void (async () => {
-          fault.marks = await mark(effectTopics(m.topic));
+          fault.marks = await mark([...effectTopics(m.topic), statusChangelog]);
           fault.sent = await send(m.topic, { key: m.key, value: m.value, headers });
         })().catch(() => {
           fault.summary += ' — the log refused the late copy';
@@ -409,18 +410,19 @@ export function createFaults(deps: FaultDeps) {
     );
   }
 
-  /** The order's history as the status actor's changelog holds it (its latest row). */
-  async function orderHistory(orderId: string) {
-    const topic = changelogTopic(config.groupIds.status);
-    const partitions = (await transport.endOffsets(topic).catch(() => new Map<number, number>())).size;
+  /**
+   * The order's history as the status actor's changelog holds it: its latest row written since the
+   * fault's mark (the copy's record is written after it; the changelog of the embedded log is never
+   * compacted, so reading it from the start grew with every order ever placed).
+   */
+  async function orderHistory(orderId: string, fault: Fault) {
+    const partitions = (await transport.endOffsets(statusChangelog).catch(() => new Map<number, number>())).size;
     if (partitions === 0) return undefined;
-    let row: { context?: { history?: { event: string; applied: boolean; reason?: string; source: string }[] } } | undefined;
-    for (let from = 0; ; ) {
-      const batch = await transport.read(topic, partitionForKey(orderId, partitions), from, 5000);
-      if (batch.length === 0) break;
-      for (const m of batch) if (m.key === orderId) row = m.value.length === 0 ? undefined : JSON.parse(text(m));
-      from = (batch.at(-1)?.offset ?? from) + 1;
-    }
+    const partition = partitionForKey(orderId, partitions);
+    const rows = await since(fault, statusChangelog, (m) => m.partition === partition && m.key === orderId);
+    const last = rows.at(-1);
+    const row: { context?: { history?: { event: string; applied: boolean; reason?: string; source: string }[] } } | undefined =
+      !last || last.value.length === 0 ? undefined : JSON.parse(text(last));
     return row?.context?.history;
   }
 
@@ -464,7 +466,7 @@ export function createFaults(deps: FaultDeps) {
           // a log line that is not JSON: nothing to quote
         }
       }
-      const history = await orderHistory(fault.orderId).catch(() => undefined);
+      const history = await orderHistory(fault.orderId, fault).catch(() => undefined);
       const recorded = (history ?? []).filter((h) => !h.applied && h.source === sent.topic);
       if (recorded.length > 0) {
         lines.push(
