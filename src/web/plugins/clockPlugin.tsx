@@ -157,6 +157,11 @@ export function clockPlugin(ctx: WebContext) {
   };
   const limits = ctx.config.webLimits;
   let streams = 0;
+  /**
+   * Open clock streams per session, or per client address for a page without one (the header is
+   * live on the login page too): without a cap, one client could hold every slot of the total.
+   */
+  const streamsOf = new Map<string, number>();
 
   const command = async (session: SignedIn, action: ClockAction, options: { rate?: number | undefined; ms?: number | undefined }) => {
     const c = need();
@@ -245,14 +250,23 @@ export function clockPlugin(ctx: WebContext) {
     )
     .get(
       '/api/clock/events',
-      ({ request }) => {
+      ({ request, server }) => {
         const c = need();
         if (limits.streamsTotal > 0 && streams >= limits.streamsTotal) {
           throw new HttpError('TOO_MANY_STREAMS', 'the shop serves as many live streams as it can: try again shortly', 503, {
             headers: { 'retry-after': '5' },
           });
         }
+        const session = ctx.sessionOf(request);
+        const who = session ? `session:${session.customerId}` : `address:${server?.requestIP(request)?.address ?? 'unknown'}`;
+        const mine = streamsOf.get(who) ?? 0;
+        if (limits.streamsPerSession > 0 && mine >= limits.streamsPerSession) {
+          throw new HttpError('TOO_MANY_STREAMS', `at most ${limits.streamsPerSession} live streams per session: close a tab`, 429, {
+            headers: { 'retry-after': '5' },
+          });
+        }
         streams += 1;
+        streamsOf.set(who, mine + 1);
         return sseResponse({
           clock: ctx.wallClock,
           signal: request.signal,
@@ -261,6 +275,9 @@ export function clockPlugin(ctx: WebContext) {
           maxBufferedBytes: limits.streamBufferKib * 1024,
           onEnd: () => {
             streams -= 1;
+            const left = (streamsOf.get(who) ?? 1) - 1;
+            if (left > 0) streamsOf.set(who, left);
+            else streamsOf.delete(who);
           },
           start: (send) => {
             send('clock', clockJson(ctx, c));
