@@ -385,6 +385,16 @@ export function createFaults(deps: FaultDeps) {
     },
 
     explain,
+
+    /** Cancels the copies still held (the web is stopping): they are not sent. */
+    stop() {
+      for (const fault of faults) {
+        if (fault.timer === undefined) continue;
+        clock.clearTimeout(fault.timer);
+        fault.timer = undefined;
+        fault.summary += ' — not sent: the web stopped first';
+      }
+    },
   };
 
   /** Messages of a station's work topics its group has not committed yet. */

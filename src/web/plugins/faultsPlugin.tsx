@@ -118,6 +118,8 @@ export function faultsPlugin(ctx: WebContext) {
     processMap,
     controls: ctx.control?.channel,
   });
+  // a copy held for later must not go out from a stopped web (nor keep its process waiting for it)
+  ctx.onStop?.add(() => faults.stop());
   const deadLetterTopic = ctx.config.topics.deadLetter;
   const map = async () => {
     await processMap.refresh();
