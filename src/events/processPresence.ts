@@ -64,7 +64,8 @@ export function parsePresence(value: Uint8Array | string): ProcessPresence | nul
 }
 
 const isString = (v: unknown): v is string => typeof v === 'string';
-const isTime = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+/** a time a Date can hold (the page formats it: a larger one throws) */
+const isTime = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= 8.64e15;
 const isCount = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
 const STATES: readonly unknown[] = ['running', 'rebalancing', 'restarting', 'stopped'] satisfies ActorPresence['state'][];
 

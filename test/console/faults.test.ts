@@ -163,6 +163,18 @@ describe('the process map: stale and gone', () => {
         actors: [{ actor: 'bake' }],
       },
       { process: 'odd-2', pid: 2, host: 'h', transport: 'kafka', heartbeat_at: now, heartbeat_ms: 2000, web_url: null, actors: [] },
+      // a time no Date can hold
+      {
+        process: 'odd-3',
+        pid: 3,
+        host: 'h',
+        transport: 'kafka',
+        started_at: 1e20,
+        heartbeat_at: now,
+        heartbeat_ms: 2000,
+        web_url: null,
+        actors: [],
+      },
     ];
     await v.shop.transport.producer().send(
       topic,
@@ -174,6 +186,7 @@ describe('the process map: stale and gone', () => {
     const names = ((await res.json()) as MapJson).processes.map((p) => p.process);
     expect(names).not.toContain('odd-1');
     expect(names).not.toContain('odd-2');
+    expect(names).not.toContain('odd-3');
     expect(names).toHaveLength(1);
     expect((await call('GET', '/console/processes')).status).toBe(200);
     expect((await call('GET', '/console/faults')).status).toBe(200);
