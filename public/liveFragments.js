@@ -8,6 +8,12 @@
     for (const box of boxes) {
       try {
         const res = await fetch(box.dataset.fragment, { headers: { accept: 'text/html' } });
+        // signed out (the session expired, or ended in another tab): the fragment was answered by a
+        // redirect to the login page, which must not be drawn inside the box: go there instead
+        if (res.redirected) {
+          window.location.assign(res.url);
+          return;
+        }
         if (res.ok) box.innerHTML = await res.text();
       } catch {
         // the web restarting: try again at the next tick

@@ -283,6 +283,8 @@ export function parseConfig(text: string, file: string): ShopConfig {
         'clock_commands_per_minute_per_session',
         DEFAULT_WEB_LIMITS.clockCommandsPerMinutePerSession,
       ),
+      faultsPerMinutePerSession: r.optInt('web-limits', 'faults_per_minute_per_session', DEFAULT_WEB_LIMITS.faultsPerMinutePerSession),
+      faultsPerMinutePerAddress: r.optInt('web-limits', 'faults_per_minute_per_address', DEFAULT_WEB_LIMITS.faultsPerMinutePerAddress),
       streamsPerSession: r.optInt('web-limits', 'streams_per_session', DEFAULT_WEB_LIMITS.streamsPerSession),
       streamsTotal: r.optInt('web-limits', 'streams_total', DEFAULT_WEB_LIMITS.streamsTotal),
       streamBufferKib: r.optInt('web-limits', 'stream_buffer_kib', DEFAULT_WEB_LIMITS.streamBufferKib, 1),

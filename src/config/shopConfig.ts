@@ -140,6 +140,9 @@ export interface WebLimits {
   clicksPerMinutePerSession: number;
   /** clock commands (pause, resume, step, speed) per session */
   clockCommandsPerMinutePerSession: number;
+  /** faults injected from the console (kill, restart, pause, poison, duplicate, delay), per session and per client address */
+  faultsPerMinutePerSession: number;
+  faultsPerMinutePerAddress: number;
   /** live streams open at once, per session and in total */
   streamsPerSession: number;
   streamsTotal: number;
@@ -154,6 +157,8 @@ export const DEFAULT_WEB_LIMITS: WebLimits = {
   streamsPerMinutePerAddress: 600,
   clicksPerMinutePerSession: 120,
   clockCommandsPerMinutePerSession: 60,
+  faultsPerMinutePerSession: 20,
+  faultsPerMinutePerAddress: 120,
   streamsPerSession: 6,
   streamsTotal: 1000,
   streamBufferKib: 256,

@@ -80,7 +80,7 @@ export function createControlChannel(options: ControlChannelOptions): ControlCha
   let consumer: Consumer | undefined;
   let restart: TimerHandle | undefined;
   let stopped = false;
-  const waiters: { offset: number; resolve: () => void }[] = [];
+  const waiters: { offset: number; resolve: () => void; reject: (error: Error) => void }[] = [];
 
   const settleWaiters = () => {
     for (let i = waiters.length - 1; i >= 0; i--) {
@@ -96,6 +96,7 @@ export function createControlChannel(options: ControlChannelOptions): ControlCha
   const appliedThrough = (offset: number, ms: number, what: string) =>
     new Promise<void>((resolve, reject) => {
       if (offset < next) return resolve();
+      if (stopped) return reject(new ShopError('CONTROL_STOPPED', `${what}: the control channel is stopped`, { httpStatus: 503 }));
       const timer = wall.setTimeout(() => {
         const i = waiters.indexOf(waiter);
         if (i >= 0) waiters.splice(i, 1);
@@ -108,6 +109,10 @@ export function createControlChannel(options: ControlChannelOptions): ControlCha
         resolve: () => {
           wall.clearTimeout(timer);
           resolve();
+        },
+        reject: (error: Error) => {
+          wall.clearTimeout(timer);
+          reject(error);
         },
       };
       waiters.push(waiter);
@@ -206,6 +211,9 @@ export function createControlChannel(options: ControlChannelOptions): ControlCha
     async stop() {
       stopped = true;
       if (restart !== undefined) wall.clearTimeout(restart);
+      // what waits for a command to be applied here learns now that it never will be (its timer,
+      // up to a minute, would otherwise keep a stopped process waiting)
+      for (const w of waiters.splice(0)) w.reject(new ShopError('CONTROL_STOPPED', 'the control channel stopped', { httpStatus: 503 }));
       await consumer?.close();
     },
   };

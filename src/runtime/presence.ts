@@ -194,10 +194,12 @@ export function createPresence(options: PresenceOptions): Presence {
     entry,
     publish,
     async stop() {
+      // stopped first: a beat in flight must not arm the next one when it lands (a timer left
+      // behind kept a stopped shop's event loop alive); what is queued behind it is not sent
+      stopped = true;
       if (timer !== undefined) clearTimeout(timer);
       timer = undefined;
       await inFlight.catch(() => undefined);
-      stopped = true;
       await send('');
     },
   };

@@ -103,6 +103,7 @@ export async function createWebActor(options: WebActorOptions): Promise<WebActor
     return { consumed: m.received, malformed: m.deadLettered };
   };
   const liveStreams: LiveStreams = new Set();
+  const onStop = new Set<() => void>();
   const secret = options.sessionSecret ?? loadSessionSecret({ dataDir: options.dataDir ?? null });
 
   const watched = shopGroups(shopTopology(config), groupId);
@@ -126,6 +127,7 @@ export async function createWebActor(options: WebActorOptions): Promise<WebActor
     groupId,
     consumerStats: () => stats(),
     liveStreams,
+    onStop,
     lagHistory,
     ...(options.spans ? { spans: options.spans } : {}),
     ...(options.wireFormat ? { wireFormat: options.wireFormat } : {}),
@@ -184,6 +186,7 @@ export async function createWebActor(options: WebActorOptions): Promise<WebActor
       stopped = true;
       if (sweep !== undefined) wall.clearTimeout(sweep);
       lagHistory.stop();
+      for (const cancel of onStop) cancel();
       await host.stop();
       // live streams never finish by themselves: end them, then let requests in flight finish
       for (const close of [...liveStreams]) close();

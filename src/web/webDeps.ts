@@ -61,6 +61,8 @@ export interface WebDeps {
   ids?: { orderId(): string; customerId(): string };
   /** where open SSE streams register, so the actor can end them when it stops */
   liveStreams?: LiveStreams;
+  /** what the plugins cancel when the actor stops (the console's held fault copies) */
+  onStop?: Set<() => void>;
   /** SSE keep-alive comment interval; default 15 s (on `wallClock`) */
   heartbeatMs?: number;
   /** the speed factor the shop runs at, shown on pages */

@@ -95,4 +95,12 @@ describe.skipIf(!browserTestsRun())('faults and the process map in a browser', (
     await shot('console-processes');
     expect(problems).toEqual([]);
   }, 60_000);
+
+  // last: it signs the page out
+  it('a page whose session ends goes to the login page instead of drawing it inside its fragment', async () => {
+    await page.goto(`${url}/console/processes`);
+    await browser.clearCookies();
+    await page.waitForURL(`${url}/login`, { timeout: 10_000 });
+    expect(await page.locator('#process-map').count()).toBe(0);
+  }, 60_000);
 });

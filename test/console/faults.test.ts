@@ -119,6 +119,78 @@ describe('the process map: stale and gone', () => {
     expect(after.processes.map((p) => p.process)).not.toContain('ghost-1');
     expect(after.changes[0]).toMatchObject({ what: 'left (stopped gracefully)' });
   });
+
+  it('a process silent for more than 10 minutes is forgotten (a SIGKILLed process writes no tombstone)', async () => {
+    const topic = v.shop.config.topics.processes;
+    const at = (ms: number) => ({
+      pid: 1,
+      host: 'elsewhere',
+      transport: 'kafka',
+      started_at: ms,
+      heartbeat_at: ms,
+      heartbeat_ms: 2000,
+      web_url: null,
+      actors: [],
+    });
+    const gone = { process: 'gone-1', ...at(Date.now() - 11 * 60_000) };
+    const recent = { process: 'recent-1', ...at(Date.now() - 9 * 60_000) };
+    await v.shop.transport.producer().send(
+      topic,
+      [gone, recent].map((e) => ({ key: e.process, value: JSON.stringify(e) })),
+    );
+    await v.advance(1);
+    const map = await processMap();
+    expect(map.processes.map((p) => p.process)).not.toContain('gone-1');
+    expect(map.processes.find((p) => p.process === 'recent-1')?.stale).toBe(true);
+    expect(map.changes.some((c) => c.what.startsWith('forgotten'))).toBe(true);
+  });
+
+  it('an entry of another shape on the presence topic is skipped: the map and its page still answer', async () => {
+    const topic = v.shop.config.topics.processes;
+    const now = Date.now();
+    // an actor without its partitions, and an entry without started_at: each used to throw in the
+    // map (partitions.join, toISOString of undefined) on every refresh, for as long as the entry lived
+    const odd = [
+      {
+        process: 'odd-1',
+        pid: 1,
+        host: 'h',
+        transport: 'kafka',
+        started_at: now,
+        heartbeat_at: now,
+        heartbeat_ms: 2000,
+        web_url: null,
+        actors: [{ actor: 'bake' }],
+      },
+      { process: 'odd-2', pid: 2, host: 'h', transport: 'kafka', heartbeat_at: now, heartbeat_ms: 2000, web_url: null, actors: [] },
+      // a time no Date can hold
+      {
+        process: 'odd-3',
+        pid: 3,
+        host: 'h',
+        transport: 'kafka',
+        started_at: 1e20,
+        heartbeat_at: now,
+        heartbeat_ms: 2000,
+        web_url: null,
+        actors: [],
+      },
+    ];
+    await v.shop.transport.producer().send(
+      topic,
+      odd.map((o) => ({ key: o.process, value: JSON.stringify(o) })),
+    );
+    await v.advance(1);
+    const res = await call('GET', '/api/console/processes');
+    expect(res.status, await res.clone().text()).toBe(200);
+    const names = ((await res.json()) as MapJson).processes.map((p) => p.process);
+    expect(names).not.toContain('odd-1');
+    expect(names).not.toContain('odd-2');
+    expect(names).not.toContain('odd-3');
+    expect(names).toHaveLength(1);
+    expect((await call('GET', '/console/processes')).status).toBe(200);
+    expect((await call('GET', '/console/faults')).status).toBe(200);
+  });
 });
 
 describe('faults from the console', () => {
@@ -272,10 +344,12 @@ describe('faults from the console', () => {
       }),
       await call('POST', '/api/console/faults/kill', { json: { actor: 'oven' } }),
       await call('POST', '/api/console/faults/pause', { json: { station: 'status' } }),
+      // a partition the topic does not have (the log's own error was a 500)
+      await call('POST', '/api/console/faults/duplicate', { json: { topic: v.shop.config.topics.pizzaOrdered, partition: 99, offset: 0 } }),
       await call('POST', '/console/faults', { form: { csrf_token: 'stale', fault: 'kill', actor: 'bake' } }),
     ];
-    expect(refused.map((r) => r.status)).toEqual([422, 422, 422, 404, 422, 422, 422, 403]);
-    for (const r of refused.slice(0, 7)) expect(((await r.json()) as { error: { message: string } }).error.message).toBeTruthy();
+    expect(refused.map((r) => r.status)).toEqual([422, 422, 422, 404, 422, 422, 422, 422, 403]);
+    for (const r of refused.slice(0, 8)) expect(((await r.json()) as { error: { message: string } }).error.message).toBeTruthy();
     await v.advance(100);
     expect(await Promise.all(topics.map(ends))).toEqual(before);
     expect(v.shop.supervisor.states().every((s) => s.restarts === 0)).toBe(true);

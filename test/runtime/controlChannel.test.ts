@@ -111,4 +111,22 @@ describe('the control channel (embedded log)', () => {
     expect(a.clock.state().paused).toBe(true);
     expect(a.seen).toHaveLength(1);
   });
+
+  it('stop fails a send still waiting to be applied at once, and leaves no timer behind', async () => {
+    const { wall, process } = await setup();
+    const a = await process('a');
+    let release = () => {};
+    a.channel.on('clock.resume', () => new Promise<void>((r) => (release = r)));
+    const sending = a.channel.send({ type: 'clock.resume' }, 'a').then(
+      () => 'applied',
+      (error: { code?: string }) => error.code,
+    );
+    await wall.advance(0); // the command is read and its handler holds it
+    const stopping = a.channel.stop();
+    const outcome = await Promise.race([sending, new Promise((r) => setImmediate(() => r('still waiting')))]);
+    release();
+    await stopping;
+    expect(outcome).toBe('CONTROL_STOPPED');
+    expect(wall.nextTimerAt()).toBeUndefined();
+  });
 });

@@ -164,6 +164,38 @@ describe('clock control on the web (GET/POST /api/clock, the header)', () => {
     expect(await commands()).toHaveLength(2);
   });
 
+  it('caps the open clock streams of a session, and of an address without one', async () => {
+    await shop.stop();
+    const limited = { ...config, webLimits: { ...config.webLimits, streamsPerSession: 2, streamsPerMinutePerAddress: 0 } };
+    shop = await startShop({
+      config: limited,
+      actors: ['web', 'status'],
+      clock,
+      speed: 1,
+      memory: true,
+      logFormat: 'silent',
+      listen: false,
+    });
+    const aborts: AbortController[] = [];
+    const open = async (cookie?: string) => {
+      const abort = new AbortController();
+      aborts.push(abort);
+      const web = shop.web() as WebActor;
+      const res = await web.app.handle(
+        new Request(`${BASE}/api/clock/events`, { headers: cookie ? { cookie } : {}, signal: abort.signal }),
+      );
+      return res.status;
+    };
+    expect([await open(), await open(), await open()]).toEqual([200, 200, 429]);
+    const cookie = await login('ada');
+    expect([await open(cookie), await open(cookie), await open(cookie)]).toEqual([200, 200, 429]);
+    // a stream closed gives its slot back
+    aborts[0]?.abort();
+    await clock.advance(1);
+    expect(await open()).toBe(200);
+    for (const a of aborts) a.abort();
+  });
+
   it('escapes the page address it writes into the header form', async () => {
     const cookie = await login();
     const html = await (await request('GET', '/?q=%22%3E%3Cscript%3Ealert(1)%3C/script%3E', { cookie })).text();
@@ -174,6 +206,14 @@ describe('clock control on the web (GET/POST /api/clock, the header)', () => {
     // and an entity in the page address stays text: the browser reads back the address it was given
     const entity = await (await request('GET', '/?a=1&quot=2', { cookie })).text();
     expect(entity).toContain('name="back" value="/?a=1&amp;quot=2"');
+    // `$&` and `` $` `` in the address (a URL's query keeps them raw) are text too, not replacement
+    // patterns: `` $` `` copied the page's markup before the header into the attribute, quotes and all
+    for (const address of ['/?x=$`', '/kitchen?x=$`', '/?x=$&']) {
+      const page = await (await request('GET', address, { cookie })).text();
+      expect(page).toContain(`name="back" value="${address.replace('&', '&amp;')}"`);
+      expect(page.match(/<form method="post" action="\/clock"/g)).toHaveLength(1);
+      expect(page.match(/<html/g)).toHaveLength(1);
+    }
   });
 
   it('sessions run on real time: a login after a pause longer than a session is not born expired', async () => {

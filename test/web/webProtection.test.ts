@@ -192,6 +192,29 @@ describe('rate limits (issue 10, 4)', () => {
     expect(form.headers.get('content-type')).toContain('text/html');
   });
 
+  it('limits faults from the console per session and per address (a kill loop is refused, nothing produced past the limit)', async () => {
+    h = await startWeb({ limits: { faultsPerMinutePerSession: 2, faultsPerMinutePerAddress: 3 } });
+    const a = await login(h, 'ada');
+    const topic = h.config.topics.pizzaOrdered;
+    const poison = (cookie: string) => request(h, 'POST', '/api/console/faults/poison', { cookie, json: { topic, kind: 'not-json' } });
+    expect((await poison(a.cookie)).status).toBe(201);
+    expect((await poison(a.cookie)).status).toBe(201);
+    const limited = await poison(a.cookie);
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect((await errorOf(limited)).code).toBe('RATE_LIMITED');
+    // a new login is a new session: the address still bounds it, on the page's form too
+    const b = await login(h, 'bea');
+    expect((await poison(b.cookie)).status).toBe(201);
+    const form = await request(h, 'POST', '/console/faults', {
+      cookie: b.cookie,
+      form: { csrf_token: await formToken(h, b.cookie), fault: 'poison', topic, kind: 'not-json' },
+    });
+    expect(form.status).toBe(429);
+    await h.settle();
+    expect(await messageCount(h, topic)).toBe(3);
+  });
+
   it('limits logins per client address (API and form)', async () => {
     h = await startWeb({ limits: { loginsPerMinutePerAddress: 2 } });
     expect((await request(h, 'POST', '/api/login', { json: { username: 'a' } })).status).toBe(200);

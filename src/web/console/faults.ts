@@ -96,7 +96,13 @@ export interface FaultDeps {
 
 const MAX_FAULTS = 50;
 /** how far back a kill's duplicate check looks, per partition of each output topic */
-const DUPLICATE_WINDOW = 2_000;
+export const DUPLICATE_WINDOW = 2_000;
+/**
+ * How far past its mark an explanation looks for a fault's effects, per partition: they follow it
+ * closely. Every open faults page explains up to MAX_FAULTS faults each second, so reading to the
+ * end instead made that work grow with everything the shop wrote since (the log topic above all).
+ */
+export const EFFECT_WINDOW = 5_000;
 
 const text = (m: DeliveredMessage) => new TextDecoder().decode(m.value);
 
@@ -146,14 +152,15 @@ export function createFaults(deps: FaultDeps) {
     for (const t of topics) marks.set(t, await transport.endOffsets(t).catch(() => new Map<number, number>()));
     return marks;
   };
-  /** Every message of `topic` written after the mark, partition by partition. */
+  /** The messages of `topic` written after the mark (at most EFFECT_WINDOW per partition), partition by partition. */
   const since = async (fault: Fault, topic: string, filter?: (m: DeliveredMessage) => boolean) => {
     const out: DeliveredMessage[] = [];
     const ends = await transport.endOffsets(topic);
     for (const [partition, end] of ends) {
       let from = fault.marks.get(topic)?.get(partition) ?? 0;
-      while (from < end) {
-        const batch = await transport.read(topic, partition, from, 1000);
+      const until = Math.min(end, from + EFFECT_WINDOW);
+      while (from < until) {
+        const batch = await transport.read(topic, partition, from, Math.min(1000, until - from));
         if (batch.length === 0) break;
         for (const m of batch) if (!filter || filter(m)) out.push(m);
         from = (batch.at(-1)?.offset ?? from) + 1;
@@ -161,6 +168,7 @@ export function createFaults(deps: FaultDeps) {
     }
     return out;
   };
+  const statusChangelog = changelogTopic(config.groupIds.status);
   const checkTopic = (topic: string) => {
     if (!readTopics.includes(topic)) refuse('topic', `must be a topic some actor reads: ${readTopics.join(', ')}`);
   };
@@ -185,6 +193,9 @@ export function createFaults(deps: FaultDeps) {
     if (target.partition === undefined || target.offset === undefined) {
       refuse('order_id', 'or partition and offset must be given');
     }
+    // a partition the topic does not have is the client's mistake (the log would answer a 500)
+    const partitions = (await transport.endOffsets(target.topic)).size;
+    if (target.partition >= partitions) refuse('partition', `must be below ${partitions} (${target.topic} has ${partitions})`);
     const [m] = await transport.read(target.topic, target.partition, target.offset, 1);
     if (!m || m.offset !== target.offset) {
       throw new HttpError('MESSAGE_NOT_FOUND', `no message at ${target.topic}[${target.partition}]@${target.offset}`, 404);
@@ -268,7 +279,7 @@ export function createFaults(deps: FaultDeps) {
     async duplicate(target: { topic: string; partition?: number; offset?: number; orderId?: string }): Promise<Fault> {
       const m = await pick(target);
       const { headers, spanId } = copyOf(m, 'duplicate');
-      const marks = await mark(effectTopics(m.topic));
+      const marks = await mark([...effectTopics(m.topic), statusChangelog]);
       const at = clock.now();
       const sent = await send(m.topic, { key: m.key, value: m.value, headers });
       return remember({
@@ -307,7 +318,7 @@ export function createFaults(deps: FaultDeps) {
       fault.timer = clock.setTimeout(() => {
         fault.timer = undefined;
         void (async () => {
-          fault.marks = await mark(effectTopics(m.topic));
+          fault.marks = await mark([...effectTopics(m.topic), statusChangelog]);
           fault.sent = await send(m.topic, { key: m.key, value: m.value, headers });
         })().catch(() => {
           fault.summary += ' — the log refused the late copy';
@@ -374,6 +385,16 @@ export function createFaults(deps: FaultDeps) {
     },
 
     explain,
+
+    /** Cancels the copies still held (the web is stopping): they are not sent. */
+    stop() {
+      for (const fault of faults) {
+        if (fault.timer === undefined) continue;
+        clock.clearTimeout(fault.timer);
+        fault.timer = undefined;
+        fault.summary += ' — not sent: the web stopped first';
+      }
+    },
   };
 
   /** Messages of a station's work topics its group has not committed yet. */
@@ -399,18 +420,19 @@ export function createFaults(deps: FaultDeps) {
     );
   }
 
-  /** The order's history as the status actor's changelog holds it (its latest row). */
-  async function orderHistory(orderId: string) {
-    const topic = changelogTopic(config.groupIds.status);
-    const partitions = (await transport.endOffsets(topic).catch(() => new Map<number, number>())).size;
+  /**
+   * The order's history as the status actor's changelog holds it: its latest row written since the
+   * fault's mark (the copy's record is written after it; the changelog of the embedded log is never
+   * compacted, so reading it from the start grew with every order ever placed).
+   */
+  async function orderHistory(orderId: string, fault: Fault) {
+    const partitions = (await transport.endOffsets(statusChangelog).catch(() => new Map<number, number>())).size;
     if (partitions === 0) return undefined;
-    let row: { context?: { history?: { event: string; applied: boolean; reason?: string; source: string }[] } } | undefined;
-    for (let from = 0; ; ) {
-      const batch = await transport.read(topic, partitionForKey(orderId, partitions), from, 5000);
-      if (batch.length === 0) break;
-      for (const m of batch) if (m.key === orderId) row = m.value.length === 0 ? undefined : JSON.parse(text(m));
-      from = (batch.at(-1)?.offset ?? from) + 1;
-    }
+    const partition = partitionForKey(orderId, partitions);
+    const rows = await since(fault, statusChangelog, (m) => m.partition === partition && m.key === orderId);
+    const last = rows.at(-1);
+    const row: { context?: { history?: { event: string; applied: boolean; reason?: string; source: string }[] } } | undefined =
+      !last || last.value.length === 0 ? undefined : JSON.parse(text(last));
     return row?.context?.history;
   }
 
@@ -454,7 +476,7 @@ export function createFaults(deps: FaultDeps) {
           // a log line that is not JSON: nothing to quote
         }
       }
-      const history = await orderHistory(fault.orderId).catch(() => undefined);
+      const history = await orderHistory(fault.orderId, fault).catch(() => undefined);
       const recorded = (history ?? []).filter((h) => !h.applied && h.source === sent.topic);
       if (recorded.length > 0) {
         lines.push(
@@ -578,9 +600,11 @@ export function createFaults(deps: FaultDeps) {
       const seen = new Map<string, number>();
       const ends = await transport.endOffsets(topic);
       for (const [partition, end] of ends) {
-        let from = Math.max(0, (marks.get(partition) ?? 0) - DUPLICATE_WINDOW);
-        while (from < end) {
-          const batch = await transport.read(topic, partition, from, 1000);
+        const at = marks.get(partition) ?? 0;
+        let from = Math.max(0, at - DUPLICATE_WINDOW);
+        const until = Math.min(end, at + DUPLICATE_WINDOW);
+        while (from < until) {
+          const batch = await transport.read(topic, partition, from, Math.min(1000, until - from));
           if (batch.length === 0) break;
           for (const m of batch) if (m.key) seen.set(m.key, (seen.get(m.key) ?? 0) + 1);
           from = (batch.at(-1)?.offset ?? from) + 1;

@@ -26,6 +26,12 @@ export interface ProcessMapSnapshot {
 }
 
 const MAX_CHANGES = 100;
+/**
+ * A process silent this long is forgotten (it stays stale until then). Each start has a new id and
+ * a SIGKILLed process never writes its tombstone, so without this the map (and its page) would grow
+ * by one entry per killed process for as long as the web runs.
+ */
+export const FORGET_AFTER_MS = 10 * 60_000;
 
 /**
  * The console's process map: reads the presence topic (no consumer group: it reads every
@@ -108,6 +114,11 @@ export function createProcessMap(deps: { transport: Pick<Transport, 'read' | 'en
     },
     snapshot(): ProcessMapSnapshot {
       const at = now();
+      for (const [key, p] of latest) {
+        if (at - p.heartbeat_at <= FORGET_AFTER_MS) continue;
+        latest.delete(key);
+        note(at, key, null, `forgotten: silent for ${Math.round((at - p.heartbeat_at) / 60_000)} min`);
+      }
       const processes = [...latest.values()]
         .map((p) => ({ ...p, stale: isStale(p, at), silent_ms: Math.max(0, at - p.heartbeat_at) }))
         .sort((a, b) => a.started_at - b.started_at || a.process.localeCompare(b.process));

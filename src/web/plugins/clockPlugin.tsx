@@ -75,8 +75,7 @@ const timeOfDay = (ms: number) => `${new Date(ms).toISOString().slice(11, 19)} U
 export function ClockHeader(props: { clock: ReturnType<typeof clockJson>; session: SignedIn | undefined; back: string }): JSX.Element {
   const c = props.clock;
   return (
-    // Kita escapes only `"` in attribute values, so a `&…;` in one would be decoded by the browser:
-    // the attribute JSON carries numbers and booleans only, and `back` has its `&` escaped here
+    // the attribute JSON carries numbers and booleans only (every attribute's `&` is escaped by src/web/safeJsx.ts)
     <div
       class="shop-clock"
       id="shop-clock"
@@ -93,7 +92,7 @@ export function ClockHeader(props: { clock: ReturnType<typeof clockJson>; sessio
       {props.session ? (
         <form method="post" action="/clock" class="clock-controls">
           <input type="hidden" name={CSRF_FIELD} value={props.session.csrfToken} />
-          <input type="hidden" name="back" value={props.back.replaceAll('&', '&amp;')} />
+          <input type="hidden" name="back" value={props.back} />
           <button type="submit" name="action" value="pause" class="clock-pause" hidden={c.paused}>
             Pause
           </button>
@@ -145,7 +144,9 @@ export async function withClockHeader(ctx: WebContext, request: Request, html: s
   const header = await (
     <ClockHeader clock={clockJson(ctx, ctx.control)} session={ctx.sessionOf(request)} back={localPath(`${url.pathname}${url.search}`)} />
   );
-  return html.replace(CLOCK_SLOT, header);
+  // a function, not the string: `$'`, `$&` or `` $` `` in the page address (inside `header`) would
+  // otherwise pull raw page markup into the form's attribute
+  return html.replace(CLOCK_SLOT, () => header);
 }
 
 export function clockPlugin(ctx: WebContext) {
@@ -156,6 +157,11 @@ export function clockPlugin(ctx: WebContext) {
   };
   const limits = ctx.config.webLimits;
   let streams = 0;
+  /**
+   * Open clock streams per session, or per client address for a page without one (the header is
+   * live on the login page too): without a cap, one client could hold every slot of the total.
+   */
+  const streamsOf = new Map<string, number>();
 
   const command = async (session: SignedIn, action: ClockAction, options: { rate?: number | undefined; ms?: number | undefined }) => {
     const c = need();
@@ -244,14 +250,23 @@ export function clockPlugin(ctx: WebContext) {
     )
     .get(
       '/api/clock/events',
-      ({ request }) => {
+      ({ request, server }) => {
         const c = need();
         if (limits.streamsTotal > 0 && streams >= limits.streamsTotal) {
           throw new HttpError('TOO_MANY_STREAMS', 'the shop serves as many live streams as it can: try again shortly', 503, {
             headers: { 'retry-after': '5' },
           });
         }
+        const session = ctx.sessionOf(request);
+        const who = session ? `session:${session.customerId}` : `address:${server?.requestIP(request)?.address ?? 'unknown'}`;
+        const mine = streamsOf.get(who) ?? 0;
+        if (limits.streamsPerSession > 0 && mine >= limits.streamsPerSession) {
+          throw new HttpError('TOO_MANY_STREAMS', `at most ${limits.streamsPerSession} live streams per session: close a tab`, 429, {
+            headers: { 'retry-after': '5' },
+          });
+        }
         streams += 1;
+        streamsOf.set(who, mine + 1);
         return sseResponse({
           clock: ctx.wallClock,
           signal: request.signal,
@@ -260,6 +275,9 @@ export function clockPlugin(ctx: WebContext) {
           maxBufferedBytes: limits.streamBufferKib * 1024,
           onEnd: () => {
             streams -= 1;
+            const left = (streamsOf.get(who) ?? 1) - 1;
+            if (left > 0) streamsOf.set(who, left);
+            else streamsOf.delete(who);
           },
           start: (send) => {
             send('clock', clockJson(ctx, c));

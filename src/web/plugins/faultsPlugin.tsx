@@ -117,6 +117,8 @@ export function faultsPlugin(ctx: WebContext) {
     processMap,
     controls: ctx.control?.channel,
   });
+  // a copy held for later must not go out from a stopped web (nor keep its process waiting for it)
+  ctx.onStop?.add(() => faults.stop());
   const deadLetterTopic = ctx.config.topics.deadLetter;
   const map = async () => {
     await processMap.refresh();
@@ -135,7 +137,8 @@ export function faultsPlugin(ctx: WebContext) {
       })),
     );
   };
-  const api = { signedIn: 'api' as const, parse: 'json' as const };
+  // every fault is rate-limited: a kill or restart in a loop would keep an actor (and its group) rebalancing for good
+  const api = { signedIn: 'api' as const, parse: 'json' as const, limit: 'fault' as const };
   const issuer = (session: SignedIn) => `${session.username} via the console`;
   const done = (fault: Fault) => redirectTo(`/console/faults?done=${encodeURIComponent(fault.id)}`);
 
@@ -317,6 +320,13 @@ export function faultsPlugin(ctx: WebContext) {
             return done(await faults.pause(oneOf(body.station, STATIONS, 'station'), body.fault === 'pause', by));
         }
       },
-      { parse: ({ request }) => formBody(request), body: faultForm, signedIn: 'page', formToken: 'session', detail: { hide: true } },
+      {
+        parse: ({ request }) => formBody(request),
+        body: faultForm,
+        signedIn: 'page',
+        formToken: 'session',
+        limit: 'fault',
+        detail: { hide: true },
+      },
     );
 }

@@ -11,8 +11,8 @@ export interface SignedIn extends Session {
   csrfToken: string;
 }
 
-/** What is rate-limited: placing orders, logging in, opening live streams, click beacons, steering the shop clock, restocking. */
-export type LimitKind = 'order' | 'login' | 'stream' | 'click' | 'clock' | 'restock';
+/** What is rate-limited: placing orders, logging in, opening live streams, click beacons, steering the shop clock, restocking, injecting faults. */
+export type LimitKind = 'order' | 'login' | 'stream' | 'click' | 'clock' | 'restock' | 'fault';
 
 /**
  * Headers on every response. The pages load scripts, styles and images only from this origin
@@ -42,7 +42,7 @@ const METHODS_WITH_BODY = new Set(['POST', 'PUT', 'PATCH']);
  *   a redirect to the login page (pages);
  * - `formToken: 'session' | 'login'`: the form's `csrf_token` must be the session's token (or, on
  *   the login form, the one in the login cookie), else 403;
- * - `limit: 'order' | 'login' | 'stream' | 'click' | 'clock' | 'restock'`: token-bucket rate limits per session and per client
+ * - `limit: 'order' | 'login' | 'stream' | 'click' | 'clock' | 'restock' | 'fault'`: token-bucket rate limits per session and per client
  *   address from `[web-limits]`, 429 with `Retry-After`.
  */
 export function guardPlugin(ctx: WebContext) {
@@ -134,6 +134,10 @@ function makeGuard(ctx: WebContext) {
             // a restock is a control command too: every process keeps every one (the topic is compacted by unique id)
             if (kind === 'restock' && customer)
               refuseIfLimited(`restock:session:${customer}`, limits.clockCommandsPerMinutePerSession, 'restocks in this session');
+            if (kind === 'fault') {
+              if (customer) refuseIfLimited(`fault:session:${customer}`, limits.faultsPerMinutePerSession, 'faults in this session');
+              refuseIfLimited(`fault:address:${address}`, limits.faultsPerMinutePerAddress, 'faults from your address');
+            }
             if (kind === 'stream')
               refuseIfLimited(`stream:${address}`, limits.streamsPerMinutePerAddress, 'live streams opened from your address');
           },
