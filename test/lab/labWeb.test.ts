@@ -411,4 +411,19 @@ describe('the lab on the web', () => {
     await shop.settle();
     expect(await readTopic(shop.transport, shop.config.topics.clicks)).toHaveLength(2);
   });
+
+  it('menu views over the click budget of the session are served but not recorded: a reload loop does not flood the clicks topic', async () => {
+    const config = testConfig();
+    const limited = { ...config, webLimits: { ...config.webLimits, clicksPerMinutePerSession: 2 } };
+    const { shop } = await virtualShop({ config: limited, actors: ['web'], start: START });
+    cleanups.push(() => shop.stop());
+    const h = { web: shop.web() } as unknown as WebHarness;
+    const { cookie } = await login(h, 'reloader');
+    const statuses = [];
+    for (let i = 0; i < 5; i++) statuses.push((await request(h, 'GET', '/', { cookie })).status);
+    expect(statuses).toEqual([200, 200, 200, 200, 200]);
+    await shop.settle();
+    const views = (await readTopic(shop.transport, shop.config.topics.clicks)).map((m) => decode<Click>(m.value).prod_id);
+    expect(views).toEqual([null, null]);
+  });
 });

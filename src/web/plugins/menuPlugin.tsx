@@ -1,5 +1,6 @@
 import { Elysia, t } from 'elysia';
 import { recordClick } from '../clicks.ts';
+import { createRateLimiter } from '../protect/rateLimiter.ts';
 import { htmlResponse } from '../httpErrors.ts';
 import { MenuPage } from '../pages/MenuPage.tsx';
 import { menuOffers } from '../pricing.ts';
@@ -18,6 +19,9 @@ const priceSchema = t.Object({ list_price: t.Number(), discount: t.Number(), pri
  */
 export function menuPlugin(ctx: WebContext) {
   const menu = ctx.config.menu;
+  // views count against the session's click budget too, but a view over it is still served: only
+  // its click is not recorded (a reload loop must not flood the clicks topic)
+  const views = createRateLimiter(ctx.wallClock);
   return new Elysia({ name: 'web.menu', seed: ctx })
     .use(guardPlugin(ctx))
     .get(
@@ -26,7 +30,8 @@ export function menuPlugin(ctx: WebContext) {
         const page = await (<MenuPage session={session} menu={menu} idempotencyKey={newIdempotencyKey()} {...menuOffers(ctx, session)} />);
         const html = await withClockHeader(ctx, request, page);
         // a menu view is the lab's click without a product; its bytes are the page's size
-        await recordClick(ctx, request, server?.requestIP(request)?.address, session, null, Buffer.byteLength(html));
+        if (!views.take(`view:session:${session.customerId}`, ctx.config.webLimits.clicksPerMinutePerSession))
+          await recordClick(ctx, request, server?.requestIP(request)?.address, session, null, Buffer.byteLength(html));
         return htmlResponse(html);
       },
       {
