@@ -89,7 +89,7 @@ describe.skipIf(!shared.available)('broker restart mid-run (a broker of its own)
       actors: ['web', 'assemble', 'bake', 'delivery', 'status'],
       dataDir: join(dir, 'data'),
     });
-    const explain = () => tail(shop, 40);
+    const explain = () => tail(shop, 1000);
     await untilStarted(shop, ['assemble', 'bake', 'delivery', 'status', 'web']);
 
     const customer = new WebCustomer(shop.url() as string, 'erin');

@@ -67,6 +67,8 @@ export class KafkaGroupMember implements KafkaConsumer {
   /** owned partitions paused by the caller (mirrors kafkajs's own pause state) */
   private readonly paused = new Set<string>();
   private readonly inFlight = new Set<Promise<unknown>>();
+  /** a disconnect of a consumer that came back after this member let it go (see evictZombie) */
+  private evicting = false;
   private listenerChain: Promise<void> = Promise.resolve();
   /** settles when kafkajs's run() does: the first join is over (or failed) */
   private started$: Promise<void> = Promise.resolve();
@@ -256,6 +258,7 @@ export class KafkaGroupMember implements KafkaConsumer {
     const { topic, partition } = batch;
     const key = tpKey(topic, partition);
     const last = batch.messages[batch.messages.length - 1];
+    if (this.state === 'closed' || this.state === 'crashed') return this.evictZombie();
     if (!last || !isRunning() || isStale()) return;
     await this.settleListeners();
     // Not ours to hand over any more (a rebalance or close happened while it was fetched), or
@@ -316,6 +319,7 @@ export class KafkaGroupMember implements KafkaConsumer {
   }
 
   private assigned(memberAssignment: Record<string, number[]>): void {
+    if (this.state === 'closed' || this.state === 'crashed') return this.evictZombie();
     if (this.state !== 'running') return;
     this.revokeAll(); // normally done before the join already
     const now: TopicPartition[] = [];
@@ -335,6 +339,31 @@ export class KafkaGroupMember implements KafkaConsumer {
         ),
       'assign',
     );
+  }
+
+  /**
+   * kafkajs restarts a consumer that crashed on a lost broker by a timer; a restart under way (still
+   * joining, its runner not yet running) is not stopped by a disconnect, so when the broker comes
+   * back the consumer joins after all: a member of the group that nobody handles, holding partitions
+   * and heartbeating (a broker-restart test's orders stuck behind it). Seen again here (it joins, or
+   * a batch arrives), it is told to leave, once its runner runs (after the join's own continuation),
+   * and again should it come back once more.
+   */
+  private evictZombie(): void {
+    if (this.evicting) return;
+    this.evicting = true;
+    this.options.onError(
+      new Error('kafkajs restarted it after it was let go'),
+      `kafka consumer of group ${this.groupId} came back after it was closed; it leaves the group again`,
+    );
+    setTimeout(() => {
+      void (this.consumer as KafkaJsConsumer)
+        .disconnect()
+        .catch(() => {})
+        .finally(() => {
+          this.evicting = false;
+        });
+    }, 0);
   }
 
   /** Stops the member at once (no onRevoked, no commit) and leaves the group; resolves once it has. */
