@@ -258,7 +258,10 @@ export class KafkaGroupMember implements KafkaConsumer {
     const { topic, partition } = batch;
     const key = tpKey(topic, partition);
     const last = batch.messages[batch.messages.length - 1];
-    if (this.state === 'closed' || this.state === 'crashed') return this.evictZombie();
+    if (this.state === 'closed' || this.state === 'crashed') {
+      this.evictZombie();
+      return;
+    }
     if (!last || !isRunning() || isStale()) return;
     await this.settleListeners();
     // Not ours to hand over any more (a rebalance or close happened while it was fetched), or
@@ -319,7 +322,10 @@ export class KafkaGroupMember implements KafkaConsumer {
   }
 
   private assigned(memberAssignment: Record<string, number[]>): void {
-    if (this.state === 'closed' || this.state === 'crashed') return this.evictZombie();
+    if (this.state === 'closed' || this.state === 'crashed') {
+      this.evictZombie();
+      return;
+    }
     if (this.state !== 'running') return;
     this.revokeAll(); // normally done before the join already
     const now: TopicPartition[] = [];
