@@ -48,7 +48,9 @@ describe.skipIf(!browserTestsRun())('the analytics page from the log, in Chromiu
   /** the page's stock table: product → available */
   const stock = async (page: Page) =>
     Object.fromEntries(
-      await page.$$eval('#stock tbody tr', (rows) => rows.map((r) => [r.children[0]?.textContent ?? '', Number(r.children[1]?.textContent)])),
+      await page.$$eval('#stock tbody tr', (rows) =>
+        rows.map((r) => [r.children[0]?.textContent ?? '', Number(r.children[1]?.textContent)]),
+      ),
     ) as Record<string, number>;
 
   it('fills live from the log in a web without the lab; the restock button refills the stock the kitchen used', async () => {
@@ -77,7 +79,9 @@ describe.skipIf(!browserTestsRun())('the analytics page from the log, in Chromiu
       .toEqual(['Goat cheese', 'Goat cheese', 'Goat cheese', 'Ham', 'Ham', 'Ham', 'Pesto', 'Pesto', 'Pesto']);
     expect(await analytics.textContent('#windows')).toContain('Ham');
     await expect.poll(async () => analytics.$$eval('#promotion-feed li', (items) => items.length), { timeout: 20_000 }).toBe(20);
-    expect(await analytics.textContent('#promotion-feed')).toMatch(/\d{4}-\d\d-\d\d \d\d:\d\d:\d\d (Ham|Pesto|Goat cheese): 1 of 6 expected/);
+    expect(await analytics.textContent('#promotion-feed')).toMatch(
+      /\d{4}-\d\d-\d\d \d\d:\d\d:\d\d (Ham|Pesto|Goat cheese): 1 of 6 expected/,
+    );
     // the kitchen (the other process) assembles the pizza: its items leave the stock
     await expect.poll(async () => (await stock(analytics)).Ham, { timeout: 30_000 }).toBe(capacity - 1);
 

@@ -4,7 +4,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Shop, startShop } from '../../src/app/startShop.ts';
 import { loadConfig } from '../../src/config/loadConfig.ts';
-import { browserTestsRun, launchChromium } from '../support/chromium.ts';
+import { browserTestsRun, launchChromium, signedInPage } from '../support/chromium.ts';
 
 // The teaching console in a real Chromium on the whole shop (in memory, this process): browse a
 // topic, filter by key, tail it live, read the consumer groups, redrive a dead letter — with the
@@ -19,7 +19,7 @@ describe.skipIf(!browserTestsRun())('the console in a browser', () => {
   let browser: BrowserContext;
   let page: Page;
   let url: string;
-  const problems: string[] = [];
+  let problems: string[] = [];
 
   beforeAll(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
@@ -27,15 +27,7 @@ describe.skipIf(!browserTestsRun())('the console in a browser', () => {
     url = shop.url ?? '';
     chromium = await launchChromium();
     browser = chromium.browser;
-    page = browser.pages()[0] ?? (await browser.newPage());
-    page.on('console', (m) => {
-      if (m.type() === 'error') problems.push(m.text());
-    });
-    page.on('pageerror', (e) => problems.push(e.message));
-    await page.goto(`${url}/login`);
-    await page.fill('input[name="username"]', 'Ada');
-    await page.click('button[type="submit"]');
-    await page.waitForURL(`${url}/`);
+    ({ page, problems } = await signedInPage(browser, url, 'Ada'));
   }, 60_000);
 
   afterAll(async () => {

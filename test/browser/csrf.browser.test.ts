@@ -1,7 +1,7 @@
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/loadConfig.ts';
 import { type Shop, startShop } from '../../src/app/startShop.ts';
+import { loadConfig } from '../../src/config/loadConfig.ts';
 import { browserTestsRun, launchChromium } from '../support/chromium.ts';
 
 // Issue 10 (2, 3, 5) in a real Chromium: a page served from another port of the same host (same

@@ -4,7 +4,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Shop, startShop } from '../../src/app/startShop.ts';
 import { loadConfig } from '../../src/config/loadConfig.ts';
-import { browserTestsRun, launchChromium } from '../support/chromium.ts';
+import { browserTestsRun, launchChromium, signedInPage } from '../support/chromium.ts';
 
 // The console's process map and fault injection in a real Chromium on the whole shop (in memory,
 // this process): the map shows what this process hosts; a poison message and a kill are injected
@@ -20,7 +20,7 @@ describe.skipIf(!browserTestsRun())('faults and the process map in a browser', (
   let browser: BrowserContext;
   let page: Page;
   let url: string;
-  const problems: string[] = [];
+  let problems: string[] = [];
 
   beforeAll(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
@@ -28,15 +28,7 @@ describe.skipIf(!browserTestsRun())('faults and the process map in a browser', (
     url = shop.url ?? '';
     chromium = await launchChromium();
     browser = chromium.browser;
-    page = browser.pages()[0] ?? (await browser.newPage());
-    page.on('console', (m) => {
-      if (m.type() === 'error') problems.push(m.text());
-    });
-    page.on('pageerror', (e) => problems.push(e.message));
-    await page.goto(`${url}/login`);
-    await page.fill('input[name="username"]', 'Grace');
-    await page.click('button[type="submit"]');
-    await page.waitForURL(`${url}/`);
+    ({ page, problems } = await signedInPage(browser, url, 'Grace'));
   }, 60_000);
 
   afterAll(async () => {

@@ -1,9 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { browserTestsRun, launchChromium } from '../support/chromium.ts';
-import { findKafkaBroker } from '../support/kafkaBroker.ts';
 import { runId, Scratch, startShopProcess, tail, untilStarted, writeKafkaIni, writeScaleoutConfig } from '../scaleout/fixtures/scaleout.ts';
+import { browserTestsRun, launchChromium, signedInPage } from '../support/chromium.ts';
+import { findKafkaBroker } from '../support/kafkaBroker.ts';
 
 // The live process map in a real Chromium while a real rebalance happens (issue 12): a shop
 // process (web + bake) on Kafka, then a second `--actors bake` process started as a user would;
@@ -28,16 +28,7 @@ describe.skipIf(!broker.available || !browserTestsRun())(`the process map page d
     const url = front.url() as string;
     const chromium = await launchChromium();
     try {
-      const page = chromium.browser.pages()[0] ?? (await chromium.browser.newPage());
-      const problems: string[] = [];
-      page.on('pageerror', (e) => problems.push(e.message));
-      page.on('console', (m) => {
-        if (m.type() === 'error') problems.push(m.text());
-      });
-      await page.goto(`${url}/login`);
-      await page.fill('input[name="username"]', 'Linus');
-      await page.click('button[type="submit"]');
-      await page.waitForURL(`${url}/`);
+      const { page, problems } = await signedInPage(chromium.browser, url, 'Linus');
       await page.goto(`${url}/console/processes`);
 
       const bakeRows = page.locator('#process-map section.process tr[data-actor="bake"]');

@@ -2,8 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/loadConfig.ts';
 import { type Shop, startShop } from '../../src/app/startShop.ts';
+import { loadConfig } from '../../src/config/loadConfig.ts';
 import { browserTestsRun, launchChromium } from '../support/chromium.ts';
 
 // The whole shop (web, stations, status) in this process on the in-memory embedded log, driven by

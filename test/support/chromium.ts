@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BrowserContext, chromium } from 'playwright-core';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { isCi } from './ci.ts';
 
 /** Where the browser tests find Chromium (Debian's package by default). */
@@ -50,4 +50,26 @@ export async function launchChromium(): Promise<{ browser: BrowserContext; close
       rmSync(profile, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The browser's first page, signed in to the shop at `url` as `username` through the login form,
+ * with every error it logs or throws collected in `problems` (a CSP violation is a console error).
+ *
+ * @example
+ * const { page, problems } = await signedInPage(chromium.browser, shop.url, 'Ada');
+ * expect(problems).toEqual([]);
+ */
+export async function signedInPage(browser: BrowserContext, url: string, username: string): Promise<{ page: Page; problems: string[] }> {
+  const page = browser.pages()[0] ?? (await browser.newPage());
+  const problems: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(m.text());
+  });
+  page.on('pageerror', (e) => problems.push(e.message));
+  await page.goto(`${url}/login`);
+  await page.fill('input[name="username"]', username);
+  await page.click('button[type="submit"]');
+  await page.waitForURL(`${url}/`);
+  return { page, problems };
 }

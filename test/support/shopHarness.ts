@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { type Shop, startShop } from '../../src/app/startShop.ts';
 import { VirtualClock } from '../../src/clock.ts';
 import { loadConfig } from '../../src/config/loadConfig.ts';
 import type { ActorName, ShopConfig } from '../../src/config/shopConfig.ts';
 import { encode, parsePizzaAssembled, parseStatusChanged } from '../../src/events/messages.ts';
-import { type Shop, startShop } from '../../src/app/startShop.ts';
 import type { DeliveredMessage, Transport } from '../../src/transport/transport.ts';
 
 export interface Recipe {
