@@ -5,7 +5,7 @@ import { type OrderContext, type StationContext, type StationName, stationLoad }
 import { stationSpec } from '../actors/stationSpec.ts';
 import { statusSpec } from '../actors/statusSpec.ts';
 import { type Clock, flushPromises, scaledMs, systemClock } from '../clock.ts';
-import { type AnalyticsDb, analyticsSinkSpec, openAnalyticsDb, type SinkWritten } from '../lab/analyticsSink.ts';
+import { type AnalyticsDb, analyticsSinkSpec, openAnalyticsDb } from '../lab/analyticsSink.ts';
 import { hoppingWindow } from '../lab/hoppingWindow.ts';
 import {
   type InventoryDb,
@@ -139,8 +139,6 @@ export interface ShopLab {
   inventory?: InventoryDb;
   /** runs the inventory source's poll now (when it runs here): how many rows it published */
   pollInventory(): Promise<number>;
-  /** hears of every row the analytics sink here committed */
-  onWritten(listener: (written: readonly SinkWritten[]) => void): () => void;
 }
 
 /** The web front end as the shop hosts it (src/web/createWebActor.ts). */
@@ -436,7 +434,6 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
     }
     const analyticsDb = actors.has('analytics') ? openAnalyticsDb(storePath(lab.analyticsDb)) : undefined;
     if (analyticsDb) closers.push(() => analyticsDb.close());
-    const writtenListeners = new Set<(written: readonly SinkWritten[]) => void>();
     if (actors.has('transactions')) host('transactions', () => transactionsSpec({ config }));
     if (actors.has('processor')) {
       const windows = hoppingWindow({
@@ -460,9 +457,6 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
           config,
           analytics: analyticsDb,
           now: () => shopClock.now(),
-          onWritten: (written) => {
-            for (const l of writtenListeners) l(written);
-          },
         }),
       );
     }
@@ -518,10 +512,6 @@ export async function startShop(options: StartShopOptions): Promise<Shop> {
       ...(analyticsDb ? { analytics: analyticsDb } : {}),
       ...(inventoryDb ? { inventory: inventoryDb } : {}),
       pollInventory: async () => (source ? source.poll() : 0),
-      onWritten(listener) {
-        writtenListeners.add(listener);
-        return () => writtenListeners.delete(listener);
-      },
     };
 
     const running = { web: undefined as WebActor | undefined };

@@ -90,7 +90,7 @@ export type SinkWritten = { type: 'analytics.written'; orderId: string; what: 'w
 /**
  * The lab's sink connector as a spec with local state: each batch's rows and the offsets it
  * reached land in the analytics database in one SQLite transaction (exactly once, whatever the
- * group's committed offsets say). `onWritten` hears of rows once committed (the live page).
+ * group's committed offsets say). `onWritten` hears of rows once committed.
  *
  * | reads | event | writes |
  * |---|---|---|
